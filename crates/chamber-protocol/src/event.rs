@@ -1,0 +1,305 @@
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{Plan, Task, ToolCall, ToolResult};
+
+/// One entry of a run's append-only log. Trace, resume, dashboards and audit
+/// are all derived from these, so every field needed to replay a run is here.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Event {
+    /// The run this event belongs to.
+    pub run_id: String,
+    /// Position within the run, starting at 1, without gaps.
+    pub seq: u64,
+    /// When it happened.
+    pub ts: DateTime<Utc>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened, tagged by `type`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The run was accepted and stored.
+    RunStarted {
+        /// The task being run.
+        task: Task,
+        /// Provider name in use.
+        provider: String,
+        /// Model in use.
+        model: String,
+        /// Branch the run commits to, in a git repository.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        branch: Option<String>,
+        /// Directory the tools act on (a throwaway copy for dry runs).
+        workspace: String,
+    },
+    /// Context was gathered for the model.
+    ContextBuilt {
+        /// Instruction files included.
+        instruction_files: Vec<String>,
+        /// Characters of context sent.
+        chars: usize,
+    },
+    /// The model proposed a plan.
+    PlanProposed {
+        /// The plan.
+        plan: Plan,
+    },
+    /// The plan was approved (possibly after editing).
+    PlanApproved {
+        /// The plan as approved.
+        plan: Plan,
+        /// Who approved it: a user name, or `policy` for `--yes`.
+        by: String,
+    },
+    /// The plan was rejected; the run ends.
+    PlanRejected {
+        /// Why.
+        reason: String,
+    },
+    /// The plan was saved for later approval (`chamber apply`).
+    PlanSaved {
+        /// Identifier to pass to `chamber apply`.
+        plan_id: String,
+    },
+    /// Work on a step began.
+    StepStarted {
+        /// Step id.
+        step_id: String,
+        /// Step title.
+        title: String,
+    },
+    /// The model answered one request.
+    ModelTurn {
+        /// Step being worked on; absent while planning.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_id: Option<String>,
+        /// Text the model wrote.
+        #[serde(default)]
+        content: String,
+        /// Tool calls the model asked for.
+        #[serde(default)]
+        tool_calls: Vec<ToolCall>,
+        /// Tokens used.
+        usage: Usage,
+        /// Latency of the request.
+        duration_ms: u64,
+    },
+    /// A model request failed.
+    ModelError {
+        /// Step being worked on; absent while planning.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_id: Option<String>,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// The error.
+        error: String,
+        /// Whether it will be retried.
+        retrying: bool,
+    },
+    /// The policy decided on a tool call.
+    PolicyDecision {
+        /// The call decided on.
+        call_id: String,
+        /// `allow`, `ask` or `deny`.
+        decision: String,
+        /// The rule or mode behind the decision.
+        reason: String,
+        /// Who decided: `policy`, `user` or `flag`.
+        by: String,
+    },
+    /// A tool started running.
+    ToolStarted {
+        /// Step the call belongs to.
+        step_id: String,
+        /// The call.
+        call: ToolCall,
+    },
+    /// Live output from a running tool.
+    ToolOutput {
+        /// The call producing output.
+        call_id: String,
+        /// Which stream.
+        stream: OutputStream,
+        /// The text.
+        chunk: String,
+    },
+    /// A tool call finished (or was refused before running).
+    ToolFinished {
+        /// Step the call belongs to.
+        step_id: String,
+        /// The call's id.
+        call_id: String,
+        /// The tool's name as the model wrote it.
+        name: String,
+        /// The result sent back to the model.
+        result: ToolResult,
+    },
+    /// A step finished.
+    StepCompleted {
+        /// Step id.
+        step_id: String,
+        /// What the model said it did.
+        summary: String,
+    },
+    /// A step could not be finished.
+    StepFailed {
+        /// Step id.
+        step_id: String,
+        /// Why.
+        error: String,
+    },
+    /// The remaining work was planned again after a failure.
+    Replanned {
+        /// The new plan.
+        plan: Plan,
+        /// The failure that caused it.
+        reason: String,
+    },
+    /// The run's changes were committed.
+    Committed {
+        /// Branch committed to.
+        branch: String,
+        /// Commit id.
+        commit: String,
+        /// Files in the commit.
+        files: Vec<String>,
+    },
+    /// The run was picked up again after an interruption.
+    RunResumed {
+        /// First step still to do.
+        from_step: String,
+    },
+    /// The run ended.
+    RunFinished {
+        /// Final status.
+        status: RunStatus,
+        /// Human summary of the outcome.
+        summary: String,
+        /// Unified diff of the change (dry runs show it; real runs commit it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        diff: Option<String>,
+    },
+}
+
+/// Which output stream a chunk came from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Token counts reported by the provider for one request.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Usage {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+}
+
+impl Usage {
+    /// Adds another request's counts to this one.
+    pub fn add(&mut self, other: Usage) {
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// In progress.
+    Running,
+    /// Stopped after planning, waiting for `chamber apply`.
+    AwaitingApproval,
+    /// Finished its plan.
+    Completed,
+    /// Stopped on an error it could not recover from.
+    Failed,
+    /// The user rejected the plan.
+    Rejected,
+    /// The process died mid-run; `chamber resume` continues it.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The status as stored and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::AwaitingApproval => "awaiting_approval",
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+            RunStatus::Rejected => "rejected",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Parses a stored status; unknown text reads as `failed`.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "running" => RunStatus::Running,
+            "awaiting_approval" => RunStatus::AwaitingApproval,
+            "completed" => RunStatus::Completed,
+            "rejected" => RunStatus::Rejected,
+            "interrupted" => RunStatus::Interrupted,
+            _ => RunStatus::Failed,
+        }
+    }
+}
+
+impl EventKind {
+    /// The `type` tag, for indexing and filtering.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::RunStarted { .. } => "run_started",
+            EventKind::ContextBuilt { .. } => "context_built",
+            EventKind::PlanProposed { .. } => "plan_proposed",
+            EventKind::PlanApproved { .. } => "plan_approved",
+            EventKind::PlanRejected { .. } => "plan_rejected",
+            EventKind::PlanSaved { .. } => "plan_saved",
+            EventKind::StepStarted { .. } => "step_started",
+            EventKind::ModelTurn { .. } => "model_turn",
+            EventKind::ModelError { .. } => "model_error",
+            EventKind::PolicyDecision { .. } => "policy_decision",
+            EventKind::ToolStarted { .. } => "tool_started",
+            EventKind::ToolOutput { .. } => "tool_output",
+            EventKind::ToolFinished { .. } => "tool_finished",
+            EventKind::StepCompleted { .. } => "step_completed",
+            EventKind::StepFailed { .. } => "step_failed",
+            EventKind::Replanned { .. } => "replanned",
+            EventKind::Committed { .. } => "committed",
+            EventKind::RunResumed { .. } => "run_resumed",
+            EventKind::RunFinished { .. } => "run_finished",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_round_trips_with_flat_type_tag() {
+        let ev = Event {
+            run_id: "abc".into(),
+            seq: 3,
+            ts: Utc::now(),
+            kind: EventKind::StepStarted { step_id: "1".into(), title: "t".into() },
+        };
+        let text = serde_json::to_string(&ev).unwrap();
+        assert!(text.contains(r#""type":"step_started""#), "{text}");
+        let back: Event = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ev);
+        assert_eq!(back.kind.type_name(), "step_started");
+    }
+}

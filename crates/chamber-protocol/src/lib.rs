@@ -1,0 +1,18 @@
+//! The types every Chamber crate shares: tasks, plans, tool calls and results,
+//! events and the CLI/API envelope. Pure data: no IO, nothing async.
+
+mod envelope;
+mod event;
+mod ids;
+mod plan;
+mod schema_export;
+mod task;
+mod tool;
+
+pub use envelope::{Envelope, ErrorBody};
+pub use event::{Event, EventKind, OutputStream, RunStatus, Usage};
+pub use ids::new_id;
+pub use plan::{Plan, Step, StepKind};
+pub use schema_export::all_schemas;
+pub use task::{Origin, Task, TaskConstraints};
+pub use tool::{ToolCall, ToolResult, ToolStatus};
