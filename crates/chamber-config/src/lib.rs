@@ -1,1 +1,11 @@
-//! placeholder
+//! Chamber's configuration: typed settings, the file locations they come
+//! from, and the layered merge (defaults → user → project → environment →
+//! flags) that remembers which layer set each value.
+
+mod dirs;
+mod layers;
+mod settings;
+
+pub use dirs::{Dirs, find_project_root};
+pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load};
+pub use settings::{AgentConfig, ApprovalConfig, Config, GitConfig, LoggingConfig, ProviderConfig};

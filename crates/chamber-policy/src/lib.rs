@@ -1,1 +1,12 @@
-//! placeholder
+//! Decides whether an action may run: allow, ask or deny, with the rule that
+//! decided. Pure logic over its configuration; it never executes anything.
+//!
+//! This is the core slice of the safety design: a shell-aware command
+//! splitter, a built-in deny list and user rules from `.chamber/policy.toml`.
+//! Approval modes, sandboxing and path rules grow here in their own issue.
+
+mod command_split;
+mod rules;
+
+pub use command_split::split_commands;
+pub use rules::{Action, Decision, Policy, PolicyError, RuleSpec, Verdict, DEFAULT_POLICY_TOML};
