@@ -74,7 +74,21 @@ fn split_into(line: &str, out: &mut Vec<Vec<String>>, depth: usize) -> Option<()
                 }
                 split_into(&inner, out, depth + 1)?;
             }
-            '(' | ')' | '{' | '}' if !in_word => {
+            '$' if chars.peek() == Some(&'{') => {
+                cur.push('$');
+                for ch in chars.by_ref() {
+                    cur.push(ch);
+                    if ch == '}' {
+                        break;
+                    }
+                }
+                in_word = true;
+            }
+            ')' | '}' => {
+                flush_word(&mut words, &mut cur, &mut in_word);
+                finish(&mut words, out, depth)?;
+            }
+            '(' | '{' if !in_word => {
                 flush_word(&mut words, &mut cur, &mut in_word);
                 finish(&mut words, out, depth)?;
             }
