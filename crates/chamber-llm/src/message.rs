@@ -1,0 +1,110 @@
+use chamber_protocol::ToolCall;
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Instructions from Chamber.
+    System,
+    /// The user's words (and context Chamber adds on their behalf).
+    User,
+    /// The model.
+    Assistant,
+    /// A tool result.
+    Tool,
+}
+
+/// One message of a conversation in Chamber's own model; adapters convert
+/// it to each provider's wire format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Author.
+    pub role: Role,
+    /// Text.
+    pub content: String,
+    /// Tool calls made by an assistant message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For tool messages: the call this answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// A system message.
+    pub fn system(text: impl Into<String>) -> Self {
+        Self { role: Role::System, content: text.into(), tool_calls: Vec::new(), tool_call_id: None }
+    }
+
+    /// A user message.
+    pub fn user(text: impl Into<String>) -> Self {
+        Self { role: Role::User, content: text.into(), tool_calls: Vec::new(), tool_call_id: None }
+    }
+
+    /// An assistant message, possibly with tool calls.
+    pub fn assistant(text: impl Into<String>, tool_calls: Vec<ToolCall>) -> Self {
+        Self { role: Role::Assistant, content: text.into(), tool_calls, tool_call_id: None }
+    }
+
+    /// A tool result answering `call_id`.
+    pub fn tool(call_id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            role: Role::Tool,
+            content: text.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: Some(call_id.into()),
+        }
+    }
+}
+
+/// A tool the model may call: name, purpose and JSON Schema of its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolDef {
+    /// Tool name.
+    pub name: String,
+    /// What it does, for the model.
+    pub description: String,
+    /// JSON Schema of the arguments object.
+    pub parameters: serde_json::Value,
+}
+
+/// Constrained output: the model must answer with JSON matching a schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseFormat {
+    /// Schema name (letters, digits, `_`, `-`).
+    pub name: String,
+    /// The JSON Schema.
+    pub schema: serde_json::Value,
+}
+
+/// One request to a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    /// Model name.
+    pub model: String,
+    /// The conversation so far.
+    pub messages: Vec<Message>,
+    /// Tools offered.
+    pub tools: Vec<ToolDef>,
+    /// Constrained output, if wanted.
+    pub response_format: Option<ResponseFormat>,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+    /// Cap on generated tokens.
+    pub max_tokens: Option<u32>,
+}
+
+impl ChatRequest {
+    /// A request with no tools and default sampling.
+    pub fn new(model: impl Into<String>, messages: Vec<Message>) -> Self {
+        Self {
+            model: model.into(),
+            messages,
+            tools: Vec::new(),
+            response_format: None,
+            temperature: None,
+            max_tokens: None,
+        }
+    }
+}

@@ -1,0 +1,351 @@
+use std::path::Path;
+use std::str::FromStr;
+
+use chamber_protocol::{Event, Plan, RunStatus, Usage};
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::{NewRun, PlanRecord, RunRecord, StoreError};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The SQLite database under the data dir: runs, events and plans.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+macro_rules! run_columns {
+    () => {
+        "id, prompt, workdir, status, task_json, plan_json, branch, base_branch, dry_run, pid, \
+         provider, model, summary, prompt_tokens, completion_tokens, created_at, updated_at"
+    };
+}
+
+impl Store {
+    /// Opens (creating and migrating) the database file.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|error| StoreError::Io { path: dir.display().to_string(), error })?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Records a new run as `running`.
+    pub async fn create_run(&self, run: &NewRun) -> Result<(), StoreError> {
+        let now = Utc::now().to_rfc3339();
+        sqlx::query(
+            "INSERT INTO runs (id, prompt, workdir, status, task_json, branch, base_branch, dry_run, \
+             pid, provider, model, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        )
+        .bind(&run.task.id)
+        .bind(&run.task.prompt)
+        .bind(&run.task.workdir)
+        .bind(RunStatus::Running.as_str())
+        .bind(serde_json::to_string(&run.task)?)
+        .bind(&run.branch)
+        .bind(&run.base_branch)
+        .bind(run.task.constraints.dry_run)
+        .bind(run.pid as i64)
+        .bind(&run.provider)
+        .bind(&run.model)
+        .bind(&now)
+        .bind(&now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends an event to the run's log.
+    pub async fn append_event(&self, event: &Event) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO events (run_id, seq, ts, type, body) VALUES (?,?,?,?,?)")
+            .bind(&event.run_id)
+            .bind(event.seq as i64)
+            .bind(event.ts.to_rfc3339())
+            .bind(event.kind.type_name())
+            .bind(serde_json::to_string(event)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a run's status, and its summary when given.
+    pub async fn set_status(
+        &self,
+        id: &str,
+        status: RunStatus,
+        summary: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE runs SET status = ?, summary = COALESCE(?, summary), updated_at = ? WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(summary)
+        .bind(Utc::now().to_rfc3339())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a run as running again under a new process (for resume).
+    pub async fn claim(&self, id: &str, pid: u32) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET status = 'running', pid = ?, updated_at = ? WHERE id = ?")
+            .bind(pid as i64)
+            .bind(Utc::now().to_rfc3339())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores the plan a run follows.
+    pub async fn set_plan(&self, id: &str, plan: &Plan) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET plan_json = ?, updated_at = ? WHERE id = ?")
+            .bind(serde_json::to_string(plan)?)
+            .bind(Utc::now().to_rfc3339())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds token usage to a run's totals.
+    pub async fn add_usage(&self, id: &str, usage: Usage) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
+        )
+        .bind(usage.prompt_tokens as i64)
+        .bind(usage.completion_tokens as i64)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds a run by id or unique id prefix.
+    pub async fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE id LIKE ? || '%' ORDER BY created_at DESC LIMIT 5"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let exact = rows.iter().position(|r| r.get::<String, _>("id") == id);
+        match (rows.len(), exact) {
+            (0, _) => Err(StoreError::NotFound { what: "run", id: id.into() }),
+            (1, _) => run_from_row(&rows[0]),
+            (_, Some(i)) => run_from_row(&rows[i]),
+            _ => Err(StoreError::Ambiguous {
+                what: "run",
+                id: id.into(),
+                candidates: rows.iter().map(|r| r.get::<String, _>("id")).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// The most recent runs, newest first.
+    pub async fn list_runs(&self, limit: u32) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(concat!("SELECT ", run_columns!(), " FROM runs ORDER BY created_at DESC LIMIT ?"))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    /// Every event of a run, in order.
+    pub async fn events(&self, run_id: &str) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query("SELECT body FROM events WHERE run_id = ? ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(serde_json::from_str(r.get::<&str, _>("body"))?)).collect()
+    }
+
+    /// Events of all runs (or one) after a global cursor, for tailing.
+    /// Returns each event with its cursor value.
+    pub async fn events_after(
+        &self,
+        cursor: i64,
+        run_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(i64, Event)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM events WHERE id > ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
+        )
+        .bind(cursor)
+        .bind(run_id)
+        .bind(run_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.get::<i64, _>("id"), serde_json::from_str(r.get::<&str, _>("body"))?)))
+            .collect()
+    }
+
+    /// The cursor of the newest event (0 when there are none).
+    pub async fn last_event_cursor(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM events").fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>("m"))
+    }
+
+    /// Saves a plan for later `apply`.
+    pub async fn save_plan(&self, plan: &PlanRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO plans (id, task_json, plan_json, workdir, status, run_id, created_at) VALUES (?,?,?,?,?,?,?)",
+        )
+        .bind(&plan.id)
+        .bind(serde_json::to_string(&plan.task)?)
+        .bind(serde_json::to_string(&plan.plan)?)
+        .bind(&plan.workdir)
+        .bind(&plan.status)
+        .bind(&plan.run_id)
+        .bind(plan.created_at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds a saved plan by id or unique prefix.
+    pub async fn get_plan(&self, id: &str) -> Result<PlanRecord, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, task_json, plan_json, workdir, status, run_id, created_at FROM plans \
+             WHERE id LIKE ? || '%' LIMIT 5",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let row = match rows.len() {
+            0 => return Err(StoreError::NotFound { what: "plan", id: id.into() }),
+            1 => &rows[0],
+            _ => match rows.iter().find(|r| r.get::<String, _>("id") == id) {
+                Some(r) => r,
+                None => {
+                    return Err(StoreError::Ambiguous {
+                        what: "plan",
+                        id: id.into(),
+                        candidates: rows.iter().map(|r| r.get::<String, _>("id")).collect::<Vec<_>>().join(", "),
+                    });
+                }
+            },
+        };
+        Ok(PlanRecord {
+            id: row.get("id"),
+            task: serde_json::from_str(row.get::<&str, _>("task_json"))?,
+            plan: serde_json::from_str(row.get::<&str, _>("plan_json"))?,
+            workdir: row.get("workdir"),
+            status: row.get("status"),
+            run_id: row.get("run_id"),
+            created_at: parse_ts(row.get::<&str, _>("created_at")),
+        })
+    }
+
+    /// Marks a saved plan as applied by a run.
+    pub async fn mark_plan_applied(&self, id: &str, run_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE plans SET status = 'applied', run_id = ? WHERE id = ?")
+            .bind(run_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn parse_ts(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+}
+
+fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
+    let plan: Option<String> = row.get("plan_json");
+    Ok(RunRecord {
+        id: row.get("id"),
+        prompt: row.get("prompt"),
+        workdir: row.get("workdir"),
+        status: RunStatus::parse(row.get::<&str, _>("status")),
+        task: serde_json::from_str(row.get::<&str, _>("task_json"))?,
+        plan: plan.map(|p| serde_json::from_str(&p)).transpose()?,
+        branch: row.get("branch"),
+        base_branch: row.get("base_branch"),
+        dry_run: row.get::<i64, _>("dry_run") != 0,
+        pid: row.get::<Option<i64>, _>("pid").map(|p| p as u32),
+        provider: row.get("provider"),
+        model: row.get("model"),
+        summary: row.get("summary"),
+        prompt_tokens: row.get::<i64, _>("prompt_tokens") as u64,
+        completion_tokens: row.get::<i64, _>("completion_tokens") as u64,
+        created_at: parse_ts(row.get::<&str, _>("created_at")),
+        updated_at: parse_ts(row.get::<&str, _>("updated_at")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chamber_protocol::{EventKind, Origin, Task, TaskConstraints};
+
+    fn task(id: &str) -> chamber_protocol::Task {
+        Task {
+            id: id.into(),
+            prompt: "p".into(),
+            workdir: "/w".into(),
+            origin: Origin::Cli,
+            constraints: TaskConstraints::default(),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_events_and_prefix_lookup() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("db/chamber.db")).await.unwrap();
+        for id in ["abc111", "abc222"] {
+            store
+                .create_run(&NewRun {
+                    task: task(id),
+                    provider: "openai".into(),
+                    model: "m".into(),
+                    branch: None,
+                    base_branch: None,
+                    pid: 1,
+                })
+                .await
+                .unwrap();
+        }
+        assert!(matches!(store.get_run("abc").await, Err(StoreError::Ambiguous { .. })));
+        assert!(matches!(store.get_run("zzz").await, Err(StoreError::NotFound { .. })));
+        let ev = Event {
+            run_id: "abc111".into(),
+            seq: 1,
+            ts: Utc::now(),
+            kind: EventKind::StepStarted { step_id: "1".into(), title: "t".into() },
+        };
+        store.append_event(&ev).await.unwrap();
+        assert!(store.append_event(&ev).await.is_err(), "duplicate seq must be refused");
+        assert_eq!(store.events("abc111").await.unwrap(), vec![ev.clone()]);
+        store.set_status("abc111", RunStatus::Completed, Some("done")).await.unwrap();
+        store.add_usage("abc111", Usage { prompt_tokens: 3, completion_tokens: 4 }).await.unwrap();
+        let run = store.get_run("abc1").await.unwrap();
+        assert_eq!(run.status, RunStatus::Completed);
+        assert_eq!((run.prompt_tokens, run.completion_tokens), (3, 4));
+        let tail = store.events_after(0, None, 10).await.unwrap();
+        assert_eq!(tail.len(), 1);
+        assert_eq!(store.last_event_cursor().await.unwrap(), tail[0].0);
+
+        // Reopening runs migrations again without harm.
+        drop(store);
+        let again = Store::open(&tmp.path().join("db/chamber.db")).await.unwrap();
+        assert_eq!(again.list_runs(10).await.unwrap().len(), 2);
+    }
+}
