@@ -1,0 +1,49 @@
+//! What every tool call runs against: the workspace root and shell limits.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chamber_protocol::OutputStream;
+
+/// Receives live shell output as it arrives, so the CLI and event log can show
+/// progress before a long command finishes.
+pub type OutputSink = Arc<dyn Fn(OutputStream, &str) + Send + Sync>;
+
+/// The environment a tool call runs in; one per run, shared by all calls.
+#[derive(Clone)]
+pub struct ToolContext {
+    /// Workspace root; every path argument resolves inside it.
+    pub root: PathBuf,
+    /// Default time limit for `shell` when the call gives none.
+    pub shell_timeout: Duration,
+    /// Bytes of output kept per stream (head and tail); the middle is dropped.
+    pub output_cap: usize,
+    /// Where live shell output goes, if anywhere.
+    pub output: Option<OutputSink>,
+}
+
+impl ToolContext {
+    /// A context rooted at `root` with a 120 s shell timeout, a 32 KiB output
+    /// cap and no live output sink.
+    pub fn new(root: PathBuf) -> Self {
+        Self {
+            root,
+            shell_timeout: Duration::from_secs(120),
+            output_cap: 32 * 1024,
+            output: None,
+        }
+    }
+}
+
+impl fmt::Debug for ToolContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolContext")
+            .field("root", &self.root)
+            .field("shell_timeout", &self.shell_timeout)
+            .field("output_cap", &self.output_cap)
+            .field("output", &self.output.as_ref().map(|_| "<sink>"))
+            .finish()
+    }
+}

@@ -1,0 +1,272 @@
+//! The set of tools offered to the model: their specs, argument validation
+//! and dispatch.
+
+use std::time::Instant;
+
+use chamber_protocol::{ToolCall, ToolResult};
+use serde_json::Value;
+
+use crate::context::ToolContext;
+use crate::edit_tool::{EditFileArgs, edit_file};
+use crate::fs_tools::{
+    DeleteFileArgs, ReadFileArgs, WriteFileArgs, delete_file, read_file, write_file,
+};
+use crate::list_tool::{ListFilesArgs, list_files};
+use crate::paths::canonical_root;
+use crate::result::failed;
+use crate::search_tool::{SearchArgs, search};
+use crate::shell::{ShellArgs, shell};
+use crate::specs::{ArgsError, Risk, ToolArgs, ToolSpec, parse_args, schema_for};
+use crate::valid_call::ValidCall;
+
+/// One tool's static description and its argument checker.
+#[derive(Clone, Copy)]
+struct Entry {
+    name: &'static str,
+    description: &'static str,
+    risk: Risk,
+    schema: fn() -> Value,
+    check: fn(&Value) -> Result<(), ArgsError>,
+}
+
+impl Entry {
+    fn of<A: ToolArgs>(name: &'static str, risk: Risk, description: &'static str) -> Self {
+        Self {
+            name,
+            description,
+            risk,
+            schema: schema_for::<A>,
+            check: check_as::<A>,
+        }
+    }
+}
+
+fn check_as<A: ToolArgs>(value: &Value) -> Result<(), ArgsError> {
+    parse_args::<A>(value).map(|_| ())
+}
+
+/// The tools a run may use, in a stable order.
+#[derive(Clone)]
+pub struct Registry {
+    entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("tools", &self.names())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// All built-in tools.
+    pub fn standard() -> Self {
+        let entries = vec![
+            Entry::of::<ReadFileArgs>(
+                "read_file",
+                Risk::Read,
+                "Read a text file. Returns its lines prefixed with line numbers and a tab (the numbers are not part of the file). Shows at most 2000 lines per call; use start_line and end_line for other parts of a large file.",
+            ),
+            Entry::of::<ListFilesArgs>(
+                "list_files",
+                Risk::Read,
+                "List files and directories under a directory as an indented tree (directories end with \"/\"). Files ignored by .gitignore are left out.",
+            ),
+            Entry::of::<SearchArgs>(
+                "search",
+                Risk::Read,
+                "Search file contents with a regular expression. Returns matching lines as \"path:line: text\". Skips gitignored and binary files.",
+            ),
+            Entry::of::<WriteFileArgs>(
+                "write_file",
+                Risk::Write,
+                "Create a file, or replace the entire content of an existing one. Parent directories are created. To change part of an existing file, prefer edit_file.",
+            ),
+            Entry::of::<EditFileArgs>(
+                "edit_file",
+                Risk::Write,
+                "Replace an exact piece of text in an existing file. old_string must match the file exactly, including indentation, and occur exactly once unless replace_all is true. Read the file first.",
+            ),
+            Entry::of::<DeleteFileArgs>(
+                "delete_file",
+                Risk::Write,
+                "Delete one file. Directories are refused.",
+            ),
+            Entry::of::<ShellArgs>(
+                "shell",
+                Risk::Exec,
+                "Run a shell command (bash -c) in the workspace and return its stdout, stderr and exit code. Use it to build, test, run programs and use git. Commands are non-interactive (stdin is empty) and are killed after the time limit. Very long output is cut in the middle.",
+            ),
+        ];
+        Self { entries }
+    }
+
+    /// The specs offered to the model, in a stable order.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.entries
+            .iter()
+            .map(|e| ToolSpec {
+                name: e.name.to_string(),
+                description: e.description.to_string(),
+                parameters: (e.schema)(),
+                risk: e.risk,
+            })
+            .collect()
+    }
+
+    /// The tool names, in the same order as `specs`.
+    pub fn names(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.name).collect()
+    }
+
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    /// Checks a call's name and arguments; the error is a precise message
+    /// written for the model, so it can correct the call.
+    pub fn validate(&self, call: &ToolCall) -> Result<ValidCall, String> {
+        let name = call.name.as_str();
+        let Some(entry) = self.entry(name) else {
+            return Err(format!(
+                "unknown tool \"{name}\"; available tools: {}",
+                self.names().join(", ")
+            ));
+        };
+        let text = call.arguments.trim();
+        let value: Value = if text.is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_str(text)
+                .map_err(|e| format!("arguments for {name} are not valid JSON: {e}"))?
+        };
+        let value = match value {
+            Value::Null => Value::Object(Default::default()),
+            Value::Object(_) => value,
+            // Some models encode the object twice; accept the inner object.
+            Value::String(inner)
+                if serde_json::from_str::<Value>(&inner).is_ok_and(|v| v.is_object()) =>
+            {
+                serde_json::from_str(&inner).unwrap_or_default()
+            }
+            other => {
+                return Err(format!(
+                    "arguments for {name} must be a JSON object with named fields, not {}",
+                    kind_of(&other)
+                ));
+            }
+        };
+        (entry.check)(&value).map_err(|e| match e {
+            ArgsError::Schema(m) => format!("arguments for {name} do not match its schema: {m}"),
+            ArgsError::Invalid(m) => format!("invalid arguments for {name}: {m}"),
+        })?;
+        Ok(ValidCall {
+            id: call.id.clone(),
+            name: name.to_string(),
+            args: value,
+            risk: entry.risk,
+        })
+    }
+
+    /// Runs a validated call. Never panics: failures, including a crash
+    /// inside a tool, come back as an error result. Fills `duration_ms` and
+    /// `cwd`.
+    pub async fn execute(&self, call: &ValidCall, ctx: &ToolContext) -> ToolResult {
+        let started = Instant::now();
+        let mut result = if self.entry(&call.name).is_none() {
+            failed(format!(
+                "unknown tool \"{}\"; available tools: {}",
+                call.name,
+                self.names().join(", ")
+            ))
+        } else {
+            run_isolated(call, ctx).await
+        };
+        result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if result.cwd.is_empty() {
+            let root = canonical_root(&ctx.root).unwrap_or_else(|_| ctx.root.clone());
+            result.cwd = root.display().to_string();
+        }
+        result
+    }
+}
+
+/// Aborts the tool's task when the caller stops waiting, so a cancelled call
+/// also stops its command.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs the tool on its own task so a panic becomes an error result.
+async fn run_isolated(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
+    let (call_owned, ctx_owned) = (call.clone(), ctx.clone());
+    let task = tokio::spawn(async move { dispatch(&call_owned, &ctx_owned).await });
+    let _abort = AbortOnDrop(task.abort_handle());
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => failed(format!(
+            "internal error: the {} tool crashed; try a different approach",
+            call.name
+        )),
+        Err(_) => failed(format!("the {} call was cancelled", call.name)),
+    }
+}
+
+/// Parses the arguments for the named tool and runs it.
+async fn dispatch(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
+    fn args<A: ToolArgs>(call: &ValidCall) -> Result<A, String> {
+        parse_args::<A>(&call.args).map_err(|e| match e {
+            ArgsError::Schema(m) | ArgsError::Invalid(m) => {
+                format!("invalid arguments for {}: {m}", call.name)
+            }
+        })
+    }
+    match call.name.as_str() {
+        "read_file" => match args(call) {
+            Ok(a) => read_file(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "list_files" => match args(call) {
+            Ok(a) => list_files(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "search" => match args(call) {
+            Ok(a) => search(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "write_file" => match args(call) {
+            Ok(a) => write_file(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "edit_file" => match args(call) {
+            Ok(a) => edit_file(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "delete_file" => match args(call) {
+            Ok(a) => delete_file(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        "shell" => match args(call) {
+            Ok(a) => shell(ctx, a).await,
+            Err(e) => failed(e),
+        },
+        other => failed(format!("unknown tool \"{other}\"")),
+    }
+}
+
+/// How a JSON value's type is named in messages.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

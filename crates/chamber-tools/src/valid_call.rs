@@ -1,0 +1,114 @@
+//! A tool call that passed validation, with the accessors the policy and
+//! the approval prompt need.
+
+use serde_json::Value;
+
+use crate::specs::Risk;
+
+/// A tool call whose name and arguments were checked; holds the parsed
+/// arguments so the policy can inspect them before anything runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCall {
+    /// The provider's call id.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, a JSON object matching the tool's schema.
+    pub args: Value,
+    /// How dangerous the call is.
+    pub risk: Risk,
+}
+
+impl ValidCall {
+    fn str_arg(&self, key: &str) -> Option<&str> {
+        self.args.get(key).and_then(Value::as_str)
+    }
+
+    /// A one-line human description for approval prompts, such as
+    /// `shell: cargo test` or `write_file: src/a.py (120 bytes)`.
+    pub fn describe(&self) -> String {
+        let path = self.paths().join(", ");
+        let detail = match self.name.as_str() {
+            "shell" => {
+                let mut d = self.command().unwrap_or_default().to_string();
+                if let Some(cwd) = self.str_arg("cwd") {
+                    d.push_str(&format!(" (in {cwd})"));
+                }
+                d
+            }
+            "write_file" => {
+                let bytes = self.str_arg("content").map(str::len).unwrap_or(0);
+                format!("{path} ({bytes} bytes)")
+            }
+            "edit_file" => {
+                let lines = |k| {
+                    let n = self
+                        .str_arg(k)
+                        .map(|s| s.lines().count().max(1))
+                        .unwrap_or(0);
+                    if n == 1 {
+                        "1 line".to_string()
+                    } else {
+                        format!("{n} lines")
+                    }
+                };
+                let all = if self.args.get("replace_all").and_then(Value::as_bool) == Some(true) {
+                    ", every occurrence"
+                } else {
+                    ""
+                };
+                format!(
+                    "{path} (replace {} with {}{all})",
+                    lines("old_string"),
+                    lines("new_string")
+                )
+            }
+            "read_file" => {
+                let n = |k| self.args.get(k).and_then(Value::as_u64);
+                match (n("start_line"), n("end_line")) {
+                    (None, None) => path,
+                    (s, e) => format!(
+                        "{path} (lines {}-{})",
+                        s.unwrap_or(1),
+                        e.map(|e| e.to_string()).unwrap_or_else(|| "end".into())
+                    ),
+                }
+            }
+            "search" => {
+                let glob = self
+                    .str_arg("glob")
+                    .map(|g| format!(" ({g})"))
+                    .unwrap_or_default();
+                format!(
+                    "/{}/ in {path}{glob}",
+                    self.str_arg("pattern").unwrap_or_default()
+                )
+            }
+            "list_files" | "delete_file" => path,
+            _ => self.args.to_string(),
+        };
+        format!("{}: {detail}", self.name)
+    }
+
+    /// For `shell`: the command line.
+    pub fn command(&self) -> Option<&str> {
+        if self.name == "shell" {
+            self.str_arg("command")
+        } else {
+            None
+        }
+    }
+
+    /// For file tools: the target path as given (`.` where it defaults to the
+    /// root), so the policy can match path rules; empty for `shell`.
+    pub fn paths(&self) -> Vec<String> {
+        match self.name.as_str() {
+            "read_file" | "write_file" | "edit_file" | "delete_file" => self
+                .str_arg("path")
+                .map(|p| vec![p.to_string()])
+                .unwrap_or_default(),
+            "list_files" | "search" => vec![self.str_arg("path").unwrap_or(".").to_string()],
+            _ => Vec::new(),
+        }
+    }
+}
