@@ -1,1 +1,117 @@
-fn main() {}
+//! The `chamber` binary: parses commands, sets up logging, builds the engine
+//! and prints results. All behaviour lives in the library crates.
+
+mod approver;
+mod cli;
+mod commands;
+mod exit;
+mod logging;
+mod output;
+mod printer;
+mod render;
+mod setup;
+
+use clap::Parser;
+use serde_json::json;
+
+use crate::cli::{Cli, Command, ConfigAction, RunsAction};
+use crate::commands::run::Act;
+use crate::exit::{CliError, status};
+use crate::output::Output;
+use crate::setup::Setup;
+
+fn main() {
+    let cli = Cli::parse();
+    let out = Output::new(cli.global.json, cli.global.quiet, cli.global.verbose, cli.command.name());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            out.failure(&CliError::new("internal", format!("cannot start the async runtime: {e}"), None, status::INTERNAL));
+            std::process::exit(status::INTERNAL);
+        }
+    };
+    let code = runtime.block_on(async {
+        tokio::select! {
+            result = dispatch(cli, &out) => match result {
+                Ok(code) => code,
+                Err(e) => {
+                    out.failure(&e);
+                    e.exit
+                }
+            },
+            _ = tokio::signal::ctrl_c() => {
+                out.failure(&CliError::new(
+                    "interrupted",
+                    "interrupted",
+                    Some("the run shows as interrupted in `chamber runs list`; `chamber resume <id>` continues it"),
+                    status::INTERRUPTED,
+                ));
+                status::INTERRUPTED
+            }
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
+    if let Command::Schemas { out: dir } = &cli.command {
+        return write_schemas(dir, out);
+    }
+    let setup = Setup::resolve(&cli.global)?;
+    let _log_guard = logging::init(&setup, cli.global.verbose, cli.global.quiet);
+    let meta = json!({"project": setup.root.display().to_string()});
+    let (payload, code) = match cli.command {
+        Command::Init => (commands::init::init(&setup.root, out)?, status::OK),
+        Command::Status => (commands::status::status(&setup, out).await?, status::OK),
+        Command::Config { action: ConfigAction::Show } => (commands::config_show::show(&setup, out), status::OK),
+        Command::Runs { action: RunsAction::List { limit } } => {
+            (commands::runs::list(&setup.store().await?, limit, out).await?, status::OK)
+        }
+        Command::Runs { action: RunsAction::Show { run_id } } => {
+            (commands::runs::show(&setup.store().await?, &run_id, out).await?, status::OK)
+        }
+        Command::TailEvents { follow, run, lines } => {
+            commands::tail::tail(&setup.store().await?, follow, run, lines, out).await?;
+            return Ok(status::OK);
+        }
+        Command::Plan(args) => {
+            let engine = setup.engine().await?;
+            let act = Act::New { prompt: args.task.join(" "), plan_only: true, dry_run: false };
+            commands::run::act(&engine, act, &Default::default(), out).await?
+        }
+        Command::Run(args) => {
+            let engine = setup.engine().await?;
+            let act = Act::New { prompt: args.task.task.join(" "), plan_only: false, dry_run: args.dry_run };
+            commands::run::act(&engine, act, &args.flags, out).await?
+        }
+        Command::Apply { plan_id, run } => {
+            let engine = setup.engine().await?;
+            commands::run::act(&engine, Act::Apply(plan_id), &run, out).await?
+        }
+        Command::Resume { run_id, run } => {
+            let engine = setup.engine().await?;
+            commands::run::act(&engine, Act::Resume(run_id), &run, out).await?
+        }
+        Command::Schemas { .. } => return Ok(status::OK),
+    };
+    let mut meta = meta;
+    meta["exit_code"] = json!(code);
+    out.success(payload, meta);
+    Ok(code)
+}
+
+fn write_schemas(dir: &std::path::Path, out: &Output) -> Result<i32, CliError> {
+    let mut written = Vec::new();
+    for (name, schema) in chamber_protocol::all_schemas() {
+        let path = dir.join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+        chamber_tools::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
+            CliError::new("io_failed", format!("cannot write {}: {e}", path.display()), None, status::INTERNAL)
+        })?;
+        out.line(format!("wrote {}", path.display()));
+        written.push(path.display().to_string());
+    }
+    out.success(json!({ "written": written }), json!({}));
+    Ok(status::OK)
+}

@@ -195,6 +195,24 @@ impl Store {
             .collect()
     }
 
+    /// The newest `limit` events (of all runs, or one), oldest first, with cursors.
+    pub async fn recent_events(&self, limit: u32, run_id: Option<&str>) -> Result<Vec<(i64, Event)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM events WHERE (? IS NULL OR run_id = ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(run_id)
+        .bind(run_id)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<(i64, Event)> = rows
+            .iter()
+            .map(|r| Ok((r.get::<i64, _>("id"), serde_json::from_str(r.get::<&str, _>("body"))?)))
+            .collect::<Result<_, StoreError>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
     /// The cursor of the newest event (0 when there are none).
     pub async fn last_event_cursor(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM events").fetch_one(&self.pool).await?;

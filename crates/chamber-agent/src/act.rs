@@ -1,0 +1,232 @@
+use std::collections::HashSet;
+
+use chamber_llm::Message;
+use chamber_protocol::{EventKind, Plan, RunStatus, Task, ToolStatus};
+
+use crate::context::ProjectContext;
+use crate::engine::{Engine, RunOptions, RunOutcome};
+use crate::executor::{self, StepJob, StepOutcome};
+use crate::planner::{self, PlanFailure};
+use crate::recorder::Recorder;
+use crate::replay::ResumePoint;
+use crate::workspace::Workspace;
+use crate::{AgentError, Approver, prompts};
+
+impl Engine {
+    /// Carries out an approved plan step by step, re-planning once on a
+    /// failed step, then commits and reports.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn act(
+        &self,
+        rec: &mut Recorder,
+        task: &Task,
+        mut plan: Plan,
+        ws: Workspace,
+        point: ResumePoint,
+        approver: &dyn Approver,
+        opts: &RunOptions,
+    ) -> Result<RunOutcome, AgentError> {
+        let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
+        if let Some(b) = &branch {
+            ws.enter_branch(b)?;
+        }
+        let base_commit = match &ws.git {
+            Some(g) => self.base_commit(rec.run_id(), g).await?,
+            None => None,
+        };
+        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry).await.render();
+        let mut done: HashSet<String> = point.done.into_iter().collect();
+        let mut summaries = point.summaries;
+        let mut partial = point.partial;
+        let mut replans_left = self.config.agent.max_replans.saturating_sub(point.replans_used);
+
+        'plan: loop {
+            for step in plan.steps.clone() {
+                if done.contains(&step.id) {
+                    continue;
+                }
+                let first = vec![
+                    Message::system(prompts::ACT_SYSTEM),
+                    Message::user(prompts::step_request(task, &plan, &step, &summaries, &context)),
+                ];
+                let job = match partial.take().filter(|p| p.step_id == step.id) {
+                    Some(p) => StepJob {
+                        step_id: &step.id,
+                        messages: first.into_iter().chain(p.messages).collect(),
+                        pending: p.pending,
+                        turns_used: p.turns_used,
+                    },
+                    None => {
+                        rec.emit(EventKind::StepStarted { step_id: step.id.clone(), title: step.title.clone() }).await?;
+                        StepJob { step_id: &step.id, messages: first, pending: Vec::new(), turns_used: 0 }
+                    }
+                };
+                let result = executor::run_step(self, rec, &ws.dir, job, approver, opts).await;
+                let outcome = match self.guard(rec, result).await? {
+                    Ok(o) => o,
+                    Err(failed) => return Ok(failed),
+                };
+                match outcome {
+                    StepOutcome::Done(summary) => {
+                        rec.emit(EventKind::StepCompleted { step_id: step.id.clone(), summary: summary.clone() }).await?;
+                        done.insert(step.id.clone());
+                        summaries.push((step.title.clone(), summary));
+                    }
+                    StepOutcome::Failed(reason) => {
+                        rec.emit(EventKind::StepFailed { step_id: step.id.clone(), error: reason.clone() }).await?;
+                        let failure = format!("step {} ({}) failed: {reason}", step.id, step.title);
+                        if replans_left == 0 {
+                            return self.finish_failed(rec, Some(plan), &failure, Some(&summaries)).await;
+                        }
+                        replans_left -= 1;
+                        let request = prompts::replan_request(task, &context, &summaries, &failure);
+                        let replanned = planner::request_plan(self, rec, request).await;
+                        match self.guard(rec, replanned).await? {
+                            Ok(Ok(new_plan)) => {
+                                rec.emit(EventKind::Replanned { plan: new_plan.clone(), reason: failure }).await?;
+                                self.store.set_plan(rec.run_id(), &new_plan).await?;
+                                plan = new_plan;
+                                done.clear();
+                                continue 'plan;
+                            }
+                            Ok(Err(PlanFailure(why))) => {
+                                let reason = format!("{failure}; re-planning failed too: {why}");
+                                return self.finish_failed(rec, Some(plan), &reason, Some(&summaries)).await;
+                            }
+                            Err(failed) => return Ok(failed),
+                        }
+                    }
+                }
+            }
+            break;
+        }
+        self.finish_completed(rec, task, plan, ws, branch, base_commit, &summaries, opts).await
+    }
+
+    /// The commit a run branched from, recorded by the first event-free
+    /// lookup (HEAD before any run commit) so diffs cover the whole run.
+    async fn base_commit(&self, _run_id: &str, git: &chamber_tools::Git) -> Result<Option<String>, AgentError> {
+        Ok(git.head()?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_completed(
+        &self,
+        rec: &mut Recorder,
+        task: &Task,
+        plan: Plan,
+        ws: Workspace,
+        branch: Option<String>,
+        base_commit: Option<String>,
+        summaries: &[(String, String)],
+        opts: &RunOptions,
+    ) -> Result<RunOutcome, AgentError> {
+        let mut outcome = self.outcome(rec.run_id(), RunStatus::Completed, Some(plan.clone()), String::new());
+        outcome.commands = self.commands_run(rec.run_id()).await?;
+        if opts.dry_run {
+            outcome.diff = Some(chamber_tools::tree_diff(&ws.project, &ws.dir));
+        } else if let (Some(git), Some(branch), true) = (&ws.git, &branch, self.config.git.commit) {
+            let files = git.dirty_paths().unwrap_or_default();
+            let message = commit_message(&plan, summaries, &files, rec.run_id());
+            if let Some(commit) = git.commit_all(&message)? {
+                rec.emit(EventKind::Committed {
+                    branch: branch.clone(),
+                    commit: commit.id.clone(),
+                    files: commit.files.clone(),
+                })
+                .await?;
+                outcome.commit = Some(commit.id);
+            }
+            outcome.branch = Some(branch.clone());
+            outcome.diff = match &base_commit {
+                Some(base) => git.diff_against(base).ok(),
+                None => None,
+            };
+        }
+        let done = summaries.len();
+        outcome.summary = match (&outcome.commit, &outcome.branch) {
+            (Some(c), Some(b)) => format!("{}: {done} step(s) done; committed {} on {b}", plan.title, &c[..c.len().min(10)]),
+            (None, Some(b)) => format!("{}: {done} step(s) done; nothing to commit on {b}", plan.title),
+            _ if opts.dry_run => format!("{}: {done} step(s) done in a throwaway copy (dry run); your tree is untouched", plan.title),
+            _ => format!("{}: {done} step(s) done", plan.title),
+        };
+        rec.emit(EventKind::RunFinished {
+            status: RunStatus::Completed,
+            summary: outcome.summary.clone(),
+            diff: outcome.diff.clone(),
+        })
+        .await?;
+        self.store.set_status(rec.run_id(), RunStatus::Completed, Some(&outcome.summary)).await?;
+        let _ = task;
+        Ok(outcome)
+    }
+
+    /// Ends the run as failed with a report saying what failed and what to do.
+    pub(crate) async fn finish_failed(
+        &self,
+        rec: &mut Recorder,
+        plan: Option<Plan>,
+        reason: &str,
+        summaries: Option<&[(String, String)]>,
+    ) -> Result<RunOutcome, AgentError> {
+        let mut report = format!("Run stopped: {reason}.");
+        if let Some(s) = summaries.filter(|s| !s.is_empty()) {
+            report.push_str(&format!(" Completed before that: {}.", s.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join("; ")));
+        }
+        report.push_str(&format!(
+            " Next: fix the cause (see `chamber runs show {}`), then `chamber resume {}` to continue from the failed step, or rephrase the task.",
+            rec.run_id(),
+            rec.run_id()
+        ));
+        rec.emit(EventKind::RunFinished { status: RunStatus::Failed, summary: report.clone(), diff: None }).await?;
+        self.store.set_status(rec.run_id(), RunStatus::Failed, Some(&report)).await?;
+        let mut outcome = self.outcome(rec.run_id(), RunStatus::Failed, plan, report);
+        outcome.commands = self.commands_run(rec.run_id()).await?;
+        Ok(outcome)
+    }
+
+    async fn commands_run(&self, run_id: &str) -> Result<Vec<(String, Option<i32>)>, AgentError> {
+        let events = self.store.events(run_id).await?;
+        let mut started = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for ev in &events {
+            match &ev.kind {
+                EventKind::ToolStarted { call, .. } if call.name == "shell" => {
+                    let cmd = serde_json::from_str::<serde_json::Value>(&call.arguments)
+                        .ok()
+                        .and_then(|v| v.get("command").and_then(|c| c.as_str()).map(String::from))
+                        .unwrap_or_default();
+                    started.insert(call.id.clone(), cmd);
+                }
+                EventKind::ToolFinished { call_id, result, .. } => {
+                    if let Some(cmd) = started.remove(call_id) {
+                        let code = if result.status == ToolStatus::Timeout { None } else { result.exit_code };
+                        out.push((cmd, code));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The run's commit message: the plan title, then what changed and why.
+fn commit_message(plan: &Plan, summaries: &[(String, String)], files: &[String], run_id: &str) -> String {
+    let mut subject: String = plan.title.trim().chars().take(72).collect();
+    if subject.is_empty() {
+        subject = "Chamber run".into();
+    }
+    let mut body = String::from("Steps:\n");
+    for (title, summary) in summaries {
+        let first_line = summary.lines().next().unwrap_or_default();
+        body.push_str(&format!("- {title}: {}\n", first_line.chars().take(200).collect::<String>()));
+    }
+    if !files.is_empty() {
+        body.push_str("\nFiles changed:\n");
+        for f in files {
+            body.push_str(&format!("- {f}\n"));
+        }
+    }
+    format!("{subject}\n\n{body}\nChamber-Run: {run_id}\n")
+}

@@ -1,0 +1,299 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chamber_config::Config;
+use chamber_llm::{ChatRequest, ChatResponse, LlmError, Provider, RetryPolicy, complete_with_retry};
+use chamber_policy::Policy;
+use chamber_protocol::{EventKind, Origin, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
+use chamber_store::{JsonlLog, NewRun, PlanRecord, Store};
+use chamber_tools::Registry;
+use serde::Serialize;
+
+use crate::context::ProjectContext;
+use crate::planner::{self, PlanFailure};
+use crate::recorder::Recorder;
+use crate::replay::ResumePoint;
+use crate::workspace::Workspace;
+use crate::{AgentError, Approver, Observer, PlanDecision, ProviderChoice, prompts};
+
+/// Everything a run needs, assembled once by the front end (CLI or server).
+pub struct Engine {
+    /// Merged configuration.
+    pub config: Config,
+    /// Where runs and events are stored.
+    pub store: Store,
+    /// The model provider.
+    pub provider: Arc<dyn Provider>,
+    /// Which provider and model, and why.
+    pub choice: ProviderChoice,
+    /// Command and path rules.
+    pub policy: Policy,
+    /// The tools offered to the model.
+    pub registry: Registry,
+    /// The project root.
+    pub root: PathBuf,
+    /// The data directory (for dry-run logs).
+    pub data_dir: PathBuf,
+}
+
+/// How a run should behave, from flags.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Approve the plan and every action the policy allows.
+    pub auto_approve: bool,
+    /// Work in a throwaway copy.
+    pub dry_run: bool,
+    /// Accept a dirty git tree.
+    pub allow_dirty: bool,
+    /// Stop after saving the plan (`chamber plan`).
+    pub plan_only: bool,
+    /// Override of the per-step turn budget.
+    pub max_turns_per_step: Option<u32>,
+}
+
+/// What a run produced, for the front end to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    /// Run id.
+    pub run_id: String,
+    /// Final status.
+    pub status: RunStatus,
+    /// The plan followed (or proposed).
+    pub plan: Option<Plan>,
+    /// Saved plan id, when the run stopped for approval.
+    pub plan_id: Option<String>,
+    /// Human summary.
+    pub summary: String,
+    /// The change as a unified diff.
+    pub diff: Option<String>,
+    /// Branch committed to.
+    pub branch: Option<String>,
+    /// Commit id.
+    pub commit: Option<String>,
+    /// Shell commands run, with exit codes.
+    pub commands: Vec<(String, Option<i32>)>,
+    /// Tokens used by this invocation.
+    pub usage: Usage,
+}
+
+impl Engine {
+    /// One model request with retries; records the turn (or the errors).
+    pub(crate) async fn model_turn(
+        &self,
+        rec: &mut Recorder,
+        request: &ChatRequest,
+        step_id: Option<&str>,
+    ) -> Result<ChatResponse, AgentError> {
+        let policy = RetryPolicy {
+            max_retries: self.config.provider.max_retries,
+            base_delay: Duration::from_millis(self.config.provider.retry_base_ms),
+            idle_timeout: Duration::from_secs(self.config.provider.idle_timeout_secs.max(1)),
+        };
+        let observer = rec.observer().clone();
+        let mut failures: Vec<(u32, LlmError, bool)> = Vec::new();
+        let started = Instant::now();
+        let result = complete_with_retry(
+            self.provider.as_ref(),
+            request,
+            policy,
+            &mut |t| observer.text(t),
+            &mut |attempt, e, retrying| failures.push((attempt, e.clone(), retrying)),
+        )
+        .await;
+        for (attempt, error, retrying) in failures {
+            rec.emit(EventKind::ModelError {
+                step_id: step_id.map(String::from),
+                attempt,
+                error: format!("{error}; {}", error.kind.hint()),
+                retrying,
+            })
+            .await?;
+        }
+        let response = result?;
+        rec.emit(EventKind::ModelTurn {
+            step_id: step_id.map(String::from),
+            content: response.content.clone(),
+            tool_calls: response.tool_calls.clone(),
+            usage: response.usage,
+            duration_ms: started.elapsed().as_millis() as u64,
+        })
+        .await?;
+        rec.store().add_usage(rec.run_id(), response.usage).await?;
+        Ok(response)
+    }
+
+    /// Where a run's `events.jsonl` goes: the project's `.chamber/runs/<id>/`,
+    /// or the data dir for dry runs (the project stays byte-identical).
+    pub(crate) fn run_log_dir(&self, run_id: &str, dry_run: bool) -> PathBuf {
+        if dry_run {
+            self.data_dir.join("runs").join(run_id)
+        } else {
+            self.root.join(".chamber/runs").join(run_id)
+        }
+    }
+
+    /// The run branch name for a run id.
+    pub(crate) fn branch_name(&self, run_id: &str) -> String {
+        format!("{}{}", self.config.git.branch_prefix, &run_id[..run_id.len().min(8)])
+    }
+
+    /// Plans, gates and acts on a new task (`chamber run` and `chamber plan`).
+    pub async fn run(
+        &self,
+        prompt: &str,
+        opts: RunOptions,
+        approver: &dyn Approver,
+        observer: Arc<dyn Observer>,
+    ) -> Result<RunOutcome, AgentError> {
+        let ws = Workspace::prepare(&self.root, opts.dry_run)?;
+        if !opts.plan_only {
+            ws.check_clean(opts.allow_dirty)?;
+        }
+        let task = Task {
+            id: new_id(),
+            prompt: prompt.to_string(),
+            workdir: self.root.display().to_string(),
+            origin: Origin::Cli,
+            constraints: TaskConstraints {
+                auto_approve: opts.auto_approve,
+                dry_run: opts.dry_run,
+                allow_dirty: opts.allow_dirty,
+                max_turns_per_step: opts.max_turns_per_step,
+            },
+            created_at: chrono::Utc::now(),
+        };
+        let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
+        let base_branch = ws.git.as_ref().and_then(|g| g.current_branch().ok());
+        self.store
+            .create_run(&NewRun {
+                task: task.clone(),
+                provider: self.choice.provider.clone(),
+                model: self.choice.model.clone(),
+                branch: branch.clone(),
+                base_branch,
+                pid: std::process::id(),
+            })
+            .await?;
+        if !opts.dry_run {
+            ws.ensure_chamber_gitignore()?;
+        }
+        let jsonl = JsonlLog::open(&self.run_log_dir(&task.id, opts.dry_run))?;
+        let mut rec = Recorder::new(task.id.clone(), 0, self.store.clone(), Some(jsonl), observer);
+        rec.emit(EventKind::RunStarted {
+            task: task.clone(),
+            provider: self.choice.provider.clone(),
+            model: self.choice.model.clone(),
+            branch: if opts.dry_run { None } else { branch },
+            workspace: ws.dir.display().to_string(),
+        })
+        .await?;
+        self.plan_and_gate(&mut rec, &task, ws, opts, approver).await
+    }
+
+    /// Gathers context, gets a plan, and passes it through the approval gate.
+    pub(crate) async fn plan_and_gate(
+        &self,
+        rec: &mut Recorder,
+        task: &Task,
+        ws: Workspace,
+        opts: RunOptions,
+        approver: &dyn Approver,
+    ) -> Result<RunOutcome, AgentError> {
+        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry).await;
+        let context_text = context.render();
+        rec.emit(EventKind::ContextBuilt {
+            instruction_files: context.instructions.iter().map(|(n, _)| n.clone()).collect(),
+            chars: context_text.len(),
+        })
+        .await?;
+        let requested = planner::request_plan(self, rec, prompts::plan_request(task, &context_text)).await;
+        let plan = match self.guard(rec, requested).await? {
+            Ok(Ok(plan)) => plan,
+            Ok(Err(PlanFailure(reason))) => {
+                return self.finish_failed(rec, None, &format!("planning failed: {reason}"), None).await;
+            }
+            Err(outcome) => return Ok(outcome),
+        };
+        rec.emit(EventKind::PlanProposed { plan: plan.clone() }).await?;
+        self.store.set_plan(rec.run_id(), &plan).await?;
+
+        let decision = if opts.plan_only {
+            None
+        } else if opts.auto_approve {
+            Some((PlanDecision::Approve, "policy (--yes)".to_string()))
+        } else if approver.interactive() {
+            Some((approver.review_plan(&plan).await, approver.name()))
+        } else if opts.dry_run {
+            Some((PlanDecision::Approve, "policy (dry run)".to_string()))
+        } else {
+            None
+        };
+        let (plan, by) = match decision {
+            None => return self.save_for_approval(rec, task, plan).await,
+            Some((PlanDecision::Reject(reason), _)) => {
+                rec.emit(EventKind::PlanRejected { reason: reason.clone() }).await?;
+                self.store.set_status(rec.run_id(), RunStatus::Rejected, Some(&reason)).await?;
+                return Ok(self.outcome(rec.run_id(), RunStatus::Rejected, Some(plan), format!("plan rejected: {reason}")));
+            }
+            Some((PlanDecision::Edited(edited), by)) => (edited, by),
+            Some((PlanDecision::Approve, by)) => (plan, by),
+        };
+        rec.emit(EventKind::PlanApproved { plan: plan.clone(), by }).await?;
+        self.store.set_plan(rec.run_id(), &plan).await?;
+        self.act(rec, task, plan, ws, ResumePoint::default(), approver, &opts).await
+    }
+
+    async fn save_for_approval(&self, rec: &mut Recorder, task: &Task, plan: Plan) -> Result<RunOutcome, AgentError> {
+        let plan_id = new_id();
+        self.store
+            .save_plan(&PlanRecord {
+                id: plan_id.clone(),
+                task: task.clone(),
+                plan: plan.clone(),
+                workdir: task.workdir.clone(),
+                status: "pending".into(),
+                run_id: Some(rec.run_id().to_string()),
+                created_at: chrono::Utc::now(),
+            })
+            .await?;
+        rec.emit(EventKind::PlanSaved { plan_id: plan_id.clone() }).await?;
+        let summary = format!("plan saved; approve and run it with `chamber apply {plan_id}`");
+        self.store.set_status(rec.run_id(), RunStatus::AwaitingApproval, Some(&summary)).await?;
+        let mut outcome = self.outcome(rec.run_id(), RunStatus::AwaitingApproval, Some(plan), summary);
+        outcome.plan_id = Some(plan_id);
+        Ok(outcome)
+    }
+
+    /// Turns a model failure that survived retries into a failed, resumable
+    /// run with a report; other errors pass through.
+    pub(crate) async fn guard<T>(
+        &self,
+        rec: &mut Recorder,
+        result: Result<T, AgentError>,
+    ) -> Result<Result<T, RunOutcome>, AgentError> {
+        match result {
+            Ok(v) => Ok(Ok(v)),
+            Err(AgentError::Llm(e)) => {
+                let reason = format!("the model request failed: {e}. {}", e.kind.hint());
+                Ok(Err(self.finish_failed(rec, None, &reason, None).await?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn outcome(&self, run_id: &str, status: RunStatus, plan: Option<Plan>, summary: String) -> RunOutcome {
+        RunOutcome {
+            run_id: run_id.to_string(),
+            status,
+            plan,
+            plan_id: None,
+            summary,
+            diff: None,
+            branch: None,
+            commit: None,
+            commands: Vec::new(),
+            usage: Usage::default(),
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Why a run could not start or continue. Each variant maps to a stable code
+/// and exit status in the CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] chamber_store::StoreError),
+    /// The model provider failed in a way retries did not fix.
+    #[error("model request failed: {0}")]
+    Llm(#[from] chamber_llm::LlmError),
+    /// A git command failed.
+    #[error(transparent)]
+    Git(#[from] chamber_tools::GitError),
+    /// The git tree has uncommitted changes.
+    #[error("the working tree has uncommitted changes: {}", paths.join(", "))]
+    DirtyTree {
+        /// The changed paths.
+        paths: Vec<String>,
+    },
+    /// The run or plan is not in a state that allows the request.
+    #[error("{0}")]
+    InvalidState(String),
+    /// A file operation failed.
+    #[error("{context}: {error}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        error: std::io::Error,
+    },
+}
+
+impl AgentError {
+    /// Wraps an IO error with what was being done.
+    pub fn io(context: impl Into<String>, error: std::io::Error) -> Self {
+        Self::Io { context: context.into(), error }
+    }
+}

@@ -1,0 +1,207 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chamber_llm::{ChatRequest, Message, ToolDef};
+use chamber_policy::{Action, Decision};
+use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus};
+use chamber_tools::{OutputSink, Risk, ToolContext};
+
+use crate::engine::{Engine, RunOptions};
+use crate::recorder::Recorder;
+use crate::{AgentError, Approver, prompts};
+
+/// How a step ended.
+pub enum StepOutcome {
+    /// Finished, with the model's summary.
+    Done(String),
+    /// Gave up, with the reason.
+    Failed(String),
+}
+
+/// Everything one step's tool loop needs.
+pub struct StepJob<'a> {
+    /// Step id, for events.
+    pub step_id: &'a str,
+    /// The conversation so far (system + step request + anything replayed).
+    pub messages: Vec<Message>,
+    /// Calls from the last replayed answer that never finished.
+    pub pending: Vec<ToolCall>,
+    /// Model turns already spent on this step (when resuming).
+    pub turns_used: u32,
+}
+
+/// Consecutive turns whose every call failed before the step is given up.
+const FAILURE_STREAK_LIMIT: u32 = 3;
+
+/// Runs one step: ask the model, run the tools it calls, feed results back,
+/// until it answers without calls or the turn budget is spent.
+pub async fn run_step(
+    engine: &Engine,
+    rec: &mut Recorder,
+    workspace: &std::path::Path,
+    job: StepJob<'_>,
+    approver: &dyn Approver,
+    opts: &RunOptions,
+) -> Result<StepOutcome, AgentError> {
+    let StepJob { step_id, mut messages, pending, mut turns_used } = job;
+    let tools: Vec<ToolDef> = engine
+        .registry
+        .specs()
+        .into_iter()
+        .map(|s| ToolDef { name: s.name, description: s.description, parameters: s.parameters })
+        .collect();
+    let budget = opts.max_turns_per_step.unwrap_or(engine.config.agent.max_turns_per_step);
+    let mut failure_streak = 0;
+    let mut last_failure = String::new();
+
+    if let Some(Message { role: chamber_llm::Role::Assistant, content, tool_calls, .. }) = messages.last() {
+        if tool_calls.is_empty() && !content.trim().is_empty() {
+            return Ok(StepOutcome::Done(content.clone()));
+        }
+    }
+    for call in pending {
+        let result = execute_call(engine, rec, workspace, step_id, &call, approver, opts).await?;
+        messages.push(Message::tool(call.id.clone(), result.to_model_text()));
+    }
+
+    while turns_used < budget {
+        turns_used += 1;
+        let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
+        request.tools = tools.clone();
+        let response = engine.model_turn(rec, &request, Some(step_id)).await?;
+        messages.push(Message::assistant(response.content.clone(), response.tool_calls.clone()));
+        if response.tool_calls.is_empty() {
+            if response.content.trim().is_empty() {
+                messages.push(Message::user(prompts::EMPTY_ANSWER));
+                continue;
+            }
+            return Ok(StepOutcome::Done(response.content));
+        }
+        let mut all_failed = true;
+        for call in &response.tool_calls {
+            let result = execute_call(engine, rec, workspace, step_id, call, approver, opts).await?;
+            if result.status == ToolStatus::Ok {
+                all_failed = false;
+            } else {
+                last_failure = format!(
+                    "{} failed: {}",
+                    call.name,
+                    result.error.clone().unwrap_or_else(|| "no details".into())
+                );
+            }
+            messages.push(Message::tool(call.id.clone(), result.to_model_text()));
+        }
+        failure_streak = if all_failed { failure_streak + 1 } else { 0 };
+        if failure_streak >= FAILURE_STREAK_LIMIT {
+            return Ok(StepOutcome::Failed(format!(
+                "{FAILURE_STREAK_LIMIT} turns in a row had only failing tool calls; last: {last_failure}"
+            )));
+        }
+    }
+    Ok(StepOutcome::Failed(format!(
+        "the step used all {budget} model turns without finishing{}",
+        if last_failure.is_empty() { String::new() } else { format!("; last failure: {last_failure}") }
+    )))
+}
+
+/// The pipeline every tool call goes through: validate → policy → (ask) →
+/// execute with live output → record. Never fails on a bad call: the error
+/// becomes the result the model reads.
+pub async fn execute_call(
+    engine: &Engine,
+    rec: &mut Recorder,
+    workspace: &std::path::Path,
+    step_id: &str,
+    call: &ToolCall,
+    approver: &dyn Approver,
+    opts: &RunOptions,
+) -> Result<ToolResult, AgentError> {
+    let finish = |result: ToolResult| EventKind::ToolFinished {
+        step_id: step_id.to_string(),
+        call_id: call.id.clone(),
+        name: call.name.clone(),
+        result,
+    };
+    let valid = match engine.registry.validate(call) {
+        Ok(v) => v,
+        Err(message) => {
+            let result = ToolResult::failure(ToolStatus::Error, message);
+            rec.emit(finish(result.clone())).await?;
+            return Ok(result);
+        }
+    };
+
+    let paths = valid.paths();
+    let action = match valid.risk {
+        Risk::Read => Action::Read,
+        Risk::Write => Action::Write { paths: &paths },
+        Risk::Exec => Action::Exec { command: valid.command().unwrap_or_default() },
+    };
+    let mut verdict = engine.policy.decide(&action, opts.auto_approve);
+    if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
+        verdict.decision = Decision::Allow;
+        verdict.reason = "dry run: writes go to a throwaway copy".into();
+    }
+    let mut by = if opts.auto_approve { "flag" } else { "policy" };
+    if verdict.decision == Decision::Ask {
+        let approved = approver.interactive()
+            && approver.approve_action(&valid.describe(), &verdict.reason).await;
+        by = "user";
+        verdict.decision = if approved { Decision::Allow } else { Decision::Deny };
+        if !approved {
+            verdict.reason = if approver.interactive() {
+                "the user declined".into()
+            } else {
+                format!("needs approval ({}); rerun with --yes or in a terminal", verdict.reason)
+            };
+        }
+    }
+    if valid.risk != Risk::Read {
+        rec.emit(EventKind::PolicyDecision {
+            call_id: call.id.clone(),
+            decision: verdict.decision.as_str().into(),
+            reason: match &verdict.rule {
+                Some(rule) => format!("{} [{rule}]", verdict.reason),
+                None => verdict.reason.clone(),
+            },
+            by: by.into(),
+        })
+        .await?;
+    }
+    if verdict.decision == Decision::Deny {
+        let result = ToolResult::failure(
+            ToolStatus::Denied,
+            format!("not allowed: {}. Do not retry it; find another way or finish.", verdict.reason),
+        );
+        rec.emit(finish(result.clone())).await?;
+        return Ok(result);
+    }
+
+    rec.emit(EventKind::ToolStarted { step_id: step_id.to_string(), call: call.clone() }).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(OutputStream, String)>();
+    let sink: OutputSink = Arc::new(move |stream, chunk: &str| {
+        let _ = tx.send((stream, chunk.to_string()));
+    });
+    let mut ctx = ToolContext::new(workspace.to_path_buf());
+    ctx.shell_timeout = Duration::from_secs(engine.config.agent.shell_timeout_secs.max(1));
+    ctx.output_cap = engine.config.agent.output_cap_bytes;
+    ctx.output = Some(sink);
+    let result = {
+        let running = engine.registry.execute(&valid, &ctx);
+        tokio::pin!(running);
+        loop {
+            tokio::select! {
+                biased;
+                Some((stream, chunk)) = rx.recv() => {
+                    rec.emit(EventKind::ToolOutput { call_id: call.id.clone(), stream, chunk }).await?;
+                }
+                result = &mut running => break result,
+            }
+        }
+    };
+    while let Ok((stream, chunk)) = rx.try_recv() {
+        rec.emit(EventKind::ToolOutput { call_id: call.id.clone(), stream, chunk }).await?;
+    }
+    rec.emit(finish(result.clone())).await?;
+    Ok(result)
+}

@@ -1,0 +1,93 @@
+use chamber_llm::{ChatRequest, Message, ResponseFormat};
+use chamber_protocol::Plan;
+
+use crate::AgentError;
+use crate::engine::Engine;
+use crate::prompts;
+use crate::recorder::Recorder;
+
+/// Why planning gave up: the model never produced a usable plan.
+pub struct PlanFailure(pub String);
+
+/// Asks the model for a plan until it returns one that parses and
+/// validates, feeding each error back. Constrained JSON output is requested
+/// when the config allows it.
+pub async fn request_plan(
+    engine: &Engine,
+    rec: &mut Recorder,
+    user_text: String,
+) -> Result<Result<Plan, PlanFailure>, AgentError> {
+    let mut messages = vec![Message::system(prompts::PLAN_SYSTEM), Message::user(user_text)];
+    let attempts = engine.config.agent.plan_attempts.max(1);
+    let mut last_error = String::new();
+    for _ in 0..attempts {
+        let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
+        if engine.config.provider.structured_plan {
+            request.response_format = Some(ResponseFormat {
+                name: "plan".into(),
+                schema: plan_schema(),
+            });
+        }
+        let response = engine.model_turn(rec, &request, None).await?;
+        match parse_plan(&response.content) {
+            Ok(plan) => return Ok(Ok(plan)),
+            Err(e) => {
+                last_error = e;
+                messages.push(Message::assistant(response.content, Vec::new()));
+                messages.push(Message::user(prompts::plan_retry(&last_error)));
+            }
+        }
+    }
+    Ok(Err(PlanFailure(format!(
+        "the model did not produce a usable plan in {attempts} attempts; last problem: {last_error}"
+    ))))
+}
+
+/// The plan's JSON Schema, as sent for constrained decoding.
+fn plan_schema() -> serde_json::Value {
+    let settings = schemars::generate::SchemaSettings::draft07().with(|s| s.inline_subschemas = true);
+    let mut schema = settings.into_generator().into_root_schema_for::<Plan>().to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.remove("$schema");
+        obj.remove("title");
+    }
+    schema
+}
+
+/// Reads a plan from model text: bare JSON, fenced JSON, or JSON inside prose.
+pub fn parse_plan(text: &str) -> Result<Plan, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("the answer was empty".into());
+    }
+    let candidate = match (trimmed.find('{'), trimmed.rfind('}')) {
+        (Some(start), Some(end)) if end > start => &trimmed[start..=end],
+        _ => return Err("the answer contains no JSON object".into()),
+    };
+    let plan: Plan = serde_json::from_str(candidate).map_err(|e| format!("invalid plan JSON: {e}"))?;
+    plan.validate()?;
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fenced_and_bare_plans() {
+        let bare = r#"{"title":"t","steps":[{"id":"1","title":"do"}]}"#;
+        assert_eq!(parse_plan(bare).unwrap().steps.len(), 1);
+        let fenced = format!("Here you go:\n```json\n{bare}\n```");
+        assert_eq!(parse_plan(&fenced).unwrap().title, "t");
+        assert!(parse_plan("no json here").unwrap_err().contains("no JSON"));
+        assert!(parse_plan(r#"{"title":"t","steps":[]}"#).unwrap_err().contains("at least one step"));
+        assert!(parse_plan(r#"{"title":"t"}"#).unwrap_err().contains("steps"));
+    }
+
+    #[test]
+    fn schema_is_inline() {
+        let s = plan_schema().to_string();
+        assert!(!s.contains("$ref"), "{s}");
+        assert!(s.contains("depends_on"));
+    }
+}

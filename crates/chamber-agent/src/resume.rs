@@ -1,0 +1,139 @@
+use std::sync::Arc;
+
+use chamber_protocol::{EventKind, RunStatus};
+use chamber_store::JsonlLog;
+
+use crate::engine::{Engine, RunOptions, RunOutcome};
+use crate::recorder::Recorder;
+use crate::replay::resume_point;
+use crate::workspace::Workspace;
+use crate::{AgentError, Approver, Observer, PlanDecision, reconcile_interrupted};
+
+impl Engine {
+    /// Executes a saved plan (`chamber apply`), after approval.
+    pub async fn apply(
+        &self,
+        plan_id: &str,
+        opts: RunOptions,
+        approver: &dyn Approver,
+        observer: Arc<dyn Observer>,
+    ) -> Result<RunOutcome, AgentError> {
+        let saved = self.store.get_plan(plan_id).await?;
+        if saved.status != "pending" {
+            return Err(AgentError::InvalidState(format!(
+                "plan {} was already applied by run {}",
+                saved.id,
+                saved.run_id.as_deref().unwrap_or("?")
+            )));
+        }
+        let run_id = saved.run_id.clone().unwrap_or_default();
+        let run = self.store.get_run(&run_id).await?;
+        if run.status != RunStatus::AwaitingApproval {
+            return Err(AgentError::InvalidState(format!(
+                "run {} is {}, not awaiting approval",
+                run.id,
+                run.status.as_str()
+            )));
+        }
+        let (plan, by) = if opts.auto_approve {
+            (saved.plan.clone(), "policy (--yes)".to_string())
+        } else if approver.interactive() {
+            match approver.review_plan(&saved.plan).await {
+                PlanDecision::Approve => (saved.plan.clone(), approver.name()),
+                PlanDecision::Edited(p) => (p, approver.name()),
+                PlanDecision::Reject(reason) => {
+                    return Err(AgentError::InvalidState(format!("plan not applied: {reason}")));
+                }
+            }
+        } else {
+            return Err(AgentError::InvalidState(
+                "applying a plan needs approval: run it in a terminal, or pass --yes".into(),
+            ));
+        };
+        let ws = Workspace::prepare(&self.root, false)?;
+        ws.check_clean(opts.allow_dirty)?;
+        let events = self.store.events(&run.id).await?;
+        let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
+        let mut rec = Recorder::new(run.id.clone(), events.len() as u64, self.store.clone(), Some(jsonl), observer);
+        self.store.claim(&run.id, std::process::id()).await?;
+        self.store.mark_plan_applied(&saved.id, &run.id).await?;
+        rec.emit(EventKind::PlanApproved { plan: plan.clone(), by }).await?;
+        self.store.set_plan(&run.id, &plan).await?;
+        let mut task = run.task.clone();
+        task.constraints.auto_approve = opts.auto_approve;
+        self.act(&mut rec, &task, plan, ws, Default::default(), approver, &opts).await
+    }
+
+    /// Continues an interrupted or failed run from its last completed step,
+    /// without redoing finished tool calls.
+    pub async fn resume(
+        &self,
+        run_id: &str,
+        mut opts: RunOptions,
+        approver: &dyn Approver,
+        observer: Arc<dyn Observer>,
+    ) -> Result<RunOutcome, AgentError> {
+        let mut run = self.store.get_run(run_id).await?;
+        reconcile_interrupted(&self.store, &mut run).await?;
+        match run.status {
+            RunStatus::Interrupted | RunStatus::Failed => {}
+            RunStatus::Running => {
+                return Err(AgentError::InvalidState(format!(
+                    "run {} is still running (pid {})",
+                    run.id,
+                    run.pid.unwrap_or_default()
+                )));
+            }
+            RunStatus::AwaitingApproval => {
+                return Err(AgentError::InvalidState(format!(
+                    "run {} is waiting for plan approval; use `chamber apply` with its plan id (see `chamber runs show {}`)",
+                    run.id, run.id
+                )));
+            }
+            other => {
+                return Err(AgentError::InvalidState(format!(
+                    "run {} is {}; only interrupted or failed runs can be resumed",
+                    run.id,
+                    other.as_str()
+                )));
+            }
+        }
+        if run.dry_run {
+            return Err(AgentError::InvalidState(
+                "a dry run cannot be resumed: its throwaway copy is gone; start it again".into(),
+            ));
+        }
+        let events = self.store.events(&run.id).await?;
+        let mut point = resume_point(&events);
+        if run.status == RunStatus::Failed {
+            // A failed step gets a fresh attempt; an exhausted re-plan budget is reset.
+            point.partial = None;
+            point.replans_used = 0;
+        }
+        let ws = Workspace::prepare(&self.root, false)?;
+        if let (Some(git), Some(branch)) = (&ws.git, &run.branch) {
+            if git.current_branch().ok().as_deref() != Some(branch.as_str()) {
+                ws.check_clean(opts.allow_dirty)?;
+            }
+        }
+        let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
+        let mut rec = Recorder::new(run.id.clone(), events.len() as u64, self.store.clone(), Some(jsonl), observer);
+        self.store.claim(&run.id, std::process::id()).await?;
+        opts.auto_approve |= run.task.constraints.auto_approve;
+        if opts.max_turns_per_step.is_none() {
+            opts.max_turns_per_step = run.task.constraints.max_turns_per_step;
+        }
+        let Some(plan) = point.plan.clone() else {
+            rec.emit(EventKind::RunResumed { from_step: "planning".into() }).await?;
+            return self.plan_and_gate(&mut rec, &run.task, ws, opts, approver).await;
+        };
+        let from_step = point
+            .partial
+            .as_ref()
+            .map(|p| p.step_id.clone())
+            .or_else(|| plan.steps.iter().find(|s| !point.done.contains(&s.id)).map(|s| s.id.clone()))
+            .unwrap_or_else(|| "end".into());
+        rec.emit(EventKind::RunResumed { from_step }).await?;
+        self.act(&mut rec, &run.task, plan, ws, point, approver, &opts).await
+    }
+}

@@ -1,0 +1,117 @@
+use std::sync::Arc;
+
+use chamber_agent::{Engine, RunOptions, RunOutcome};
+use chamber_protocol::RunStatus;
+use serde_json::json;
+
+use crate::approver::TerminalApprover;
+use crate::cli::RunFlags;
+use crate::exit::{CliError, status};
+use crate::output::{Output, style};
+use crate::printer::LivePrinter;
+use crate::render::plan_text;
+
+/// Which acting command is running.
+pub enum Act {
+    /// `chamber run` / `chamber plan`.
+    New {
+        /// Task text.
+        prompt: String,
+        /// Stop after planning.
+        plan_only: bool,
+        /// Throwaway copy.
+        dry_run: bool,
+    },
+    /// `chamber apply`.
+    Apply(String),
+    /// `chamber resume`.
+    Resume(String),
+}
+
+/// Runs an acting command, printing live events, and maps the outcome to
+/// a payload and exit status.
+pub async fn act(engine: &Engine, act: Act, flags: &RunFlags, out: &Output) -> Result<(serde_json::Value, i32), CliError> {
+    let approver = TerminalApprover::new(&engine.config.approval.approver);
+    let observer = Arc::new(LivePrinter::new(out));
+    let auto = flags.yes || engine.config.approval.mode == "auto";
+    let mut opts = RunOptions {
+        auto_approve: auto,
+        allow_dirty: flags.allow_dirty,
+        max_turns_per_step: flags.max_turns,
+        ..RunOptions::default()
+    };
+    let plan_only = matches!(act, Act::New { plan_only: true, .. });
+    let mut outcome = match act {
+        Act::New { prompt, plan_only, dry_run } => {
+            opts.plan_only = plan_only;
+            opts.dry_run = dry_run;
+            engine.run(&prompt, opts, &approver, observer).await?
+        }
+        Act::Apply(id) => engine.apply(&id, opts, &approver, observer).await?,
+        Act::Resume(id) => engine.resume(&id, opts, &approver, observer).await?,
+    };
+    if let Ok(run) = engine.store.get_run(&outcome.run_id).await {
+        outcome.usage.prompt_tokens = run.prompt_tokens;
+        outcome.usage.completion_tokens = run.completion_tokens;
+    }
+    report(&outcome, out);
+    let code = match outcome.status {
+        RunStatus::Completed => status::OK,
+        RunStatus::AwaitingApproval => {
+            if plan_only {
+                status::OK
+            } else {
+                status::NEEDS_APPROVAL
+            }
+        }
+        RunStatus::Rejected => status::REJECTED,
+        _ => status::RUN_FAILED,
+    };
+    Ok((serde_json::to_value(&outcome).unwrap_or(json!(null)), code))
+}
+
+fn report(outcome: &RunOutcome, out: &Output) {
+    if out.json {
+        return;
+    }
+    match outcome.status {
+        RunStatus::AwaitingApproval => {
+            if let Some(plan) = &outcome.plan {
+                if out.quiet {
+                    out.line(plan_text(plan));
+                }
+            }
+            if let Some(id) = &outcome.plan_id {
+                out.line(format!("\nplan id: {}", Output::styled(style::HEAD, id)));
+                out.line(format!("approve and run it with: chamber apply {id}"));
+            }
+        }
+        _ => {
+            if !outcome.commands.is_empty() && outcome.diff.is_some() && outcome.branch.is_none() {
+                out.line(format!("\n{}", Output::styled(style::HEAD, "Commands run (in the throwaway copy):")));
+                for (cmd, code) in &outcome.commands {
+                    let code = code.map(|c| c.to_string()).unwrap_or_else(|| "timeout".into());
+                    out.line(format!("  $ {cmd}   [exit {code}]"));
+                }
+            }
+            if let Some(diff) = &outcome.diff {
+                if !diff.is_empty() && (outcome.branch.is_none() || out.verbose > 0) {
+                    out.line(format!("\n{}", Output::styled(style::HEAD, "Diff:")));
+                    out.line(diff.trim_end());
+                }
+            }
+            let mark = match outcome.status {
+                RunStatus::Completed => Output::styled(style::OK, "✔"),
+                _ => Output::styled(style::BAD, "✘"),
+            };
+            out.line(format!("\n{mark} {}", outcome.summary));
+            out.line(Output::styled(
+                style::DIM,
+                format!(
+                    "run {} · {} tokens in / {} out · details: chamber runs show {}",
+                    outcome.run_id, outcome.usage.prompt_tokens, outcome.usage.completion_tokens, outcome.run_id
+                ),
+            ));
+        }
+    }
+}

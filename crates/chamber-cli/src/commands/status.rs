@@ -1,0 +1,52 @@
+use chamber_agent::reconcile_interrupted;
+use serde_json::json;
+
+use crate::exit::CliError;
+use crate::output::{Output, style};
+use crate::setup::Setup;
+
+/// `chamber status`: provider and model, config files in effect, recent runs.
+pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, CliError> {
+    let choice = setup.provider_choice()?;
+    let store = setup.store().await?;
+    let mut runs = store.list_runs(5).await?;
+    for r in &mut runs {
+        reconcile_interrupted(&store, r).await?;
+    }
+    out.line(format!("{}", Output::styled(style::HEAD, "Chamber status")));
+    out.line(format!("project:   {}", setup.root.display()));
+    out.line(format!("provider:  {} · model {}", choice.provider, choice.model));
+    out.line(format!("endpoint:  {} (from {})", choice.base_url, choice.base_url_source));
+    out.line(format!(
+        "api key:   {} ({})",
+        if choice.api_key_present { "set" } else { "not set" },
+        choice.api_key_env
+    ));
+    out.line(format!("data dir:  {}", setup.dirs.data.display()));
+    out.line("config files in effect:");
+    for l in &setup.loaded.layers {
+        match &l.path {
+            Some(p) => out.line(format!("  {:<8} {}", l.layer, p.display())),
+            None => out.line(format!("  {}", l.layer)),
+        }
+    }
+    out.line("recent runs:");
+    if runs.is_empty() {
+        out.line("  (none)");
+    }
+    for r in &runs {
+        out.line(format!(
+            "  {}  {:<17} {}",
+            r.id,
+            r.status.as_str(),
+            r.prompt.lines().next().unwrap_or_default().chars().take(60).collect::<String>()
+        ));
+    }
+    Ok(json!({
+        "project": setup.root.display().to_string(),
+        "provider": choice,
+        "data_dir": setup.dirs.data.display().to_string(),
+        "config_layers": setup.loaded.layers,
+        "recent_runs": runs,
+    }))
+}

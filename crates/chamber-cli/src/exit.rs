@@ -1,0 +1,108 @@
+use chamber_agent::AgentError;
+use chamber_protocol::ErrorBody;
+
+/// A failure as the CLI reports it: code, message, hint and exit status.
+#[derive(Debug)]
+pub struct CliError {
+    /// Stable machine code.
+    pub code: &'static str,
+    /// What happened.
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+    /// Process exit status (see docs/cli.md).
+    pub exit: i32,
+}
+
+/// Exit statuses, documented in docs/cli.md.
+pub mod status {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// Unexpected internal error.
+    pub const INTERNAL: i32 = 1;
+    /// The plan was saved and waits for approval.
+    pub const NEEDS_APPROVAL: i32 = 3;
+    /// The run failed (a report says why).
+    pub const RUN_FAILED: i32 = 4;
+    /// Configuration or policy is invalid.
+    pub const CONFIG: i32 = 5;
+    /// The model provider could not be set up.
+    pub const PROVIDER: i32 = 6;
+    /// Git refused (dirty tree) or failed.
+    pub const GIT: i32 = 7;
+    /// The run or plan id matches nothing (or several).
+    pub const NOT_FOUND: i32 = 8;
+    /// The request does not fit the run's state.
+    pub const INVALID_STATE: i32 = 9;
+    /// The plan was rejected.
+    pub const REJECTED: i32 = 10;
+    /// Interrupted with Ctrl-C.
+    pub const INTERRUPTED: i32 = 130;
+}
+
+impl CliError {
+    /// A new error.
+    pub fn new(code: &'static str, message: impl Into<String>, hint: Option<&str>, exit: i32) -> Self {
+        Self { code, message: message.into(), hint: hint.map(String::from), exit }
+    }
+
+    /// The envelope's error body.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { code: self.code.into(), message: self.message.clone(), hint: self.hint.clone() }
+    }
+}
+
+impl From<AgentError> for CliError {
+    fn from(e: AgentError) -> Self {
+        use chamber_store::StoreError;
+        match &e {
+            AgentError::DirtyTree { .. } => CliError::new(
+                "dirty_tree",
+                e.to_string(),
+                Some("commit or stash your changes first, or pass --allow-dirty"),
+                status::GIT,
+            ),
+            AgentError::Git(_) => CliError::new("git_failed", e.to_string(), Some("check `git status`"), status::GIT),
+            AgentError::Store(StoreError::NotFound { .. }) => CliError::new(
+                "not_found",
+                e.to_string(),
+                Some("`chamber runs list` shows recent runs"),
+                status::NOT_FOUND,
+            ),
+            AgentError::Store(StoreError::Ambiguous { .. }) => {
+                CliError::new("ambiguous_id", e.to_string(), Some("give more characters of the id"), status::NOT_FOUND)
+            }
+            AgentError::Store(_) => CliError::new(
+                "store_failed",
+                e.to_string(),
+                Some("check free disk space and permissions of the data dir (CHAMBER_HOME)"),
+                status::INTERNAL,
+            ),
+            AgentError::Llm(l) => CliError::new("model_failed", e.to_string(), Some(l.kind.hint()), status::RUN_FAILED),
+            AgentError::InvalidState(_) => CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE),
+            AgentError::Io { .. } => CliError::new(
+                "io_failed",
+                e.to_string(),
+                Some("check free disk space and permissions"),
+                status::INTERNAL,
+            ),
+        }
+    }
+}
+
+impl From<chamber_store::StoreError> for CliError {
+    fn from(e: chamber_store::StoreError) -> Self {
+        AgentError::Store(e).into()
+    }
+}
+
+impl From<chamber_config::ConfigError> for CliError {
+    fn from(e: chamber_config::ConfigError) -> Self {
+        CliError::new(
+            "config_invalid",
+            e.to_string(),
+            Some("fix the named file or variable; docs/configuration.md lists every key"),
+            status::CONFIG,
+        )
+    }
+}

@@ -1,0 +1,114 @@
+use std::path::{Path, PathBuf};
+
+use chamber_agent::{Engine, ProviderChoice, select_provider};
+use chamber_config::{Dirs, LoadedConfig, Sources, find_project_root, load};
+use chamber_policy::Policy;
+use chamber_store::Store;
+use chamber_tools::Registry;
+
+use crate::cli::GlobalArgs;
+use crate::exit::{CliError, status};
+
+/// Paths and config resolved for one invocation.
+pub struct Setup {
+    /// Project root.
+    pub root: PathBuf,
+    /// User directories.
+    pub dirs: Dirs,
+    /// Merged config.
+    pub loaded: LoadedConfig,
+}
+
+impl Setup {
+    /// Resolves the project and loads config layers (defaults → user →
+    /// project → env → flags).
+    pub fn resolve(global: &GlobalArgs) -> Result<Self, CliError> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| CliError::new("io_failed", format!("cannot read the current directory: {e}"), None, status::INTERNAL))?;
+        let start = match &global.dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => cwd.join(d),
+            None => cwd,
+        };
+        if !start.is_dir() {
+            return Err(CliError::new(
+                "bad_directory",
+                format!("{} is not a directory", start.display()),
+                Some("check the -C argument"),
+                status::INTERNAL,
+            ));
+        }
+        let start = start.canonicalize().unwrap_or(start);
+        let root = find_project_root(&start);
+        let dirs = Dirs::from_process_env();
+        let mut flags = Vec::new();
+        if let Some(p) = &global.provider {
+            flags.push(("provider.name".to_string(), toml::Value::String(p.clone())));
+        }
+        if let Some(m) = &global.model {
+            flags.push(("provider.model".to_string(), toml::Value::String(m.clone())));
+        }
+        if let Some(u) = &global.base_url {
+            flags.push(("provider.base_url".to_string(), toml::Value::String(u.clone())));
+        }
+        let sources = Sources {
+            user_file: Some(dirs.user_config.clone()),
+            project_file: Some(root.join(".chamber/config.toml")),
+            env: std::env::vars().filter(|(k, _)| k.starts_with("CHAMBER_")).collect(),
+            flags,
+        };
+        let loaded = load(&sources)?;
+        Ok(Self { root, dirs, loaded })
+    }
+
+    /// Opens the database.
+    pub async fn store(&self) -> Result<Store, CliError> {
+        let path = self.dirs.database();
+        Store::open(&path).await.map_err(|e| {
+            CliError::new(
+                "store_failed",
+                format!("cannot open the database {}: {e}", path.display()),
+                Some("check free disk space and permissions, or set CHAMBER_HOME to another directory"),
+                status::INTERNAL,
+            )
+        })
+    }
+
+    /// The provider that would be used, without building an engine.
+    pub fn provider_choice(&self) -> Result<ProviderChoice, CliError> {
+        select_provider(&self.loaded.config, |k| std::env::var(k).ok())
+            .map(|(_, c)| c)
+            .map_err(provider_error)
+    }
+
+    /// Builds the engine for acting commands.
+    pub async fn engine(&self) -> Result<Engine, CliError> {
+        let (provider, choice) =
+            select_provider(&self.loaded.config, |k| std::env::var(k).ok()).map_err(provider_error)?;
+        Ok(Engine {
+            config: self.loaded.config.clone(),
+            store: self.store().await?,
+            provider,
+            choice,
+            policy: load_policy(&self.root)?,
+            registry: Registry::standard(),
+            root: self.root.clone(),
+            data_dir: self.dirs.data.clone(),
+        })
+    }
+}
+
+fn provider_error(e: chamber_llm::LlmError) -> CliError {
+    CliError::new("provider_setup", e.to_string(), Some(e.kind.hint()), status::PROVIDER)
+}
+
+/// Built-in rules plus `.chamber/policy.toml` when present.
+pub fn load_policy(root: &Path) -> Result<Policy, CliError> {
+    let path = root.join(".chamber/policy.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Policy::from_toml(&text, &path.display().to_string()).map_err(|e| {
+            CliError::new("policy_invalid", e.to_string(), Some("see docs/configuration.md#policy"), status::CONFIG)
+        }),
+        Err(_) => Ok(Policy::builtin()),
+    }
+}
