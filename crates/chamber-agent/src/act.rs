@@ -30,15 +30,19 @@ impl Engine {
         if let Some(b) = &branch {
             ws.enter_branch(b)?;
         }
-        let base_commit = match &ws.git {
-            Some(g) => self.base_commit(rec.run_id(), g).await?,
-            None => None,
-        };
-        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry).await.render();
+        // The run commits only at the end, so HEAD here is what the run started from.
+        let base_commit = ws.git.as_ref().map(|g| g.head()).transpose()?.flatten();
+        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry)
+            .await
+            .render();
         let mut done: HashSet<String> = point.done.into_iter().collect();
         let mut summaries = point.summaries;
         let mut partial = point.partial;
-        let mut replans_left = self.config.agent.max_replans.saturating_sub(point.replans_used);
+        let mut replans_left = self
+            .config
+            .agent
+            .max_replans
+            .saturating_sub(point.replans_used);
 
         'plan: loop {
             for step in plan.steps.clone() {
@@ -47,7 +51,9 @@ impl Engine {
                 }
                 let first = vec![
                     Message::system(prompts::ACT_SYSTEM),
-                    Message::user(prompts::step_request(task, &plan, &step, &summaries, &context)),
+                    Message::user(prompts::step_request(
+                        task, &plan, &step, &summaries, &context,
+                    )),
                 ];
                 let job = match partial.take().filter(|p| p.step_id == step.id) {
                     Some(p) => StepJob {
@@ -57,8 +63,17 @@ impl Engine {
                         turns_used: p.turns_used,
                     },
                     None => {
-                        rec.emit(EventKind::StepStarted { step_id: step.id.clone(), title: step.title.clone() }).await?;
-                        StepJob { step_id: &step.id, messages: first, pending: Vec::new(), turns_used: 0 }
+                        rec.emit(EventKind::StepStarted {
+                            step_id: step.id.clone(),
+                            title: step.title.clone(),
+                        })
+                        .await?;
+                        StepJob {
+                            step_id: &step.id,
+                            messages: first,
+                            pending: Vec::new(),
+                            turns_used: 0,
+                        }
                     }
                 };
                 let result = executor::run_step(self, rec, &ws.dir, job, approver, opts).await;
@@ -68,22 +83,36 @@ impl Engine {
                 };
                 match outcome {
                     StepOutcome::Done(summary) => {
-                        rec.emit(EventKind::StepCompleted { step_id: step.id.clone(), summary: summary.clone() }).await?;
+                        rec.emit(EventKind::StepCompleted {
+                            step_id: step.id.clone(),
+                            summary: summary.clone(),
+                        })
+                        .await?;
                         done.insert(step.id.clone());
                         summaries.push((step.title.clone(), summary));
                     }
                     StepOutcome::Failed(reason) => {
-                        rec.emit(EventKind::StepFailed { step_id: step.id.clone(), error: reason.clone() }).await?;
+                        rec.emit(EventKind::StepFailed {
+                            step_id: step.id.clone(),
+                            error: reason.clone(),
+                        })
+                        .await?;
                         let failure = format!("step {} ({}) failed: {reason}", step.id, step.title);
                         if replans_left == 0 {
-                            return self.finish_failed(rec, Some(plan), &failure, Some(&summaries)).await;
+                            return self
+                                .finish_failed(rec, Some(plan), &failure, Some(&summaries))
+                                .await;
                         }
                         replans_left -= 1;
                         let request = prompts::replan_request(task, &context, &summaries, &failure);
                         let replanned = planner::request_plan(self, rec, request).await;
                         match self.guard(rec, replanned).await? {
                             Ok(Ok(new_plan)) => {
-                                rec.emit(EventKind::Replanned { plan: new_plan.clone(), reason: failure }).await?;
+                                rec.emit(EventKind::Replanned {
+                                    plan: new_plan.clone(),
+                                    reason: failure,
+                                })
+                                .await?;
                                 self.store.set_plan(rec.run_id(), &new_plan).await?;
                                 plan = new_plan;
                                 done.clear();
@@ -91,7 +120,9 @@ impl Engine {
                             }
                             Ok(Err(PlanFailure(why))) => {
                                 let reason = format!("{failure}; re-planning failed too: {why}");
-                                return self.finish_failed(rec, Some(plan), &reason, Some(&summaries)).await;
+                                return self
+                                    .finish_failed(rec, Some(plan), &reason, Some(&summaries))
+                                    .await;
                             }
                             Err(failed) => return Ok(failed),
                         }
@@ -100,20 +131,14 @@ impl Engine {
             }
             break;
         }
-        self.finish_completed(rec, task, plan, ws, branch, base_commit, &summaries, opts).await
-    }
-
-    /// The commit a run branched from, recorded by the first event-free
-    /// lookup (HEAD before any run commit) so diffs cover the whole run.
-    async fn base_commit(&self, _run_id: &str, git: &chamber_tools::Git) -> Result<Option<String>, AgentError> {
-        Ok(git.head()?)
+        self.finish_completed(rec, plan, ws, branch, base_commit, &summaries, opts)
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
     async fn finish_completed(
         &self,
         rec: &mut Recorder,
-        task: &Task,
         plan: Plan,
         ws: Workspace,
         branch: Option<String>,
@@ -121,7 +146,12 @@ impl Engine {
         summaries: &[(String, String)],
         opts: &RunOptions,
     ) -> Result<RunOutcome, AgentError> {
-        let mut outcome = self.outcome(rec.run_id(), RunStatus::Completed, Some(plan.clone()), String::new());
+        let mut outcome = self.outcome(
+            rec.run_id(),
+            RunStatus::Completed,
+            Some(plan.clone()),
+            String::new(),
+        );
         outcome.commands = self.commands_run(rec.run_id()).await?;
         if opts.dry_run {
             outcome.diff = Some(chamber_tools::tree_diff(&ws.project, &ws.dir));
@@ -145,9 +175,19 @@ impl Engine {
         }
         let done = summaries.len();
         outcome.summary = match (&outcome.commit, &outcome.branch) {
-            (Some(c), Some(b)) => format!("{}: {done} step(s) done; committed {} on {b}", plan.title, &c[..c.len().min(10)]),
-            (None, Some(b)) => format!("{}: {done} step(s) done; nothing to commit on {b}", plan.title),
-            _ if opts.dry_run => format!("{}: {done} step(s) done in a throwaway copy (dry run); your tree is untouched", plan.title),
+            (Some(c), Some(b)) => format!(
+                "{}: {done} step(s) done; committed {} on {b}",
+                plan.title,
+                &c[..c.len().min(10)]
+            ),
+            (None, Some(b)) => format!(
+                "{}: {done} step(s) done; nothing to commit on {b}",
+                plan.title
+            ),
+            _ if opts.dry_run => format!(
+                "{}: {done} step(s) done in a throwaway copy (dry run); your tree is untouched",
+                plan.title
+            ),
             _ => format!("{}: {done} step(s) done", plan.title),
         };
         rec.emit(EventKind::RunFinished {
@@ -156,8 +196,9 @@ impl Engine {
             diff: outcome.diff.clone(),
         })
         .await?;
-        self.store.set_status(rec.run_id(), RunStatus::Completed, Some(&outcome.summary)).await?;
-        let _ = task;
+        self.store
+            .set_status(rec.run_id(), RunStatus::Completed, Some(&outcome.summary))
+            .await?;
         Ok(outcome)
     }
 
@@ -171,15 +212,28 @@ impl Engine {
     ) -> Result<RunOutcome, AgentError> {
         let mut report = format!("Run stopped: {reason}.");
         if let Some(s) = summaries.filter(|s| !s.is_empty()) {
-            report.push_str(&format!(" Completed before that: {}.", s.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join("; ")));
+            report.push_str(&format!(
+                " Completed before that: {}.",
+                s.iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
         report.push_str(&format!(
             " Next: fix the cause (see `chamber runs show {}`), then `chamber resume {}` to continue from the failed step, or rephrase the task.",
             rec.run_id(),
             rec.run_id()
         ));
-        rec.emit(EventKind::RunFinished { status: RunStatus::Failed, summary: report.clone(), diff: None }).await?;
-        self.store.set_status(rec.run_id(), RunStatus::Failed, Some(&report)).await?;
+        rec.emit(EventKind::RunFinished {
+            status: RunStatus::Failed,
+            summary: report.clone(),
+            diff: None,
+        })
+        .await?;
+        self.store
+            .set_status(rec.run_id(), RunStatus::Failed, Some(&report))
+            .await?;
         let mut outcome = self.outcome(rec.run_id(), RunStatus::Failed, plan, report);
         outcome.commands = self.commands_run(rec.run_id()).await?;
         Ok(outcome)
@@ -198,9 +252,15 @@ impl Engine {
                         .unwrap_or_default();
                     started.insert(call.id.clone(), cmd);
                 }
-                EventKind::ToolFinished { call_id, result, .. } => {
+                EventKind::ToolFinished {
+                    call_id, result, ..
+                } => {
                     if let Some(cmd) = started.remove(call_id) {
-                        let code = if result.status == ToolStatus::Timeout { None } else { result.exit_code };
+                        let code = if result.status == ToolStatus::Timeout {
+                            None
+                        } else {
+                            result.exit_code
+                        };
                         out.push((cmd, code));
                     }
                 }
@@ -212,7 +272,12 @@ impl Engine {
 }
 
 /// The run's commit message: the plan title, then what changed and why.
-fn commit_message(plan: &Plan, summaries: &[(String, String)], files: &[String], run_id: &str) -> String {
+fn commit_message(
+    plan: &Plan,
+    summaries: &[(String, String)],
+    files: &[String],
+    run_id: &str,
+) -> String {
     let mut subject: String = plan.title.trim().chars().take(72).collect();
     if subject.is_empty() {
         subject = "Chamber run".into();
@@ -220,7 +285,10 @@ fn commit_message(plan: &Plan, summaries: &[(String, String)], files: &[String],
     let mut body = String::from("Steps:\n");
     for (title, summary) in summaries {
         let first_line = summary.lines().next().unwrap_or_default();
-        body.push_str(&format!("- {title}: {}\n", first_line.chars().take(200).collect::<String>()));
+        body.push_str(&format!(
+            "- {title}: {}\n",
+            first_line.chars().take(200).collect::<String>()
+        ));
     }
     if !files.is_empty() {
         body.push_str("\nFiles changed:\n");

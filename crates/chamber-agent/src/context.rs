@@ -41,10 +41,17 @@ impl ProjectContext {
         };
         let tree = match registry.validate(&call) {
             Ok(valid) => {
-                let result = registry.execute(&valid, &ToolContext::new(dir.to_path_buf())).await;
+                let result = registry
+                    .execute(&valid, &ToolContext::new(dir.to_path_buf()))
+                    .await;
                 let lines: Vec<&str> = result.stdout.lines().collect();
                 let keep = config.tree_max_entries.max(1);
-                let mut tree = lines.iter().take(keep).copied().collect::<Vec<_>>().join("\n");
+                let mut tree = lines
+                    .iter()
+                    .take(keep)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 if lines.len() > keep {
                     tree.push_str(&format!("\n[… {} more entries]", lines.len() - keep));
                 }
@@ -59,7 +66,10 @@ impl ProjectContext {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, text) in &self.instructions {
-            out.push_str(&format!("## Instructions from {name}\n{}\n\n", text.trim_end()));
+            out.push_str(&format!(
+                "## Instructions from {name}\n{}\n\n",
+                text.trim_end()
+            ));
         }
         out.push_str("## Project files\n");
         if self.tree.trim().is_empty() {

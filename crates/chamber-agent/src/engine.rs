@@ -3,7 +3,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chamber_config::Config;
-use chamber_llm::{ChatRequest, ChatResponse, LlmError, Provider, RetryPolicy, complete_with_retry};
+use chamber_llm::{
+    ChatRequest, ChatResponse, LlmError, Provider, RetryPolicy, complete_with_retry,
+};
 use chamber_policy::Policy;
 use chamber_protocol::{EventKind, Origin, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
 use chamber_store::{JsonlLog, NewRun, PlanRecord, Store};
@@ -135,7 +137,11 @@ impl Engine {
 
     /// The run branch name for a run id.
     pub(crate) fn branch_name(&self, run_id: &str) -> String {
-        format!("{}{}", self.config.git.branch_prefix, &run_id[..run_id.len().min(8)])
+        format!(
+            "{}{}",
+            self.config.git.branch_prefix,
+            &run_id[..run_id.len().min(8)]
+        )
     }
 
     /// Plans, gates and acts on a new task (`chamber run` and `chamber plan`).
@@ -179,7 +185,13 @@ impl Engine {
             ws.ensure_chamber_gitignore()?;
         }
         let jsonl = JsonlLog::open(&self.run_log_dir(&task.id, opts.dry_run))?;
-        let mut rec = Recorder::new(task.id.clone(), 0, self.store.clone(), Some(jsonl), observer);
+        let mut rec = Recorder::new(
+            task.id.clone(),
+            0,
+            self.store.clone(),
+            Some(jsonl),
+            observer,
+        );
         rec.emit(EventKind::RunStarted {
             task: task.clone(),
             provider: self.choice.provider.clone(),
@@ -188,7 +200,8 @@ impl Engine {
             workspace: ws.dir.display().to_string(),
         })
         .await?;
-        self.plan_and_gate(&mut rec, &task, ws, opts, approver).await
+        self.plan_and_gate(&mut rec, &task, ws, opts, approver)
+            .await
     }
 
     /// Gathers context, gets a plan, and passes it through the approval gate.
@@ -203,19 +216,27 @@ impl Engine {
         let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry).await;
         let context_text = context.render();
         rec.emit(EventKind::ContextBuilt {
-            instruction_files: context.instructions.iter().map(|(n, _)| n.clone()).collect(),
+            instruction_files: context
+                .instructions
+                .iter()
+                .map(|(n, _)| n.clone())
+                .collect(),
             chars: context_text.len(),
         })
         .await?;
-        let requested = planner::request_plan(self, rec, prompts::plan_request(task, &context_text)).await;
+        let requested =
+            planner::request_plan(self, rec, prompts::plan_request(task, &context_text)).await;
         let plan = match self.guard(rec, requested).await? {
             Ok(Ok(plan)) => plan,
             Ok(Err(PlanFailure(reason))) => {
-                return self.finish_failed(rec, None, &format!("planning failed: {reason}"), None).await;
+                return self
+                    .finish_failed(rec, None, &format!("planning failed: {reason}"), None)
+                    .await;
             }
             Err(outcome) => return Ok(outcome),
         };
-        rec.emit(EventKind::PlanProposed { plan: plan.clone() }).await?;
+        rec.emit(EventKind::PlanProposed { plan: plan.clone() })
+            .await?;
         self.store.set_plan(rec.run_id(), &plan).await?;
 
         let decision = if opts.plan_only {
@@ -232,19 +253,39 @@ impl Engine {
         let (plan, by) = match decision {
             None => return self.save_for_approval(rec, task, plan).await,
             Some((PlanDecision::Reject(reason), _)) => {
-                rec.emit(EventKind::PlanRejected { reason: reason.clone() }).await?;
-                self.store.set_status(rec.run_id(), RunStatus::Rejected, Some(&reason)).await?;
-                return Ok(self.outcome(rec.run_id(), RunStatus::Rejected, Some(plan), format!("plan rejected: {reason}")));
+                rec.emit(EventKind::PlanRejected {
+                    reason: reason.clone(),
+                })
+                .await?;
+                self.store
+                    .set_status(rec.run_id(), RunStatus::Rejected, Some(&reason))
+                    .await?;
+                return Ok(self.outcome(
+                    rec.run_id(),
+                    RunStatus::Rejected,
+                    Some(plan),
+                    format!("plan rejected: {reason}"),
+                ));
             }
             Some((PlanDecision::Edited(edited), by)) => (edited, by),
             Some((PlanDecision::Approve, by)) => (plan, by),
         };
-        rec.emit(EventKind::PlanApproved { plan: plan.clone(), by }).await?;
+        rec.emit(EventKind::PlanApproved {
+            plan: plan.clone(),
+            by,
+        })
+        .await?;
         self.store.set_plan(rec.run_id(), &plan).await?;
-        self.act(rec, task, plan, ws, ResumePoint::default(), approver, &opts).await
+        self.act(rec, task, plan, ws, ResumePoint::default(), approver, &opts)
+            .await
     }
 
-    async fn save_for_approval(&self, rec: &mut Recorder, task: &Task, plan: Plan) -> Result<RunOutcome, AgentError> {
+    async fn save_for_approval(
+        &self,
+        rec: &mut Recorder,
+        task: &Task,
+        plan: Plan,
+    ) -> Result<RunOutcome, AgentError> {
         let plan_id = new_id();
         self.store
             .save_plan(&PlanRecord {
@@ -257,10 +298,20 @@ impl Engine {
                 created_at: chrono::Utc::now(),
             })
             .await?;
-        rec.emit(EventKind::PlanSaved { plan_id: plan_id.clone() }).await?;
+        rec.emit(EventKind::PlanSaved {
+            plan_id: plan_id.clone(),
+        })
+        .await?;
         let summary = format!("plan saved; approve and run it with `chamber apply {plan_id}`");
-        self.store.set_status(rec.run_id(), RunStatus::AwaitingApproval, Some(&summary)).await?;
-        let mut outcome = self.outcome(rec.run_id(), RunStatus::AwaitingApproval, Some(plan), summary);
+        self.store
+            .set_status(rec.run_id(), RunStatus::AwaitingApproval, Some(&summary))
+            .await?;
+        let mut outcome = self.outcome(
+            rec.run_id(),
+            RunStatus::AwaitingApproval,
+            Some(plan),
+            summary,
+        );
         outcome.plan_id = Some(plan_id);
         Ok(outcome)
     }
@@ -282,7 +333,13 @@ impl Engine {
         }
     }
 
-    pub(crate) fn outcome(&self, run_id: &str, status: RunStatus, plan: Option<Plan>, summary: String) -> RunOutcome {
+    pub(crate) fn outcome(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        plan: Option<Plan>,
+        summary: String,
+    ) -> RunOutcome {
         RunOutcome {
             run_id: run_id.to_string(),
             status,

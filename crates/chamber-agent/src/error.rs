@@ -33,6 +33,9 @@ pub enum AgentError {
 impl AgentError {
     /// Wraps an IO error with what was being done.
     pub fn io(context: impl Into<String>, error: std::io::Error) -> Self {
-        Self::Io { context: context.into(), error }
+        Self::Io {
+            context: context.into(),
+            error,
+        }
     }
 }

@@ -43,18 +43,35 @@ pub async fn run_step(
     approver: &dyn Approver,
     opts: &RunOptions,
 ) -> Result<StepOutcome, AgentError> {
-    let StepJob { step_id, mut messages, pending, mut turns_used } = job;
+    let StepJob {
+        step_id,
+        mut messages,
+        pending,
+        mut turns_used,
+    } = job;
     let tools: Vec<ToolDef> = engine
         .registry
         .specs()
         .into_iter()
-        .map(|s| ToolDef { name: s.name, description: s.description, parameters: s.parameters })
+        .map(|s| ToolDef {
+            name: s.name,
+            description: s.description,
+            parameters: s.parameters,
+        })
         .collect();
-    let budget = opts.max_turns_per_step.unwrap_or(engine.config.agent.max_turns_per_step);
+    let budget = opts
+        .max_turns_per_step
+        .unwrap_or(engine.config.agent.max_turns_per_step);
     let mut failure_streak = 0;
     let mut last_failure = String::new();
 
-    if let Some(Message { role: chamber_llm::Role::Assistant, content, tool_calls, .. }) = messages.last() {
+    if let Some(Message {
+        role: chamber_llm::Role::Assistant,
+        content,
+        tool_calls,
+        ..
+    }) = messages.last()
+    {
         if tool_calls.is_empty() && !content.trim().is_empty() {
             return Ok(StepOutcome::Done(content.clone()));
         }
@@ -69,7 +86,10 @@ pub async fn run_step(
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
         request.tools = tools.clone();
         let response = engine.model_turn(rec, &request, Some(step_id)).await?;
-        messages.push(Message::assistant(response.content.clone(), response.tool_calls.clone()));
+        messages.push(Message::assistant(
+            response.content.clone(),
+            response.tool_calls.clone(),
+        ));
         if response.tool_calls.is_empty() {
             if response.content.trim().is_empty() {
                 messages.push(Message::user(prompts::EMPTY_ANSWER));
@@ -79,7 +99,8 @@ pub async fn run_step(
         }
         let mut all_failed = true;
         for call in &response.tool_calls {
-            let result = execute_call(engine, rec, workspace, step_id, call, approver, opts).await?;
+            let result =
+                execute_call(engine, rec, workspace, step_id, call, approver, opts).await?;
             if result.status == ToolStatus::Ok {
                 all_failed = false;
             } else {
@@ -100,7 +121,11 @@ pub async fn run_step(
     }
     Ok(StepOutcome::Failed(format!(
         "the step used all {budget} model turns without finishing{}",
-        if last_failure.is_empty() { String::new() } else { format!("; last failure: {last_failure}") }
+        if last_failure.is_empty() {
+            String::new()
+        } else {
+            format!("; last failure: {last_failure}")
+        }
     )))
 }
 
@@ -135,7 +160,9 @@ pub async fn execute_call(
     let action = match valid.risk {
         Risk::Read => Action::Read,
         Risk::Write => Action::Write { paths: &paths },
-        Risk::Exec => Action::Exec { command: valid.command().unwrap_or_default() },
+        Risk::Exec => Action::Exec {
+            command: valid.command().unwrap_or_default(),
+        },
     };
     let mut verdict = engine.policy.decide(&action, opts.auto_approve);
     if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
@@ -145,14 +172,23 @@ pub async fn execute_call(
     let mut by = if opts.auto_approve { "flag" } else { "policy" };
     if verdict.decision == Decision::Ask {
         let approved = approver.interactive()
-            && approver.approve_action(&valid.describe(), &verdict.reason).await;
+            && approver
+                .approve_action(&valid.describe(), &verdict.reason)
+                .await;
         by = "user";
-        verdict.decision = if approved { Decision::Allow } else { Decision::Deny };
+        verdict.decision = if approved {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        };
         if !approved {
             verdict.reason = if approver.interactive() {
                 "the user declined".into()
             } else {
-                format!("needs approval ({}); rerun with --yes or in a terminal", verdict.reason)
+                format!(
+                    "needs approval ({}); rerun with --yes or in a terminal",
+                    verdict.reason
+                )
             };
         }
     }
@@ -171,13 +207,20 @@ pub async fn execute_call(
     if verdict.decision == Decision::Deny {
         let result = ToolResult::failure(
             ToolStatus::Denied,
-            format!("not allowed: {}. Do not retry it; find another way or finish.", verdict.reason),
+            format!(
+                "not allowed: {}. Do not retry it; find another way or finish.",
+                verdict.reason
+            ),
         );
         rec.emit(finish(result.clone())).await?;
         return Ok(result);
     }
 
-    rec.emit(EventKind::ToolStarted { step_id: step_id.to_string(), call: call.clone() }).await?;
+    rec.emit(EventKind::ToolStarted {
+        step_id: step_id.to_string(),
+        call: call.clone(),
+    })
+    .await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(OutputStream, String)>();
     let sink: OutputSink = Arc::new(move |stream, chunk: &str| {
         let _ = tx.send((stream, chunk.to_string()));
@@ -200,7 +243,12 @@ pub async fn execute_call(
         }
     };
     while let Ok((stream, chunk)) = rx.try_recv() {
-        rec.emit(EventKind::ToolOutput { call_id: call.id.clone(), stream, chunk }).await?;
+        rec.emit(EventKind::ToolOutput {
+            call_id: call.id.clone(),
+            stream,
+            chunk,
+        })
+        .await?;
     }
     rec.emit(finish(result.clone())).await?;
     Ok(result)

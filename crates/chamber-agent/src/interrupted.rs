@@ -17,7 +17,10 @@ pub fn pid_alive(pid: u32) -> bool {
 fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -25,9 +28,13 @@ fn is_zombie(pid: u32) -> bool {
 /// killed with kill -9 shows up as such and can be resumed.
 pub async fn reconcile_interrupted(store: &Store, run: &mut RunRecord) -> Result<(), StoreError> {
     let dead = run.status == RunStatus::Running
-        && run.pid.is_some_and(|p| p != std::process::id() && !pid_alive(p));
+        && run
+            .pid
+            .is_some_and(|p| p != std::process::id() && !pid_alive(p));
     if dead {
-        store.set_status(&run.id, RunStatus::Interrupted, None).await?;
+        store
+            .set_status(&run.id, RunStatus::Interrupted, None)
+            .await?;
         run.status = RunStatus::Interrupted;
     }
     Ok(())

@@ -17,7 +17,10 @@ pub async fn request_plan(
     rec: &mut Recorder,
     user_text: String,
 ) -> Result<Result<Plan, PlanFailure>, AgentError> {
-    let mut messages = vec![Message::system(prompts::PLAN_SYSTEM), Message::user(user_text)];
+    let mut messages = vec![
+        Message::system(prompts::PLAN_SYSTEM),
+        Message::user(user_text),
+    ];
     let attempts = engine.config.agent.plan_attempts.max(1);
     let mut last_error = String::new();
     for _ in 0..attempts {
@@ -45,8 +48,12 @@ pub async fn request_plan(
 
 /// The plan's JSON Schema, as sent for constrained decoding.
 fn plan_schema() -> serde_json::Value {
-    let settings = schemars::generate::SchemaSettings::draft07().with(|s| s.inline_subschemas = true);
-    let mut schema = settings.into_generator().into_root_schema_for::<Plan>().to_value();
+    let settings =
+        schemars::generate::SchemaSettings::draft07().with(|s| s.inline_subschemas = true);
+    let mut schema = settings
+        .into_generator()
+        .into_root_schema_for::<Plan>()
+        .to_value();
     if let Some(obj) = schema.as_object_mut() {
         obj.remove("$schema");
         obj.remove("title");
@@ -64,7 +71,8 @@ pub fn parse_plan(text: &str) -> Result<Plan, String> {
         (Some(start), Some(end)) if end > start => &trimmed[start..=end],
         _ => return Err("the answer contains no JSON object".into()),
     };
-    let plan: Plan = serde_json::from_str(candidate).map_err(|e| format!("invalid plan JSON: {e}"))?;
+    let plan: Plan =
+        serde_json::from_str(candidate).map_err(|e| format!("invalid plan JSON: {e}"))?;
     plan.validate()?;
     Ok(plan)
 }
@@ -80,8 +88,16 @@ mod tests {
         let fenced = format!("Here you go:\n```json\n{bare}\n```");
         assert_eq!(parse_plan(&fenced).unwrap().title, "t");
         assert!(parse_plan("no json here").unwrap_err().contains("no JSON"));
-        assert!(parse_plan(r#"{"title":"t","steps":[]}"#).unwrap_err().contains("at least one step"));
-        assert!(parse_plan(r#"{"title":"t"}"#).unwrap_err().contains("steps"));
+        assert!(
+            parse_plan(r#"{"title":"t","steps":[]}"#)
+                .unwrap_err()
+                .contains("at least one step")
+        );
+        assert!(
+            parse_plan(r#"{"title":"t"}"#)
+                .unwrap_err()
+                .contains("steps")
+        );
     }
 
     #[test]

@@ -21,7 +21,12 @@ pub fn plan_request(task: &Task, context: &str) -> String {
 }
 
 /// The user message that asks for a new plan after a failure.
-pub fn replan_request(task: &Task, context: &str, done: &[(String, String)], failure: &str) -> String {
+pub fn replan_request(
+    task: &Task,
+    context: &str,
+    done: &[(String, String)],
+    failure: &str,
+) -> String {
     let mut text = format!("# Task\n{}\n\n", task.prompt.trim());
     if !done.is_empty() {
         text.push_str("# Already done\n");
@@ -38,7 +43,13 @@ pub fn replan_request(task: &Task, context: &str, done: &[(String, String)], fai
 }
 
 /// The user message that starts work on a step.
-pub fn step_request(task: &Task, plan: &Plan, step: &Step, done: &[(String, String)], context: &str) -> String {
+pub fn step_request(
+    task: &Task,
+    plan: &Plan,
+    step: &Step,
+    done: &[(String, String)],
+    context: &str,
+) -> String {
     let mut text = format!("# Task\n{}\n\n# Plan: {}\n", task.prompt.trim(), plan.title);
     for (i, s) in plan.steps.iter().enumerate() {
         let mark = if s.id == step.id { "->" } else { "  " };
@@ -50,7 +61,10 @@ pub fn step_request(task: &Task, plan: &Plan, step: &Step, done: &[(String, Stri
             text.push_str(&format!("- {title}: {summary}\n"));
         }
     }
-    text.push_str(&format!("\n# CURRENT STEP: {}\n{}\n", step.title, step.detail));
+    text.push_str(&format!(
+        "\n# CURRENT STEP: {}\n{}\n",
+        step.title, step.detail
+    ));
     if let Some(notes) = &step.notes {
         text.push_str(&format!("Notes: {notes}\n"));
     }
@@ -68,5 +82,4 @@ pub fn plan_retry(error: &str) -> String {
 }
 
 /// Feedback when the model answered with nothing at all.
-pub const EMPTY_ANSWER: &str =
-    "Your answer was empty. Call a tool to make progress, or reply with a summary if the step is done.";
+pub const EMPTY_ANSWER: &str = "Your answer was empty. Call a tool to make progress, or reply with a summary if the step is done.";

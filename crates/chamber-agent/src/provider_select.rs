@@ -35,7 +35,10 @@ pub fn select_provider(
     } else if let Some(url) = env_url {
         (url, "OPENAI_BASE_URL".to_string())
     } else {
-        ("https://api.openai.com/v1".to_string(), "built-in default".to_string())
+        (
+            "https://api.openai.com/v1".to_string(),
+            "built-in default".to_string(),
+        )
     };
     let api_key = get_env(&p.api_key_env).filter(|v| !v.is_empty());
     let choice = ProviderChoice {

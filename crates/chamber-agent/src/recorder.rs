@@ -25,13 +25,24 @@ impl Recorder {
         jsonl: Option<JsonlLog>,
         observer: Arc<dyn Observer>,
     ) -> Self {
-        Self { run_id, seq: last_seq, store, jsonl, observer }
+        Self {
+            run_id,
+            seq: last_seq,
+            store,
+            jsonl,
+            observer,
+        }
     }
 
     /// Records one event.
     pub async fn emit(&mut self, kind: EventKind) -> Result<Event, AgentError> {
         self.seq += 1;
-        let event = Event { run_id: self.run_id.clone(), seq: self.seq, ts: Utc::now(), kind };
+        let event = Event {
+            run_id: self.run_id.clone(),
+            seq: self.seq,
+            ts: Utc::now(),
+            kind,
+        };
         self.store.append_event(&event).await?;
         if let Some(log) = self.jsonl.as_mut() {
             if let Err(e) = log.append(&event) {

@@ -60,10 +60,17 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                 current = None;
             }
             EventKind::StepFailed { .. } => current = None,
-            EventKind::ModelTurn { step_id: Some(step), content, tool_calls, .. } => {
+            EventKind::ModelTurn {
+                step_id: Some(step),
+                content,
+                tool_calls,
+                ..
+            } => {
                 turns.push((step.clone(), content.clone(), tool_calls.clone()));
             }
-            EventKind::ToolFinished { call_id, result, .. } => {
+            EventKind::ToolFinished {
+                call_id, result, ..
+            } => {
                 results.insert(call_id.clone(), result.to_model_text());
             }
             _ => {}
@@ -73,7 +80,7 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
         let mut messages = Vec::new();
         let mut pending = Vec::new();
         let mut turns_used = 0;
-        for (step, content, calls) in turns.into_iter().filter(|(s, _, _)| *s == step_id) {
+        for (_, content, calls) in turns.into_iter().filter(|(s, _, _)| *s == step_id) {
             turns_used += 1;
             pending.clear();
             messages.push(Message::assistant(content, calls.clone()));
@@ -83,9 +90,170 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                     None => pending.push(call),
                 }
             }
-            let _ = step;
         }
-        point.partial = Some(PartialStep { step_id, messages, pending, turns_used });
+        point.partial = Some(PartialStep {
+            step_id,
+            messages,
+            pending,
+            turns_used,
+        });
     }
     point
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chamber_protocol::{Step, StepKind, ToolResult, ToolStatus, Usage};
+    use chrono::Utc;
+
+    fn ev(seq: u64, kind: EventKind) -> Event {
+        Event {
+            run_id: "r".into(),
+            seq,
+            ts: Utc::now(),
+            kind,
+        }
+    }
+
+    fn plan(ids: &[&str]) -> Plan {
+        Plan {
+            title: "t".into(),
+            steps: ids
+                .iter()
+                .map(|id| Step {
+                    id: id.to_string(),
+                    title: format!("s{id}"),
+                    detail: String::new(),
+                    kind: StepKind::Edit,
+                    depends_on: vec![],
+                    notes: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn call(id: &str) -> ToolCall {
+        ToolCall {
+            id: id.into(),
+            name: "shell".into(),
+            arguments: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn rebuilds_partial_step_with_finished_and_pending_calls() {
+        let events = vec![
+            ev(
+                1,
+                EventKind::PlanApproved {
+                    plan: plan(&["1", "2"]),
+                    by: "x".into(),
+                },
+            ),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step_id: "1".into(),
+                    title: "s1".into(),
+                },
+            ),
+            ev(
+                3,
+                EventKind::StepCompleted {
+                    step_id: "1".into(),
+                    summary: "did 1".into(),
+                },
+            ),
+            ev(
+                4,
+                EventKind::StepStarted {
+                    step_id: "2".into(),
+                    title: "s2".into(),
+                },
+            ),
+            ev(
+                5,
+                EventKind::ModelTurn {
+                    step_id: Some("2".into()),
+                    content: String::new(),
+                    tool_calls: vec![call("a"), call("b")],
+                    usage: Usage::default(),
+                    duration_ms: 1,
+                },
+            ),
+            ev(
+                6,
+                EventKind::ToolFinished {
+                    step_id: "2".into(),
+                    call_id: "a".into(),
+                    name: "shell".into(),
+                    result: ToolResult {
+                        status: ToolStatus::Ok,
+                        stdout: "out-a".into(),
+                        ..Default::default()
+                    },
+                },
+            ),
+        ];
+        let p = resume_point(&events);
+        assert_eq!(p.done, vec!["1".to_string()]);
+        assert_eq!(p.summaries, vec![("s1".to_string(), "did 1".to_string())]);
+        let partial = p.partial.unwrap();
+        assert_eq!(partial.step_id, "2");
+        assert_eq!(partial.turns_used, 1);
+        assert_eq!(
+            partial.messages.len(),
+            2,
+            "assistant turn + one finished tool result"
+        );
+        assert!(partial.messages[1].content.contains("out-a"));
+        assert_eq!(
+            partial
+                .pending
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+    }
+
+    #[test]
+    fn replan_resets_done_steps() {
+        let events = vec![
+            ev(
+                1,
+                EventKind::PlanApproved {
+                    plan: plan(&["1"]),
+                    by: "x".into(),
+                },
+            ),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step_id: "1".into(),
+                    title: "s1".into(),
+                },
+            ),
+            ev(
+                3,
+                EventKind::StepFailed {
+                    step_id: "1".into(),
+                    error: "e".into(),
+                },
+            ),
+            ev(
+                4,
+                EventKind::Replanned {
+                    plan: plan(&["1", "2"]),
+                    reason: "e".into(),
+                },
+            ),
+        ];
+        let p = resume_point(&events);
+        assert_eq!(p.replans_used, 1);
+        assert!(p.done.is_empty());
+        assert!(p.partial.is_none());
+        assert_eq!(p.plan.unwrap().steps.len(), 2);
+    }
 }

@@ -42,7 +42,9 @@ impl Engine {
                 PlanDecision::Approve => (saved.plan.clone(), approver.name()),
                 PlanDecision::Edited(p) => (p, approver.name()),
                 PlanDecision::Reject(reason) => {
-                    return Err(AgentError::InvalidState(format!("plan not applied: {reason}")));
+                    return Err(AgentError::InvalidState(format!(
+                        "plan not applied: {reason}"
+                    )));
                 }
             }
         } else {
@@ -54,14 +56,33 @@ impl Engine {
         ws.check_clean(opts.allow_dirty)?;
         let events = self.store.events(&run.id).await?;
         let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
-        let mut rec = Recorder::new(run.id.clone(), events.len() as u64, self.store.clone(), Some(jsonl), observer);
+        let mut rec = Recorder::new(
+            run.id.clone(),
+            events.len() as u64,
+            self.store.clone(),
+            Some(jsonl),
+            observer,
+        );
         self.store.claim(&run.id, std::process::id()).await?;
         self.store.mark_plan_applied(&saved.id, &run.id).await?;
-        rec.emit(EventKind::PlanApproved { plan: plan.clone(), by }).await?;
+        rec.emit(EventKind::PlanApproved {
+            plan: plan.clone(),
+            by,
+        })
+        .await?;
         self.store.set_plan(&run.id, &plan).await?;
         let mut task = run.task.clone();
         task.constraints.auto_approve = opts.auto_approve;
-        self.act(&mut rec, &task, plan, ws, Default::default(), approver, &opts).await
+        self.act(
+            &mut rec,
+            &task,
+            plan,
+            ws,
+            Default::default(),
+            approver,
+            &opts,
+        )
+        .await
     }
 
     /// Continues an interrupted or failed run from its last completed step,
@@ -117,23 +138,40 @@ impl Engine {
             }
         }
         let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
-        let mut rec = Recorder::new(run.id.clone(), events.len() as u64, self.store.clone(), Some(jsonl), observer);
+        let mut rec = Recorder::new(
+            run.id.clone(),
+            events.len() as u64,
+            self.store.clone(),
+            Some(jsonl),
+            observer,
+        );
         self.store.claim(&run.id, std::process::id()).await?;
         opts.auto_approve |= run.task.constraints.auto_approve;
         if opts.max_turns_per_step.is_none() {
             opts.max_turns_per_step = run.task.constraints.max_turns_per_step;
         }
         let Some(plan) = point.plan.clone() else {
-            rec.emit(EventKind::RunResumed { from_step: "planning".into() }).await?;
-            return self.plan_and_gate(&mut rec, &run.task, ws, opts, approver).await;
+            rec.emit(EventKind::RunResumed {
+                from_step: "planning".into(),
+            })
+            .await?;
+            return self
+                .plan_and_gate(&mut rec, &run.task, ws, opts, approver)
+                .await;
         };
         let from_step = point
             .partial
             .as_ref()
             .map(|p| p.step_id.clone())
-            .or_else(|| plan.steps.iter().find(|s| !point.done.contains(&s.id)).map(|s| s.id.clone()))
+            .or_else(|| {
+                plan.steps
+                    .iter()
+                    .find(|s| !point.done.contains(&s.id))
+                    .map(|s| s.id.clone())
+            })
             .unwrap_or_else(|| "end".into());
         rec.emit(EventKind::RunResumed { from_step }).await?;
-        self.act(&mut rec, &run.task, plan, ws, point, approver, &opts).await
+        self.act(&mut rec, &run.task, plan, ws, point, approver, &opts)
+            .await
     }
 }

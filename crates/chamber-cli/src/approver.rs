@@ -20,7 +20,10 @@ impl TerminalApprover {
         } else {
             approver.to_string()
         };
-        Self { interactive: std::io::stdin().is_terminal(), name }
+        Self {
+            interactive: std::io::stdin().is_terminal(),
+            name,
+        }
     }
 }
 
@@ -41,7 +44,9 @@ fn edit_plan(plan: &Plan) -> Result<Plan, String> {
         .map_err(|e| format!("cannot create a temp file: {e}"))?;
     let text = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())?;
     file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
@@ -53,7 +58,8 @@ fn edit_plan(plan: &Plan) -> Result<Plan, String> {
         return Err(format!("the editor exited with {status}"));
     }
     let edited = std::fs::read_to_string(file.path()).map_err(|e| e.to_string())?;
-    let plan: Plan = serde_json::from_str(&edited).map_err(|e| format!("the edited plan is not valid JSON: {e}"))?;
+    let plan: Plan = serde_json::from_str(&edited)
+        .map_err(|e| format!("the edited plan is not valid JSON: {e}"))?;
     plan.validate()?;
     Ok(plan)
 }
@@ -77,11 +83,19 @@ impl Approver for TerminalApprover {
                 eprintln!("\n{}", plan_text(&current));
                 match ask("Approve this plan? [y]es / [n]o / [e]dit: ".into()).as_str() {
                     "y" | "yes" => {
-                        return if edited { PlanDecision::Edited(current) } else { PlanDecision::Approve };
+                        return if edited {
+                            PlanDecision::Edited(current)
+                        } else {
+                            PlanDecision::Approve
+                        };
                     }
                     "n" | "no" | "" => {
                         let why = ask("Reason (optional): ".into());
-                        return PlanDecision::Reject(if why.is_empty() { "rejected by the user".into() } else { why });
+                        return PlanDecision::Reject(if why.is_empty() {
+                            "rejected by the user".into()
+                        } else {
+                            why
+                        });
                     }
                     "e" | "edit" => match edit_plan(&current) {
                         Ok(p) => {

@@ -169,8 +169,12 @@ impl Command {
             Command::Run(_) => "run",
             Command::Resume { .. } => "resume",
             Command::Status => "status",
-            Command::Runs { action: RunsAction::List { .. } } => "runs list",
-            Command::Runs { action: RunsAction::Show { .. } } => "runs show",
+            Command::Runs {
+                action: RunsAction::List { .. },
+            } => "runs list",
+            Command::Runs {
+                action: RunsAction::Show { .. },
+            } => "runs show",
             Command::TailEvents { .. } => "tail-events",
             Command::Config { .. } => "config show",
             Command::Schemas { .. } => "schemas",

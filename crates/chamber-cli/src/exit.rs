@@ -42,13 +42,27 @@ pub mod status {
 
 impl CliError {
     /// A new error.
-    pub fn new(code: &'static str, message: impl Into<String>, hint: Option<&str>, exit: i32) -> Self {
-        Self { code, message: message.into(), hint: hint.map(String::from), exit }
+    pub fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        hint: Option<&str>,
+        exit: i32,
+    ) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: hint.map(String::from),
+            exit,
+        }
     }
 
     /// The envelope's error body.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { code: self.code.into(), message: self.message.clone(), hint: self.hint.clone() }
+        ErrorBody {
+            code: self.code.into(),
+            message: self.message.clone(),
+            hint: self.hint.clone(),
+        }
     }
 }
 
@@ -62,24 +76,39 @@ impl From<AgentError> for CliError {
                 Some("commit or stash your changes first, or pass --allow-dirty"),
                 status::GIT,
             ),
-            AgentError::Git(_) => CliError::new("git_failed", e.to_string(), Some("check `git status`"), status::GIT),
+            AgentError::Git(_) => CliError::new(
+                "git_failed",
+                e.to_string(),
+                Some("check `git status`"),
+                status::GIT,
+            ),
             AgentError::Store(StoreError::NotFound { .. }) => CliError::new(
                 "not_found",
                 e.to_string(),
                 Some("`chamber runs list` shows recent runs"),
                 status::NOT_FOUND,
             ),
-            AgentError::Store(StoreError::Ambiguous { .. }) => {
-                CliError::new("ambiguous_id", e.to_string(), Some("give more characters of the id"), status::NOT_FOUND)
-            }
+            AgentError::Store(StoreError::Ambiguous { .. }) => CliError::new(
+                "ambiguous_id",
+                e.to_string(),
+                Some("give more characters of the id"),
+                status::NOT_FOUND,
+            ),
             AgentError::Store(_) => CliError::new(
                 "store_failed",
                 e.to_string(),
                 Some("check free disk space and permissions of the data dir (CHAMBER_HOME)"),
                 status::INTERNAL,
             ),
-            AgentError::Llm(l) => CliError::new("model_failed", e.to_string(), Some(l.kind.hint()), status::RUN_FAILED),
-            AgentError::InvalidState(_) => CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE),
+            AgentError::Llm(l) => CliError::new(
+                "model_failed",
+                e.to_string(),
+                Some(l.kind.hint()),
+                status::RUN_FAILED,
+            ),
+            AgentError::InvalidState(_) => {
+                CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
+            }
             AgentError::Io { .. } => CliError::new(
                 "io_failed",
                 e.to_string(),

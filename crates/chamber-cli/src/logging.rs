@@ -38,8 +38,13 @@ pub fn init(setup: &Setup, verbose: u8, quiet: bool) -> Option<WorkerGuard> {
             let file_layer = fmt::layer()
                 .with_writer(writer)
                 .with_ansi(false)
-                .with_filter(EnvFilter::try_new(&file_filter).unwrap_or_else(|_| EnvFilter::new("info")));
-            let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+                .with_filter(
+                    EnvFilter::try_new(&file_filter).unwrap_or_else(|_| EnvFilter::new("info")),
+                );
+            let _ = tracing_subscriber::registry()
+                .with(stderr_layer)
+                .with(file_layer)
+                .try_init();
             Some(guard)
         }
         None => {

@@ -22,11 +22,25 @@ use crate::setup::Setup;
 
 fn main() {
     let cli = Cli::parse();
-    let out = Output::new(cli.global.json, cli.global.quiet, cli.global.verbose, cli.command.name());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let out = Output::new(
+        cli.global.json,
+        cli.global.quiet,
+        cli.global.verbose,
+        cli.command.name(),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
-            out.failure(&CliError::new("internal", format!("cannot start the async runtime: {e}"), None, status::INTERNAL));
+            out.failure(&CliError::new(
+                "internal",
+                format!("cannot start the async runtime: {e}"),
+                None,
+                status::INTERNAL,
+            ));
             std::process::exit(status::INTERNAL);
         }
     };
@@ -64,25 +78,41 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     let (payload, code) = match cli.command {
         Command::Init => (commands::init::init(&setup.root, out)?, status::OK),
         Command::Status => (commands::status::status(&setup, out).await?, status::OK),
-        Command::Config { action: ConfigAction::Show } => (commands::config_show::show(&setup, out), status::OK),
-        Command::Runs { action: RunsAction::List { limit } } => {
-            (commands::runs::list(&setup.store().await?, limit, out).await?, status::OK)
-        }
-        Command::Runs { action: RunsAction::Show { run_id } } => {
-            (commands::runs::show(&setup.store().await?, &run_id, out).await?, status::OK)
-        }
+        Command::Config {
+            action: ConfigAction::Show,
+        } => (commands::config_show::show(&setup, out), status::OK),
+        Command::Runs {
+            action: RunsAction::List { limit },
+        } => (
+            commands::runs::list(&setup.store().await?, limit, out).await?,
+            status::OK,
+        ),
+        Command::Runs {
+            action: RunsAction::Show { run_id },
+        } => (
+            commands::runs::show(&setup.store().await?, &run_id, out).await?,
+            status::OK,
+        ),
         Command::TailEvents { follow, run, lines } => {
             commands::tail::tail(&setup.store().await?, follow, run, lines, out).await?;
             return Ok(status::OK);
         }
         Command::Plan(args) => {
             let engine = setup.engine().await?;
-            let act = Act::New { prompt: args.task.join(" "), plan_only: true, dry_run: false };
+            let act = Act::New {
+                prompt: args.task.join(" "),
+                plan_only: true,
+                dry_run: false,
+            };
             commands::run::act(&engine, act, &Default::default(), out).await?
         }
         Command::Run(args) => {
             let engine = setup.engine().await?;
-            let act = Act::New { prompt: args.task.task.join(" "), plan_only: false, dry_run: args.dry_run };
+            let act = Act::New {
+                prompt: args.task.task.join(" "),
+                plan_only: false,
+                dry_run: args.dry_run,
+            };
             commands::run::act(&engine, act, &args.flags, out).await?
         }
         Command::Apply { plan_id, run } => {
@@ -107,7 +137,12 @@ fn write_schemas(dir: &std::path::Path, out: &Output) -> Result<i32, CliError> {
         let path = dir.join(format!("{name}.json"));
         let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
         chamber_tools::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
-            CliError::new("io_failed", format!("cannot write {}: {e}", path.display()), None, status::INTERNAL)
+            CliError::new(
+                "io_failed",
+                format!("cannot write {}: {e}", path.display()),
+                None,
+                status::INTERNAL,
+            )
         })?;
         out.line(format!("wrote {}", path.display()));
         written.push(path.display().to_string());

@@ -38,7 +38,13 @@ pub mod style {
 impl Output {
     /// Output for one command.
     pub fn new(json: bool, quiet: bool, verbose: u8, cmd: &str) -> Self {
-        Self { json, quiet, verbose, cmd: cmd.to_string(), started: Instant::now() }
+        Self {
+            json,
+            quiet,
+            verbose,
+            cmd: cmd.to_string(),
+            started: Instant::now(),
+        }
     }
 
     /// A color-aware stdout handle (honours NO_COLOR and non-terminals).
@@ -90,7 +96,13 @@ impl Output {
         }
     }
 
-    fn envelope(&self, ok: bool, payload: serde_json::Value, meta: serde_json::Value, err: Option<&CliError>) -> Envelope {
+    fn envelope(
+        &self,
+        ok: bool,
+        payload: serde_json::Value,
+        meta: serde_json::Value,
+        err: Option<&CliError>,
+    ) -> Envelope {
         Envelope {
             ok,
             cmd: self.cmd.clone(),

@@ -14,7 +14,11 @@ pub struct LivePrinter {
 impl LivePrinter {
     /// A printer matching the output mode.
     pub fn new(out: &Output) -> Self {
-        Self { json: out.json, quiet: out.quiet, verbose: out.verbose }
+        Self {
+            json: out.json,
+            quiet: out.quiet,
+            verbose: out.verbose,
+        }
     }
 }
 

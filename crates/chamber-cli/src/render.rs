@@ -4,15 +4,24 @@ use crate::output::{Output, style};
 
 /// A plan as numbered lines.
 pub fn plan_text(plan: &Plan) -> String {
-    let mut out = format!("{}\n", Output::styled(style::HEAD, format!("Plan: {}", plan.title)));
+    let mut out = format!(
+        "{}\n",
+        Output::styled(style::HEAD, format!("Plan: {}", plan.title))
+    );
     for (i, s) in plan.steps.iter().enumerate() {
         out.push_str(&format!("  {}. {}", i + 1, s.title));
         if !s.depends_on.is_empty() {
-            out.push_str(&Output::styled(style::DIM, format!("  (after {})", s.depends_on.join(", "))));
+            out.push_str(&Output::styled(
+                style::DIM,
+                format!("  (after {})", s.depends_on.join(", ")),
+            ));
         }
         out.push('\n');
         if !s.detail.trim().is_empty() {
-            out.push_str(&Output::styled(style::DIM, format!("     {}\n", s.detail.trim())));
+            out.push_str(&Output::styled(
+                style::DIM,
+                format!("     {}\n", s.detail.trim()),
+            ));
         }
     }
     out
@@ -20,7 +29,8 @@ pub fn plan_text(plan: &Plan) -> String {
 
 /// A one-line description of a tool call for humans.
 pub fn call_text(call: &ToolCall) -> String {
-    let args: serde_json::Value = serde_json::from_str(&call.arguments).unwrap_or(serde_json::Value::Null);
+    let args: serde_json::Value =
+        serde_json::from_str(&call.arguments).unwrap_or(serde_json::Value::Null);
     let s = |k: &str| args.get(k).and_then(|v| v.as_str()).unwrap_or("");
     match call.name.as_str() {
         "shell" => format!("$ {}", s("command")),
@@ -28,28 +38,51 @@ pub fn call_text(call: &ToolCall) -> String {
             format!("{} {}", call.name, s("path"))
         }
         "search" => format!("search /{}/", s("pattern")),
-        _ => format!("{} {}", call.name, call.arguments.chars().take(120).collect::<String>()),
+        _ => format!(
+            "{} {}",
+            call.name,
+            call.arguments.chars().take(120).collect::<String>()
+        ),
     }
 }
 
 /// The human line for an event, if it deserves one at this verbosity.
 pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
     Some(match &event.kind {
-        EventKind::RunStarted { task, model, branch, .. } => format!(
+        EventKind::RunStarted {
+            task,
+            model,
+            branch,
+            ..
+        } => format!(
             "{} run {} · model {model}{}",
             Output::styled(style::HEAD, "▶"),
             task.id,
-            branch.as_ref().map(|b| format!(" · branch {b}")).unwrap_or_default()
+            branch
+                .as_ref()
+                .map(|b| format!(" · branch {b}"))
+                .unwrap_or_default()
         ),
         EventKind::PlanProposed { plan } => plan_text(plan),
-        EventKind::PlanApproved { by, .. } => Output::styled(style::DIM, format!("plan approved by {by}")),
+        EventKind::PlanApproved { by, .. } => {
+            Output::styled(style::DIM, format!("plan approved by {by}"))
+        }
         EventKind::StepStarted { step_id, title } => {
-            format!("\n{}", Output::styled(style::HEAD, format!("Step {step_id}: {title}")))
+            format!(
+                "\n{}",
+                Output::styled(style::HEAD, format!("Step {step_id}: {title}"))
+            )
         }
         EventKind::ToolStarted { call, .. } => format!("  {}", call_text(call)),
-        EventKind::ToolOutput { chunk, .. } if verbose > 0 => {
-            Output::styled(style::DIM, chunk.trim_end().lines().map(|l| format!("    │ {l}")).collect::<Vec<_>>().join("\n"))
-        }
+        EventKind::ToolOutput { chunk, .. } if verbose > 0 => Output::styled(
+            style::DIM,
+            chunk
+                .trim_end()
+                .lines()
+                .map(|l| format!("    │ {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         EventKind::ToolFinished { name, result, .. } => {
             let mark = match result.status {
                 ToolStatus::Ok => Output::styled(style::OK, "    ✓"),
@@ -62,35 +95,65 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             };
             format!("{mark} {name}: {detail} ({} ms)", result.duration_ms)
         }
-        EventKind::PolicyDecision { decision, reason, .. } if decision != "allow" || verbose > 0 => {
+        EventKind::PolicyDecision {
+            decision, reason, ..
+        } if decision != "allow" || verbose > 0 => {
             Output::styled(style::WARN, format!("    policy: {decision} — {reason}"))
         }
-        EventKind::ModelError { error, retrying, attempt, .. } => Output::styled(
+        EventKind::ModelError {
+            error,
+            retrying,
+            attempt,
+            ..
+        } => Output::styled(
             style::WARN,
-            format!("  model error (attempt {attempt}{}): {error}", if *retrying { ", retrying" } else { "" }),
+            format!(
+                "  model error (attempt {attempt}{}): {error}",
+                if *retrying { ", retrying" } else { "" }
+            ),
         ),
         EventKind::StepCompleted { summary, .. } => format!(
             "  {} {}",
             Output::styled(style::OK, "done:"),
             summary.lines().next().unwrap_or_default()
         ),
-        EventKind::StepFailed { error, .. } => format!("  {} {error}", Output::styled(style::BAD, "failed:")),
-        EventKind::Replanned { plan, .. } => format!("\n{}\n{}", Output::styled(style::WARN, "re-planned:"), plan_text(plan)),
-        EventKind::Committed { branch, commit, files } => format!(
+        EventKind::StepFailed { error, .. } => {
+            format!("  {} {error}", Output::styled(style::BAD, "failed:"))
+        }
+        EventKind::Replanned { plan, .. } => format!(
+            "\n{}\n{}",
+            Output::styled(style::WARN, "re-planned:"),
+            plan_text(plan)
+        ),
+        EventKind::Committed {
+            branch,
+            commit,
+            files,
+        } => format!(
             "\n{} {} on {branch} ({} file(s))",
             Output::styled(style::OK, "committed"),
             &commit[..commit.len().min(10)],
             files.len()
         ),
         EventKind::RunResumed { from_step } => format!("resuming from step {from_step}"),
-        EventKind::ModelTurn { content, tool_calls, usage, duration_ms, .. } if verbose > 0 => Output::styled(
+        EventKind::ModelTurn {
+            content,
+            tool_calls,
+            usage,
+            duration_ms,
+            ..
+        } if verbose > 0 => Output::styled(
             style::DIM,
             format!(
                 "  model: {} call(s), {} tokens in / {} out, {duration_ms} ms{}",
                 tool_calls.len(),
                 usage.prompt_tokens,
                 usage.completion_tokens,
-                if content.is_empty() { String::new() } else { format!(": {}", content.lines().next().unwrap_or_default()) }
+                if content.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", content.lines().next().unwrap_or_default())
+                }
             ),
         ),
         _ => return None,

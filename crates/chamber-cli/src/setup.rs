@@ -23,8 +23,14 @@ impl Setup {
     /// Resolves the project and loads config layers (defaults → user →
     /// project → env → flags).
     pub fn resolve(global: &GlobalArgs) -> Result<Self, CliError> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| CliError::new("io_failed", format!("cannot read the current directory: {e}"), None, status::INTERNAL))?;
+        let cwd = std::env::current_dir().map_err(|e| {
+            CliError::new(
+                "io_failed",
+                format!("cannot read the current directory: {e}"),
+                None,
+                status::INTERNAL,
+            )
+        })?;
         let start = match &global.dir {
             Some(d) if d.is_absolute() => d.clone(),
             Some(d) => cwd.join(d),
@@ -49,12 +55,17 @@ impl Setup {
             flags.push(("provider.model".to_string(), toml::Value::String(m.clone())));
         }
         if let Some(u) = &global.base_url {
-            flags.push(("provider.base_url".to_string(), toml::Value::String(u.clone())));
+            flags.push((
+                "provider.base_url".to_string(),
+                toml::Value::String(u.clone()),
+            ));
         }
         let sources = Sources {
             user_file: Some(dirs.user_config.clone()),
             project_file: Some(root.join(".chamber/config.toml")),
-            env: std::env::vars().filter(|(k, _)| k.starts_with("CHAMBER_")).collect(),
+            env: std::env::vars()
+                .filter(|(k, _)| k.starts_with("CHAMBER_"))
+                .collect(),
             flags,
         };
         let loaded = load(&sources)?;
@@ -83,8 +94,8 @@ impl Setup {
 
     /// Builds the engine for acting commands.
     pub async fn engine(&self) -> Result<Engine, CliError> {
-        let (provider, choice) =
-            select_provider(&self.loaded.config, |k| std::env::var(k).ok()).map_err(provider_error)?;
+        let (provider, choice) = select_provider(&self.loaded.config, |k| std::env::var(k).ok())
+            .map_err(provider_error)?;
         Ok(Engine {
             config: self.loaded.config.clone(),
             store: self.store().await?,
@@ -99,7 +110,12 @@ impl Setup {
 }
 
 fn provider_error(e: chamber_llm::LlmError) -> CliError {
-    CliError::new("provider_setup", e.to_string(), Some(e.kind.hint()), status::PROVIDER)
+    CliError::new(
+        "provider_setup",
+        e.to_string(),
+        Some(e.kind.hint()),
+        status::PROVIDER,
+    )
 }
 
 /// Built-in rules plus `.chamber/policy.toml` when present.
@@ -107,7 +123,12 @@ pub fn load_policy(root: &Path) -> Result<Policy, CliError> {
     let path = root.join(".chamber/policy.toml");
     match std::fs::read_to_string(&path) {
         Ok(text) => Policy::from_toml(&text, &path.display().to_string()).map_err(|e| {
-            CliError::new("policy_invalid", e.to_string(), Some("see docs/configuration.md#policy"), status::CONFIG)
+            CliError::new(
+                "policy_invalid",
+                e.to_string(),
+                Some("see docs/configuration.md#policy"),
+                status::CONFIG,
+            )
         }),
         Err(_) => Ok(Policy::builtin()),
     }

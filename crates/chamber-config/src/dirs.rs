@@ -13,7 +13,9 @@ pub struct Dirs {
 impl Dirs {
     /// Resolves the directories from an environment lookup function.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Self {
-        let home = get("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let home = get("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         let nonempty = |k: &str| get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
         let data = nonempty("CHAMBER_HOME").unwrap_or_else(|| {
             nonempty("XDG_DATA_HOME")
@@ -60,7 +62,12 @@ mod tests {
     #[test]
     fn chamber_home_wins_then_xdg_then_home() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         let d = Dirs::from_env(env(&[("HOME", "/h"), ("CHAMBER_HOME", "/c")]));
         assert_eq!(d.data, PathBuf::from("/c"));
@@ -68,7 +75,10 @@ mod tests {
         assert_eq!(d.data, PathBuf::from("/x/chamber"));
         let d = Dirs::from_env(env(&[("HOME", "/h")]));
         assert_eq!(d.data, PathBuf::from("/h/.local/share/chamber"));
-        assert_eq!(d.user_config, PathBuf::from("/h/.config/chamber/config.toml"));
+        assert_eq!(
+            d.user_config,
+            PathBuf::from("/h/.config/chamber/config.toml")
+        );
     }
 
     #[test]
@@ -76,6 +86,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("a/.git")).unwrap();
         std::fs::create_dir_all(tmp.path().join("a/b/c")).unwrap();
-        assert_eq!(find_project_root(&tmp.path().join("a/b/c")), tmp.path().join("a"));
+        assert_eq!(
+            find_project_root(&tmp.path().join("a/b/c")),
+            tmp.path().join("a")
+        );
     }
 }

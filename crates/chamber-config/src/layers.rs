@@ -73,19 +73,33 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
     let mut origins = BTreeMap::new();
     let mut layers = Vec::new();
     merge_into(&mut merged, &defaults, "default", "", &mut origins);
-    layers.push(LayerInfo { layer: "default".into(), path: None });
+    layers.push(LayerInfo {
+        layer: "default".into(),
+        path: None,
+    });
 
-    for (label, path) in [("user", &sources.user_file), ("project", &sources.project_file)] {
+    for (label, path) in [
+        ("user", &sources.user_file),
+        ("project", &sources.project_file),
+    ] {
         let Some(path) = path else { continue };
-        let Some(table) = read_file_layer(path)? else { continue };
+        let Some(table) = read_file_layer(path)? else {
+            continue;
+        };
         merge_into(&mut merged, &table, label, "", &mut origins);
-        layers.push(LayerInfo { layer: label.into(), path: Some(path.clone()) });
+        layers.push(LayerInfo {
+            layer: label.into(),
+            path: Some(path.clone()),
+        });
     }
 
     let env_table = env_layer(&sources.env)?;
     if !env_table.is_empty() {
         merge_into(&mut merged, &env_table, "env", "", &mut origins);
-        layers.push(LayerInfo { layer: "env".into(), path: None });
+        layers.push(LayerInfo {
+            layer: "env".into(),
+            path: None,
+        });
     }
 
     if !sources.flags.is_empty() {
@@ -95,27 +109,41 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
         }
         validate_table(&table, "command-line flags")?;
         merge_into(&mut merged, &table, "flags", "", &mut origins);
-        layers.push(LayerInfo { layer: "flags".into(), path: None });
+        layers.push(LayerInfo {
+            layer: "flags".into(),
+            path: None,
+        });
     }
 
-    let config: Config = toml::Value::Table(merged.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Invalid {
-            source_name: "merged configuration".into(),
-            message: e.message().to_string(),
-        })?;
+    let config: Config =
+        toml::Value::Table(merged.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                source_name: "merged configuration".into(),
+                message: e.message().to_string(),
+            })?;
     config.check().map_err(|message| ConfigError::Invalid {
         source_name: culprit(&origins, &layers, &message),
         message,
     })?;
-    Ok(LoadedConfig { config, layers, origins, merged })
+    Ok(LoadedConfig {
+        config,
+        layers,
+        origins,
+        merged,
+    })
 }
 
 fn read_file_layer(path: &Path) -> Result<Option<toml::Table>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(ConfigError::Read { path: path.to_path_buf(), error }),
+        Err(error) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
     };
     let invalid = |message: String| ConfigError::Invalid {
         source_name: path.display().to_string(),
@@ -134,9 +162,16 @@ fn env_layer(env: &[(String, String)]) -> Result<toml::Table, ConfigError> {
             "CHAMBER_MODEL" => "provider.model".to_string(),
             "CHAMBER_PROVIDER" => "provider.name".to_string(),
             "CHAMBER_BASE_URL" => "provider.base_url".to_string(),
-            _ => match name.strip_prefix("CHAMBER_").and_then(|r| r.split_once("__")) {
+            _ => match name
+                .strip_prefix("CHAMBER_")
+                .and_then(|r| r.split_once("__"))
+            {
                 Some((section, key)) => {
-                    format!("{}.{}", section.to_ascii_lowercase(), key.to_ascii_lowercase())
+                    format!(
+                        "{}.{}",
+                        section.to_ascii_lowercase(),
+                        key.to_ascii_lowercase()
+                    )
                 }
                 None => continue,
             },
@@ -153,7 +188,9 @@ fn env_layer(env: &[(String, String)]) -> Result<toml::Table, ConfigError> {
 /// Reads `42`, `true`, `["a"]` as TOML values and anything else as a string.
 fn parse_scalar(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.into())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.into())),
         Err(_) => toml::Value::String(raw.into()),
     }
 }
@@ -179,7 +216,9 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
         if !entry.is_table() {
             *entry = toml::Value::Table(toml::Table::new());
         }
-        let toml::Value::Table(next) = entry else { return };
+        let toml::Value::Table(next) = entry else {
+            return;
+        };
         cur = next;
     }
     cur.insert(last.to_string(), value);
@@ -193,7 +232,11 @@ fn merge_into(
     origins: &mut BTreeMap<String, String>,
 ) {
     for (key, value) in src {
-        let dotted = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let dotted = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match (dst.get_mut(key), value) {
             (Some(toml::Value::Table(d)), toml::Value::Table(s)) => {
                 merge_into(d, s, label, &dotted, origins)
@@ -215,7 +258,10 @@ fn merge_into(
 /// Names the layer that set the key a semantic check complained about.
 fn culprit(origins: &BTreeMap<String, String>, layers: &[LayerInfo], message: &str) -> String {
     let key = message.split_whitespace().next().unwrap_or_default();
-    let layer = origins.get(key).map(String::as_str).unwrap_or("merged configuration");
+    let layer = origins
+        .get(key)
+        .map(String::as_str)
+        .unwrap_or("merged configuration");
     layers
         .iter()
         .find(|l| l.layer == layer)
@@ -236,13 +282,20 @@ mod tests {
     #[test]
     fn layers_override_in_order_and_record_origins() {
         let tmp = tempfile::tempdir().unwrap();
-        let user = write(tmp.path(), "user.toml", "[provider]\nmodel = \"u\"\n[agent]\nmax_turns_per_step = 5\n");
+        let user = write(
+            tmp.path(),
+            "user.toml",
+            "[provider]\nmodel = \"u\"\n[agent]\nmax_turns_per_step = 5\n",
+        );
         let project = write(tmp.path(), "proj.toml", "[provider]\nmodel = \"p\"\n");
         let sources = Sources {
             user_file: Some(user),
             project_file: Some(project),
             env: vec![("CHAMBER_AGENT__SHELL_TIMEOUT_SECS".into(), "7".into())],
-            flags: vec![("provider.base_url".into(), toml::Value::String("http://x".into()))],
+            flags: vec![(
+                "provider.base_url".into(),
+                toml::Value::String("http://x".into()),
+            )],
         };
         let loaded = load(&sources).unwrap();
         assert_eq!(loaded.config.provider.model, "p");
@@ -260,17 +313,27 @@ mod tests {
     fn bad_file_names_file_line_and_key() {
         let tmp = tempfile::tempdir().unwrap();
         let bad = write(tmp.path(), "c.toml", "[agent]\nmax_turns_per_stp = 5\n");
-        let err = load(&Sources { project_file: Some(bad.clone()), ..Default::default() })
-            .unwrap_err()
-            .to_string();
+        let err = load(&Sources {
+            project_file: Some(bad.clone()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
         assert!(err.contains(&bad.display().to_string()), "{err}");
         assert!(err.contains("max_turns_per_stp"), "{err}");
         assert!(err.contains("line 2"), "{err}");
 
-        let wrong_type = write(tmp.path(), "d.toml", "[agent]\nmax_turns_per_step = \"many\"\n");
-        let err = load(&Sources { project_file: Some(wrong_type), ..Default::default() })
-            .unwrap_err()
-            .to_string();
+        let wrong_type = write(
+            tmp.path(),
+            "d.toml",
+            "[agent]\nmax_turns_per_step = \"many\"\n",
+        );
+        let err = load(&Sources {
+            project_file: Some(wrong_type),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("max_turns_per_step"), "{err}");
     }
 
@@ -289,9 +352,15 @@ mod tests {
     fn semantic_errors_name_the_layer_file() {
         let tmp = tempfile::tempdir().unwrap();
         let f = write(tmp.path(), "c.toml", "[approval]\nmode = \"yolo\"\n");
-        let err = load(&Sources { user_file: Some(f.clone()), ..Default::default() })
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains(&f.display().to_string()) && err.contains("approval.mode"), "{err}");
+        let err = load(&Sources {
+            user_file: Some(f.clone()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&f.display().to_string()) && err.contains("approval.mode"),
+            "{err}"
+        );
     }
 }

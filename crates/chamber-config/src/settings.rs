@@ -107,7 +107,10 @@ pub struct GitConfig {
 
 impl Default for GitConfig {
     fn default() -> Self {
-        Self { branch_prefix: "chamber/".into(), commit: true }
+        Self {
+            branch_prefix: "chamber/".into(),
+            commit: true,
+        }
     }
 }
 
@@ -124,7 +127,10 @@ pub struct ApprovalConfig {
 
 impl Default for ApprovalConfig {
     fn default() -> Self {
-        Self { mode: "ask".into(), approver: String::new() }
+        Self {
+            mode: "ask".into(),
+            approver: String::new(),
+        }
     }
 }
 
@@ -140,7 +146,10 @@ pub struct LoggingConfig {
 
 impl Default for LoggingConfig {
     fn default() -> Self {
-        Self { file_level: "info".into(), max_files: 7 }
+        Self {
+            file_level: "info".into(),
+            max_files: 7,
+        }
     }
 }
 

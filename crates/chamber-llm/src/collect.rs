@@ -47,9 +47,17 @@ pub async fn collect(
                 on_text(&t);
                 out.content.push_str(&t);
             }
-            StreamEvent::ToolCallDelta { index, id, name, arguments } => {
+            StreamEvent::ToolCallDelta {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
                 if index > 1024 {
-                    return Err(LlmError::new(ErrorKind::MalformedStream, "tool call index out of range"));
+                    return Err(LlmError::new(
+                        ErrorKind::MalformedStream,
+                        "tool call index out of range",
+                    ));
                 }
                 while calls.len() <= index {
                     calls.push((None, String::new(), String::new()));

@@ -61,17 +61,25 @@ impl ErrorKind {
     /// What the user can do about it.
     pub fn hint(self) -> &'static str {
         match self {
-            ErrorKind::Auth => "check the API key variable named by provider.api_key_env (default OPENAI_API_KEY)",
+            ErrorKind::Auth => {
+                "check the API key variable named by provider.api_key_env (default OPENAI_API_KEY)"
+            }
             ErrorKind::Permission => "the key cannot use this model; pick another with --model",
-            ErrorKind::NotFound => "check --model and provider.base_url; `chamber status` shows both",
+            ErrorKind::NotFound => {
+                "check --model and provider.base_url; `chamber status` shows both"
+            }
             ErrorKind::RateLimited => "wait a moment, or lower concurrency",
             ErrorKind::Overloaded => "the provider is busy; try again shortly",
             ErrorKind::ContextTooLong => "shorten the task or lower agent.tree_max_entries",
-            ErrorKind::InvalidRequest => "the provider rejected the request; run with -v and check the log",
+            ErrorKind::InvalidRequest => {
+                "the provider rejected the request; run with -v and check the log"
+            }
             ErrorKind::Server => "the provider failed; try again",
             ErrorKind::Network => "check that the server at provider.base_url is reachable",
             ErrorKind::Timeout => "raise provider.request_timeout_secs or use a faster model",
-            ErrorKind::MalformedStream => "the server broke the streaming format; try again or another server",
+            ErrorKind::MalformedStream => {
+                "the server broke the streaming format; try again or another server"
+            }
         }
     }
 }
@@ -93,7 +101,12 @@ pub struct LlmError {
 impl LlmError {
     /// An error without an HTTP status.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, status: None, message: message.into(), retry_after: None }
+        Self {
+            kind,
+            status: None,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 
     /// Classifies an HTTP error reply from its status and body.
@@ -105,7 +118,10 @@ impl LlmError {
                 Some(match e.get("message").and_then(|m| m.as_str()) {
                     Some(m) => format!(
                         "{m}{}",
-                        e.get("code").and_then(|c| c.as_str()).map(|c| format!(" [{c}]")).unwrap_or_default()
+                        e.get("code")
+                            .and_then(|c| c.as_str())
+                            .map(|c| format!(" [{c}]"))
+                            .unwrap_or_default()
                     ),
                     None => e.to_string(),
                 })
@@ -119,19 +135,30 @@ impl LlmError {
             408 => ErrorKind::Timeout,
             413 => ErrorKind::ContextTooLong,
             429 => ErrorKind::RateLimited,
-            400 if lower.contains("context") && (lower.contains("length") || lower.contains("too long")) => {
+            400 if lower.contains("context")
+                && (lower.contains("length") || lower.contains("too long")) =>
+            {
                 ErrorKind::ContextTooLong
             }
             400..=499 => ErrorKind::InvalidRequest,
             503 | 529 => ErrorKind::Overloaded,
             _ => ErrorKind::Server,
         };
-        Self { kind, status: Some(status), message: detail, retry_after }
+        Self {
+            kind,
+            status: Some(status),
+            message: detail,
+            retry_after,
+        }
     }
 
     /// Classifies a transport error from the HTTP client.
     pub fn from_transport(err: &reqwest::Error) -> Self {
-        let kind = if err.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Network };
+        let kind = if err.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Network
+        };
         let mut message = err.to_string();
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
@@ -150,7 +177,10 @@ mod tests {
     #[test]
     fn classifies_statuses() {
         assert_eq!(LlmError::from_http(401, "{}", None).kind, ErrorKind::Auth);
-        assert_eq!(LlmError::from_http(429, "{}", None).kind, ErrorKind::RateLimited);
+        assert_eq!(
+            LlmError::from_http(429, "{}", None).kind,
+            ErrorKind::RateLimited
+        );
         let ctx = r#"{"error":{"message":"This model's maximum context length is 8192 tokens","code":"context_length_exceeded"}}"#;
         let e = LlmError::from_http(400, ctx, None);
         assert_eq!(e.kind, ErrorKind::ContextTooLong);

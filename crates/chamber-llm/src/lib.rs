@@ -14,5 +14,5 @@ pub use collect::{ChatResponse, collect};
 pub use error::{ErrorKind, LlmError};
 pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};
 pub use openai_chat::{OpenAiChat, OpenAiSettings};
-pub use provider::{Provider, StreamEvent, EventStream};
+pub use provider::{EventStream, Provider, StreamEvent};
 pub use retry::{RetryPolicy, complete_with_retry};

@@ -34,8 +34,15 @@ impl OpenAiChat {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| LlmError::from_transport(&e))?;
-        let url = format!("{}/chat/completions", settings.base_url.trim_end_matches('/'));
-        Ok(Self { settings, url, client })
+        let url = format!(
+            "{}/chat/completions",
+            settings.base_url.trim_end_matches('/')
+        );
+        Ok(Self {
+            settings,
+            url,
+            client,
+        })
     }
 
     /// The JSON body sent for a request.
@@ -76,7 +83,9 @@ fn wire_message(m: &Message) -> Value {
         Role::System => json!({"role": "system", "content": m.content}),
         Role::User => json!({"role": "user", "content": m.content}),
         Role::Tool => json!({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}),
-        Role::Assistant if m.tool_calls.is_empty() => json!({"role": "assistant", "content": m.content}),
+        Role::Assistant if m.tool_calls.is_empty() => {
+            json!({"role": "assistant", "content": m.content})
+        }
         Role::Assistant => json!({
             "role": "assistant",
             "content": if m.content.is_empty() { Value::Null } else { json!(m.content) },
@@ -93,16 +102,23 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
         return Ok(vec![StreamEvent::Done]);
     }
     let v: Value = serde_json::from_str(data).map_err(|e| {
-        LlmError::new(ErrorKind::MalformedStream, format!("bad JSON in stream chunk: {e}: {data:.200}"))
+        LlmError::new(
+            ErrorKind::MalformedStream,
+            format!("bad JSON in stream chunk: {e}: {data:.200}"),
+        )
     })?;
     if let Some(err) = v.get("error") {
         let text = err.to_string();
-        return Err(LlmError::from_http(500, &json!({"error": err}).to_string(), None))
-            .map_err(|mut e: LlmError| {
-                e.status = None;
-                e.message = format!("error inside stream: {text}");
-                e
-            });
+        return Err(LlmError::from_http(
+            500,
+            &json!({"error": err}).to_string(),
+            None,
+        ))
+        .map_err(|mut e: LlmError| {
+            e.status = None;
+            e.message = format!("error inside stream: {text}");
+            e
+        });
     }
     let mut out = Vec::new();
     if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
@@ -116,9 +132,16 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
             for (pos, call) in calls.iter().enumerate() {
                 let f = call.get("function");
                 out.push(StreamEvent::ToolCallDelta {
-                    index: call.get("index").and_then(Value::as_u64).map(|i| i as usize).unwrap_or(pos),
+                    index: call
+                        .get("index")
+                        .and_then(Value::as_u64)
+                        .map(|i| i as usize)
+                        .unwrap_or(pos),
                     id: call.get("id").and_then(Value::as_str).map(String::from),
-                    name: f.and_then(|f| f.get("name")).and_then(Value::as_str).map(String::from),
+                    name: f
+                        .and_then(|f| f.get("name"))
+                        .and_then(Value::as_str)
+                        .map(String::from),
                     arguments: f
                         .and_then(|f| f.get("arguments"))
                         .and_then(Value::as_str)
@@ -152,7 +175,10 @@ impl Provider for OpenAiChat {
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
-        let mut req = self.client.post(&self.url).json(&Self::request_body(request));
+        let mut req = self
+            .client
+            .post(&self.url)
+            .json(&Self::request_body(request));
         if let Some(key) = self.settings.api_key.as_deref().filter(|k| !k.is_empty()) {
             req = req.bearer_auth(key);
         }
@@ -204,9 +230,21 @@ mod tests {
                 arguments: "{\"co".into()
             }]
         );
-        let ev = parse_chunk(r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#).unwrap();
-        assert_eq!(ev, vec![StreamEvent::Usage(Usage { prompt_tokens: 5, completion_tokens: 7 })]);
+        let ev = parse_chunk(
+            r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            vec![StreamEvent::Usage(Usage {
+                prompt_tokens: 5,
+                completion_tokens: 7
+            })]
+        );
         assert_eq!(parse_chunk("[DONE]").unwrap(), vec![StreamEvent::Done]);
-        assert_eq!(parse_chunk("{oops").unwrap_err().kind, ErrorKind::MalformedStream);
+        assert_eq!(
+            parse_chunk("{oops").unwrap_err().kind,
+            ErrorKind::MalformedStream
+        );
     }
 }

@@ -20,7 +20,9 @@ impl RetryPolicy {
         if let Some(after) = err.retry_after {
             return after.min(Duration::from_secs(60));
         }
-        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(10));
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(10));
         let jitter = exp.mul_f64(fastrand::f64() * 0.5);
         (exp + jitter).min(Duration::from_secs(60))
     }

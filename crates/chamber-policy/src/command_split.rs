@@ -52,7 +52,8 @@ fn split_into(line: &str, out: &mut Vec<Vec<String>>, depth: usize) -> Option<()
                             split_into(&inner, out, depth + 1)?;
                         }
                         '`' => {
-                            let inner: String = chars.by_ref().take_while(|&ch| ch != '`').collect();
+                            let inner: String =
+                                chars.by_ref().take_while(|&ch| ch != '`').collect();
                             split_into(&inner, out, depth + 1)?;
                         }
                         ch => cur.push(ch),
@@ -133,7 +134,9 @@ fn finish(words: &mut Vec<String>, out: &mut Vec<Vec<String>>, depth: usize) -> 
         while w.first().is_some_and(|f| is_assignment(f)) {
             w.remove(0);
         }
-        let Some(first) = w.first().map(|s| basename(s).to_string()) else { return Some(()) };
+        let Some(first) = w.first().map(|s| basename(s).to_string()) else {
+            return Some(());
+        };
         match first.as_str() {
             "sudo" | "doas" | "nohup" | "time" | "nice" | "exec" | "command" | "builtin" => {
                 w.remove(0);
@@ -143,7 +146,10 @@ fn finish(words: &mut Vec<String>, out: &mut Vec<Vec<String>>, depth: usize) -> 
             }
             "env" => {
                 w.remove(0);
-                while w.first().is_some_and(|f| f.starts_with('-') || is_assignment(f)) {
+                while w
+                    .first()
+                    .is_some_and(|f| f.starts_with('-') || is_assignment(f))
+                {
                     w.remove(0);
                 }
             }
@@ -184,12 +190,19 @@ mod tests {
     use super::*;
 
     fn joined(line: &str) -> Vec<String> {
-        split_commands(line).unwrap().into_iter().map(|c| c.join(" ")).collect()
+        split_commands(line)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.join(" "))
+            .collect()
     }
 
     #[test]
     fn splits_operators_and_substitutions() {
-        assert_eq!(joined("ls -la && rm -rf /tmp/x"), ["ls -la", "rm -rf /tmp/x"]);
+        assert_eq!(
+            joined("ls -la && rm -rf /tmp/x"),
+            ["ls -la", "rm -rf /tmp/x"]
+        );
         assert_eq!(joined("a | b; c || d"), ["a", "b", "c", "d"]);
         assert_eq!(joined("echo $(rm -rf ~)"), ["rm -rf ~", "echo"]);
         assert_eq!(joined("echo `whoami`"), ["whoami", "echo"]);

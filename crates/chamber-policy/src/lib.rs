@@ -9,4 +9,4 @@ mod command_split;
 mod rules;
 
 pub use command_split::split_commands;
-pub use rules::{Action, Decision, Policy, PolicyError, RuleSpec, Verdict, DEFAULT_POLICY_TOML};
+pub use rules::{Action, DEFAULT_POLICY_TOML, Decision, Policy, PolicyError, RuleSpec, Verdict};

@@ -135,17 +135,38 @@ reason = "network git operations leave the machine"
 const BUILTIN_DENY: &[(&str, &str)] = &[
     (r"^(mkfs(\.\w+)?|mke2fs|wipefs)\b", "formats a filesystem"),
     (r"^dd\b.*\bof=/dev/", "writes raw bytes onto a device"),
-    (r"^(shutdown|reboot|halt|poweroff)\b|^systemctl (reboot|poweroff|halt)\b", "stops the machine"),
-    (r"^chmod\b.*-[a-zA-Z]*R[a-zA-Z]* .*(^| )/( |$)", "changes permissions of the whole filesystem"),
-    (r"^chown\b.*-[a-zA-Z]*R[a-zA-Z]* .*(^| )/( |$)", "changes owners of the whole filesystem"),
-    (r"^git push\b.*(\s--force\b|\s-f\b|\s--force-with-lease\b|\s\+\S)", "force-pushing rewrites shared history"),
+    (
+        r"^(shutdown|reboot|halt|poweroff)\b|^systemctl (reboot|poweroff|halt)\b",
+        "stops the machine",
+    ),
+    (
+        r"^chmod\b.*-[a-zA-Z]*R[a-zA-Z]* .*(^| )/( |$)",
+        "changes permissions of the whole filesystem",
+    ),
+    (
+        r"^chown\b.*-[a-zA-Z]*R[a-zA-Z]* .*(^| )/( |$)",
+        "changes owners of the whole filesystem",
+    ),
+    (
+        r"^git push\b.*(\s--force\b|\s-f\b|\s--force-with-lease\b|\s\+\S)",
+        "force-pushing rewrites shared history",
+    ),
     (r"(~|\$HOME|/root|/home/[^/ ]+)/\.ssh\b", "touches SSH keys"),
-    (r"(~|\$HOME|/root|/home/[^/ ]+)/\.(bashrc|zshrc|profile|bash_profile|zprofile)\b", "edits shell start-up files"),
+    (
+        r"(~|\$HOME|/root|/home/[^/ ]+)/\.(bashrc|zshrc|profile|bash_profile|zprofile)\b",
+        "edits shell start-up files",
+    ),
 ];
 
 const BUILTIN_ALLOW: &[(&str, &str)] = &[
-    (r"^(ls|pwd|cat|head|tail|wc|grep|rg|find|echo|true|false|sort|uniq|diff|stat|file|which|test|printf|sleep)( |$)", "read-only or inert command"),
-    (r"^git (status|diff|log|show|branch|rev-parse)( |$)", "read-only git command"),
+    (
+        r"^(ls|pwd|cat|head|tail|wc|grep|rg|find|echo|true|false|sort|uniq|diff|stat|file|which|test|printf|sleep)( |$)",
+        "read-only or inert command",
+    ),
+    (
+        r"^git (status|diff|log|show|branch|rev-parse)( |$)",
+        "read-only git command",
+    ),
 ];
 
 impl Policy {
@@ -172,22 +193,39 @@ impl Policy {
 
     /// The built-in rules plus those in a `policy.toml` text.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self, PolicyError> {
-        let err = |message: String| PolicyError { source_name: source_name.into(), message };
+        let err = |message: String| PolicyError {
+            source_name: source_name.into(),
+            message,
+        };
         let file: PolicyFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut policy = Self::builtin();
         for (i, spec) in file.rules.into_iter().enumerate() {
             let matcher = match (&spec.prefix, &spec.regex) {
-                (Some(p), None) => Matcher::Prefix(p.split_whitespace().map(String::from).collect()),
+                (Some(p), None) => {
+                    Matcher::Prefix(p.split_whitespace().map(String::from).collect())
+                }
                 (None, Some(r)) => Matcher::Regex(
                     Regex::new(r).map_err(|e| err(format!("rules[{i}].regex: {e}")))?,
                 ),
-                _ => return Err(err(format!("rules[{i}]: give exactly one of `prefix` or `regex`"))),
+                _ => {
+                    return Err(err(format!(
+                        "rules[{i}]: give exactly one of `prefix` or `regex`"
+                    )));
+                }
             };
             let label = format!(
                 "{source_name} rules[{i}] ({})",
-                spec.prefix.as_deref().or(spec.regex.as_deref()).unwrap_or_default()
+                spec.prefix
+                    .as_deref()
+                    .or(spec.regex.as_deref())
+                    .unwrap_or_default()
             );
-            policy.user.push(Rule { matcher, decision: spec.decision, reason: spec.reason, label });
+            policy.user.push(Rule {
+                matcher,
+                decision: spec.decision,
+                reason: spec.reason,
+                label,
+            });
         }
         Ok(policy)
     }
@@ -242,7 +280,10 @@ impl Policy {
                 Decision::Ask => 1,
                 Decision::Deny => 2,
             };
-            if worst.as_ref().is_none_or(|w| rank(v.decision) > rank(w.decision)) {
+            if worst
+                .as_ref()
+                .is_none_or(|w| rank(v.decision) > rank(w.decision))
+            {
                 worst = Some(v);
             }
         }
@@ -262,7 +303,12 @@ impl Policy {
             Matcher::Prefix(p) => words.len() >= p.len() && words[..p.len()] == p[..],
             Matcher::Regex(r) => r.is_match(&joined),
         };
-        for rule in self.builtin_deny.iter().chain(&self.user).chain(&self.builtin_allow) {
+        for rule in self
+            .builtin_deny
+            .iter()
+            .chain(&self.user)
+            .chain(&self.builtin_allow)
+        {
             if hit(rule) {
                 return Verdict {
                     decision: rule.decision,
@@ -280,18 +326,33 @@ impl Policy {
 }
 
 fn deny(reason: &str, rule: &str) -> Verdict {
-    Verdict { decision: Decision::Deny, reason: reason.into(), rule: Some(rule.into()) }
+    Verdict {
+        decision: Decision::Deny,
+        reason: reason.into(),
+        rule: Some(rule.into()),
+    }
 }
 
 /// `curl … | sh` and friends: a download piped straight into an interpreter.
 fn pipe_to_shell(line: &str) -> Option<Verdict> {
     let segments: Vec<&str> = line.split('|').map(str::trim).collect();
     for pair in segments.windows(2) {
-        let fetches = pair[0].split_whitespace().any(|w| w == "curl" || w == "wget");
-        let first = pair[1].split_whitespace().find(|w| *w != "sudo").unwrap_or_default();
-        let runs = matches!(first.rsplit('/').next(), Some("sh" | "bash" | "zsh" | "python" | "python3" | "perl"));
+        let fetches = pair[0]
+            .split_whitespace()
+            .any(|w| w == "curl" || w == "wget");
+        let first = pair[1]
+            .split_whitespace()
+            .find(|w| *w != "sudo")
+            .unwrap_or_default();
+        let runs = matches!(
+            first.rsplit('/').next(),
+            Some("sh" | "bash" | "zsh" | "python" | "python3" | "perl")
+        );
         if fetches && runs {
-            return Some(deny("runs a downloaded script unseen", "builtin deny: curl | sh"));
+            return Some(deny(
+                "runs a downloaded script unseen",
+                "builtin deny: curl | sh",
+            ));
         }
     }
     None
@@ -316,8 +377,7 @@ fn dangerous_rm(words: &[String]) -> Option<Verdict> {
             || t.starts_with("$HOME")
             || t == ".."
             || t.starts_with("../")
-            || t.contains("/../")
-;
+            || t.contains("/../");
         if outside {
             return Some(deny(
                 &format!("recursive delete of `{t}`, which is outside the workspace"),
@@ -385,15 +445,21 @@ mod tests {
         assert_eq!(ask.decision, Decision::Allow);
         let deny = p.decide(&Action::Exec { command: "reboot" }, true);
         assert_eq!(deny.decision, Decision::Deny);
-        assert_eq!(p.decide(&Action::Write { paths: &[] }, false).decision, Decision::Ask);
+        assert_eq!(
+            p.decide(&Action::Write { paths: &[] }, false).decision,
+            Decision::Ask
+        );
     }
 
     #[test]
     fn bad_policy_file_is_a_clear_error() {
-        let err = Policy::from_toml("[[rules]]\ndecision = \"allow\"\nreason = \"x\"\n", "p.toml")
-            .err()
-            .unwrap()
-            .to_string();
+        let err = Policy::from_toml(
+            "[[rules]]\ndecision = \"allow\"\nreason = \"x\"\n",
+            "p.toml",
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("p.toml") && err.contains("prefix"), "{err}");
     }
 }

@@ -294,7 +294,10 @@ mod tests {
             run_id: "abc".into(),
             seq: 3,
             ts: Utc::now(),
-            kind: EventKind::StepStarted { step_id: "1".into(), title: "t".into() },
+            kind: EventKind::StepStarted {
+                step_id: "1".into(),
+                title: "t".into(),
+            },
         };
         let text = serde_json::to_string(&ev).unwrap();
         assert!(text.contains(r#""type":"step_started""#), "{text}");

@@ -99,13 +99,25 @@ mod tests {
 
     #[test]
     fn validate_rejects_bad_plans() {
-        let ok = Plan { title: "t".into(), steps: vec![step("1", &[]), step("2", &["1"])] };
+        let ok = Plan {
+            title: "t".into(),
+            steps: vec![step("1", &[]), step("2", &["1"])],
+        };
         assert!(ok.validate().is_ok());
-        let empty = Plan { title: "t".into(), steps: vec![] };
+        let empty = Plan {
+            title: "t".into(),
+            steps: vec![],
+        };
         assert!(empty.validate().is_err());
-        let dup = Plan { title: "t".into(), steps: vec![step("1", &[]), step("1", &[])] };
+        let dup = Plan {
+            title: "t".into(),
+            steps: vec![step("1", &[]), step("1", &[])],
+        };
         assert!(dup.validate().unwrap_err().contains("used twice"));
-        let dangling = Plan { title: "t".into(), steps: vec![step("1", &["9"])] };
+        let dangling = Plan {
+            title: "t".into(),
+            steps: vec![step("1", &["9"])],
+        };
         assert!(dangling.validate().unwrap_err().contains("unknown step"));
     }
 

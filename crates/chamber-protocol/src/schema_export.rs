@@ -13,5 +13,8 @@ pub fn all_schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("event", schema_for!(Event)),
         ("envelope", schema_for!(Envelope)),
     ];
-    pairs.into_iter().map(|(name, schema)| (name, schema.to_value())).collect()
+    pairs
+        .into_iter()
+        .map(|(name, schema)| (name, schema.to_value()))
+        .collect()
 }

@@ -58,7 +58,11 @@ pub enum ToolStatus {
 impl ToolResult {
     /// A failed result carrying only an error message, for calls that never ran.
     pub fn failure(status: ToolStatus, error: impl Into<String>) -> Self {
-        Self { status, error: Some(error.into()), ..Self::default() }
+        Self {
+            status,
+            error: Some(error.into()),
+            ..Self::default()
+        }
     }
 
     /// Renders the result as the text the model reads back.

@@ -16,10 +16,17 @@ pub struct JsonlLog {
 impl JsonlLog {
     /// Opens (creating) `dir/events.jsonl` for appending.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let io = |error| StoreError::Io { path: dir.display().to_string(), error };
+        let io = |error| StoreError::Io {
+            path: dir.display().to_string(),
+            error,
+        };
         std::fs::create_dir_all(dir).map_err(io)?;
         let path = dir.join("events.jsonl");
-        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
         Ok(Self { path, file })
     }
 
@@ -28,9 +35,10 @@ impl JsonlLog {
     pub fn append(&mut self, event: &Event) -> Result<(), StoreError> {
         let mut line = serde_json::to_vec(event)?;
         line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .map_err(|error| StoreError::Io { path: self.path.display().to_string(), error })
+        self.file.write_all(&line).map_err(|error| StoreError::Io {
+            path: self.path.display().to_string(),
+            error,
+        })
     }
 
     /// The file's path.

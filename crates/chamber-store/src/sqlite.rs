@@ -27,15 +27,20 @@ impl Store {
     /// Opens (creating and migrating) the database file.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|error| StoreError::Io { path: dir.display().to_string(), error })?;
+            std::fs::create_dir_all(dir).map_err(|error| StoreError::Io {
+                path: dir.display().to_string(),
+                error,
+            })?;
         }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -144,20 +149,31 @@ impl Store {
         .await?;
         let exact = rows.iter().position(|r| r.get::<String, _>("id") == id);
         match (rows.len(), exact) {
-            (0, _) => Err(StoreError::NotFound { what: "run", id: id.into() }),
+            (0, _) => Err(StoreError::NotFound {
+                what: "run",
+                id: id.into(),
+            }),
             (1, _) => run_from_row(&rows[0]),
             (_, Some(i)) => run_from_row(&rows[i]),
             _ => Err(StoreError::Ambiguous {
                 what: "run",
                 id: id.into(),
-                candidates: rows.iter().map(|r| r.get::<String, _>("id")).collect::<Vec<_>>().join(", "),
+                candidates: rows
+                    .iter()
+                    .map(|r| r.get::<String, _>("id"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
 
     /// The most recent runs, newest first.
     pub async fn list_runs(&self, limit: u32) -> Result<Vec<RunRecord>, StoreError> {
-        let rows = sqlx::query(concat!("SELECT ", run_columns!(), " FROM runs ORDER BY created_at DESC LIMIT ?"))
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs ORDER BY created_at DESC LIMIT ?"
+        ))
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;
@@ -170,7 +186,9 @@ impl Store {
             .bind(run_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok(serde_json::from_str(r.get::<&str, _>("body"))?)).collect()
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(r.get::<&str, _>("body"))?))
+            .collect()
     }
 
     /// Events of all runs (or one) after a global cursor, for tailing.
@@ -191,12 +209,21 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.get::<i64, _>("id"), serde_json::from_str(r.get::<&str, _>("body"))?)))
+            .map(|r| {
+                Ok((
+                    r.get::<i64, _>("id"),
+                    serde_json::from_str(r.get::<&str, _>("body"))?,
+                ))
+            })
             .collect()
     }
 
     /// The newest `limit` events (of all runs, or one), oldest first, with cursors.
-    pub async fn recent_events(&self, limit: u32, run_id: Option<&str>) -> Result<Vec<(i64, Event)>, StoreError> {
+    pub async fn recent_events(
+        &self,
+        limit: u32,
+        run_id: Option<&str>,
+    ) -> Result<Vec<(i64, Event)>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, body FROM events WHERE (? IS NULL OR run_id = ?) ORDER BY id DESC LIMIT ?",
         )
@@ -207,7 +234,12 @@ impl Store {
         .await?;
         let mut out: Vec<(i64, Event)> = rows
             .iter()
-            .map(|r| Ok((r.get::<i64, _>("id"), serde_json::from_str(r.get::<&str, _>("body"))?)))
+            .map(|r| {
+                Ok((
+                    r.get::<i64, _>("id"),
+                    serde_json::from_str(r.get::<&str, _>("body"))?,
+                ))
+            })
             .collect::<Result<_, StoreError>>()?;
         out.reverse();
         Ok(out)
@@ -215,7 +247,9 @@ impl Store {
 
     /// The cursor of the newest event (0 when there are none).
     pub async fn last_event_cursor(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM events").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM events")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.get::<i64, _>("m"))
     }
 
@@ -246,7 +280,12 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let row = match rows.len() {
-            0 => return Err(StoreError::NotFound { what: "plan", id: id.into() }),
+            0 => {
+                return Err(StoreError::NotFound {
+                    what: "plan",
+                    id: id.into(),
+                });
+            }
             1 => &rows[0],
             _ => match rows.iter().find(|r| r.get::<String, _>("id") == id) {
                 Some(r) => r,
@@ -254,7 +293,11 @@ impl Store {
                     return Err(StoreError::Ambiguous {
                         what: "plan",
                         id: id.into(),
-                        candidates: rows.iter().map(|r| r.get::<String, _>("id")).collect::<Vec<_>>().join(", "),
+                        candidates: rows
+                            .iter()
+                            .map(|r| r.get::<String, _>("id"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     });
                 }
             },
@@ -282,7 +325,9 @@ impl Store {
 }
 
 fn parse_ts(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
@@ -327,7 +372,9 @@ mod tests {
     #[tokio::test]
     async fn runs_events_and_prefix_lookup() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::open(&tmp.path().join("db/chamber.db")).await.unwrap();
+        let store = Store::open(&tmp.path().join("db/chamber.db"))
+            .await
+            .unwrap();
         for id in ["abc111", "abc222"] {
             store
                 .create_run(&NewRun {
@@ -341,19 +388,43 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert!(matches!(store.get_run("abc").await, Err(StoreError::Ambiguous { .. })));
-        assert!(matches!(store.get_run("zzz").await, Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            store.get_run("abc").await,
+            Err(StoreError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            store.get_run("zzz").await,
+            Err(StoreError::NotFound { .. })
+        ));
         let ev = Event {
             run_id: "abc111".into(),
             seq: 1,
             ts: Utc::now(),
-            kind: EventKind::StepStarted { step_id: "1".into(), title: "t".into() },
+            kind: EventKind::StepStarted {
+                step_id: "1".into(),
+                title: "t".into(),
+            },
         };
         store.append_event(&ev).await.unwrap();
-        assert!(store.append_event(&ev).await.is_err(), "duplicate seq must be refused");
+        assert!(
+            store.append_event(&ev).await.is_err(),
+            "duplicate seq must be refused"
+        );
         assert_eq!(store.events("abc111").await.unwrap(), vec![ev.clone()]);
-        store.set_status("abc111", RunStatus::Completed, Some("done")).await.unwrap();
-        store.add_usage("abc111", Usage { prompt_tokens: 3, completion_tokens: 4 }).await.unwrap();
+        store
+            .set_status("abc111", RunStatus::Completed, Some("done"))
+            .await
+            .unwrap();
+        store
+            .add_usage(
+                "abc111",
+                Usage {
+                    prompt_tokens: 3,
+                    completion_tokens: 4,
+                },
+            )
+            .await
+            .unwrap();
         let run = store.get_run("abc1").await.unwrap();
         assert_eq!(run.status, RunStatus::Completed);
         assert_eq!((run.prompt_tokens, run.completion_tokens), (3, 4));
@@ -363,7 +434,9 @@ mod tests {
 
         // Reopening runs migrations again without harm.
         drop(store);
-        let again = Store::open(&tmp.path().join("db/chamber.db")).await.unwrap();
+        let again = Store::open(&tmp.path().join("db/chamber.db"))
+            .await
+            .unwrap();
         assert_eq!(again.list_runs(10).await.unwrap().len(), 2);
     }
 }

@@ -7,7 +7,12 @@ use crate::setup::Setup;
 pub fn show(setup: &Setup, out: &Output) -> serde_json::Value {
     let mut values = serde_json::Map::new();
     flatten("", &setup.loaded.merged, &mut |key, value| {
-        let layer = setup.loaded.origins.get(key).cloned().unwrap_or_else(|| "default".into());
+        let layer = setup
+            .loaded
+            .origins
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| "default".into());
         let file = setup
             .loaded
             .layers
@@ -29,7 +34,11 @@ pub fn show(setup: &Setup, out: &Output) -> serde_json::Value {
 
 fn flatten(prefix: &str, table: &toml::Table, f: &mut dyn FnMut(&str, &toml::Value)) {
     for (k, v) in table {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(t) => flatten(&key, t, f),
             other => f(&key, other),

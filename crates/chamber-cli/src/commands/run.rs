@@ -30,7 +30,12 @@ pub enum Act {
 
 /// Runs an acting command, printing live events, and maps the outcome to
 /// a payload and exit status.
-pub async fn act(engine: &Engine, act: Act, flags: &RunFlags, out: &Output) -> Result<(serde_json::Value, i32), CliError> {
+pub async fn act(
+    engine: &Engine,
+    act: Act,
+    flags: &RunFlags,
+    out: &Output,
+) -> Result<(serde_json::Value, i32), CliError> {
     let approver = TerminalApprover::new(&engine.config.approval.approver);
     let observer = Arc::new(LivePrinter::new(out));
     let auto = flags.yes || engine.config.approval.mode == "auto";
@@ -40,9 +45,19 @@ pub async fn act(engine: &Engine, act: Act, flags: &RunFlags, out: &Output) -> R
         max_turns_per_step: flags.max_turns,
         ..RunOptions::default()
     };
-    let plan_only = matches!(act, Act::New { plan_only: true, .. });
+    let plan_only = matches!(
+        act,
+        Act::New {
+            plan_only: true,
+            ..
+        }
+    );
     let mut outcome = match act {
-        Act::New { prompt, plan_only, dry_run } => {
+        Act::New {
+            prompt,
+            plan_only,
+            dry_run,
+        } => {
             opts.plan_only = plan_only;
             opts.dry_run = dry_run;
             engine.run(&prompt, opts, &approver, observer).await?
@@ -76,10 +91,10 @@ fn report(outcome: &RunOutcome, out: &Output) {
     }
     match outcome.status {
         RunStatus::AwaitingApproval => {
-            if let Some(plan) = &outcome.plan {
-                if out.quiet {
-                    out.line(plan_text(plan));
-                }
+            if let Some(plan) = &outcome.plan
+                && out.quiet
+            {
+                out.line(plan_text(plan));
             }
             if let Some(id) = &outcome.plan_id {
                 out.line(format!("\nplan id: {}", Output::styled(style::HEAD, id)));
@@ -88,17 +103,23 @@ fn report(outcome: &RunOutcome, out: &Output) {
         }
         _ => {
             if !outcome.commands.is_empty() && outcome.diff.is_some() && outcome.branch.is_none() {
-                out.line(format!("\n{}", Output::styled(style::HEAD, "Commands run (in the throwaway copy):")));
+                out.line(format!(
+                    "\n{}",
+                    Output::styled(style::HEAD, "Commands run (in the throwaway copy):")
+                ));
                 for (cmd, code) in &outcome.commands {
-                    let code = code.map(|c| c.to_string()).unwrap_or_else(|| "timeout".into());
+                    let code = code
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "timeout".into());
                     out.line(format!("  $ {cmd}   [exit {code}]"));
                 }
             }
-            if let Some(diff) = &outcome.diff {
-                if !diff.is_empty() && (outcome.branch.is_none() || out.verbose > 0) {
-                    out.line(format!("\n{}", Output::styled(style::HEAD, "Diff:")));
-                    out.line(diff.trim_end());
-                }
+            if let Some(diff) = &outcome.diff
+                && !diff.is_empty()
+                && (outcome.branch.is_none() || out.verbose > 0)
+            {
+                out.line(format!("\n{}", Output::styled(style::HEAD, "Diff:")));
+                out.line(diff.trim_end());
             }
             let mark = match outcome.status {
                 RunStatus::Completed => Output::styled(style::OK, "✔"),
@@ -109,7 +130,10 @@ fn report(outcome: &RunOutcome, out: &Output) {
                 style::DIM,
                 format!(
                     "run {} · {} tokens in / {} out · details: chamber runs show {}",
-                    outcome.run_id, outcome.usage.prompt_tokens, outcome.usage.completion_tokens, outcome.run_id
+                    outcome.run_id,
+                    outcome.usage.prompt_tokens,
+                    outcome.usage.completion_tokens,
+                    outcome.run_id
                 ),
             ));
         }

@@ -22,7 +22,13 @@ pub async fn list(store: &Store, limit: u32, out: &Output) -> Result<serde_json:
             r.id,
             r.status.as_str(),
             r.created_at.format("%Y-%m-%d %H:%M"),
-            r.prompt.lines().next().unwrap_or_default().chars().take(60).collect::<String>()
+            r.prompt
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect::<String>()
         ));
     }
     Ok(json!({ "runs": runs }))
@@ -41,7 +47,10 @@ pub async fn show(store: &Store, id: &str, out: &Output) -> Result<serde_json::V
         out.line(format!("branch:  {b}"));
     }
     out.line(format!("model:   {} ({})", run.model, run.provider));
-    out.line(format!("tokens:  {} in / {} out", run.prompt_tokens, run.completion_tokens));
+    out.line(format!(
+        "tokens:  {} in / {} out",
+        run.prompt_tokens, run.completion_tokens
+    ));
     if let Some(s) = &run.summary {
         out.line(format!("summary: {s}"));
     }
@@ -60,37 +69,76 @@ pub async fn show(store: &Store, id: &str, out: &Output) -> Result<serde_json::V
 fn trace_line(ev: &Event) -> Option<String> {
     let t = ev.ts.format("%H:%M:%S%.3f");
     let body = match &ev.kind {
-        EventKind::ModelTurn { step_id, tool_calls, usage, duration_ms, content } => format!(
+        EventKind::ModelTurn {
+            step_id,
+            tool_calls,
+            usage,
+            duration_ms,
+            content,
+        } => format!(
             "model  step {} · {} call(s) · {} in / {} out tokens · {duration_ms} ms{}",
             step_id.as_deref().unwrap_or("plan"),
             tool_calls.len(),
             usage.prompt_tokens,
             usage.completion_tokens,
             if tool_calls.is_empty() && !content.is_empty() {
-                format!(" · \"{}\"", content.lines().next().unwrap_or_default().chars().take(80).collect::<String>())
+                format!(
+                    " · \"{}\"",
+                    content
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(80)
+                        .collect::<String>()
+                )
             } else {
                 String::new()
             }
         ),
-        EventKind::ToolStarted { call, .. } => format!("call   {} [{}] args={}", call_text(call), call.id, call.arguments),
-        EventKind::ToolFinished { name, call_id, result, .. } => format!(
+        EventKind::ToolStarted { call, .. } => format!(
+            "call   {} [{}] args={}",
+            call_text(call),
+            call.id,
+            call.arguments
+        ),
+        EventKind::ToolFinished {
+            name,
+            call_id,
+            result,
+            ..
+        } => format!(
             "result {name} [{call_id}] {:?} exit={} {} ms{}",
             result.status,
-            result.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+            result
+                .exit_code
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
             result.duration_ms,
-            result.error.as_ref().map(|e| format!(" error: {}", e.lines().next().unwrap_or_default())).unwrap_or_default()
+            result
+                .error
+                .as_ref()
+                .map(|e| format!(" error: {}", e.lines().next().unwrap_or_default()))
+                .unwrap_or_default()
         ),
         EventKind::ToolOutput { .. } => return None,
         other => {
             let mut v = serde_json::to_value(other).ok()?;
-            let kind = v.get("type").and_then(|t| t.as_str()).unwrap_or("event").to_string();
+            let kind = v
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("event")
+                .to_string();
             if let Some(o) = v.as_object_mut() {
                 o.remove("type");
                 o.remove("plan");
                 o.remove("task");
                 o.remove("diff");
             }
-            format!("{kind} {}", v.to_string().chars().take(200).collect::<String>())
+            format!(
+                "{kind} {}",
+                v.to_string().chars().take(200).collect::<String>()
+            )
         }
     };
     Some(format!("  {:>4} {t} {body}", ev.seq))

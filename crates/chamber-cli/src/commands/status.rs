@@ -13,13 +13,23 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
     for r in &mut runs {
         reconcile_interrupted(&store, r).await?;
     }
-    out.line(format!("{}", Output::styled(style::HEAD, "Chamber status")));
+    out.line(Output::styled(style::HEAD, "Chamber status"));
     out.line(format!("project:   {}", setup.root.display()));
-    out.line(format!("provider:  {} · model {}", choice.provider, choice.model));
-    out.line(format!("endpoint:  {} (from {})", choice.base_url, choice.base_url_source));
+    out.line(format!(
+        "provider:  {} · model {}",
+        choice.provider, choice.model
+    ));
+    out.line(format!(
+        "endpoint:  {} (from {})",
+        choice.base_url, choice.base_url_source
+    ));
     out.line(format!(
         "api key:   {} ({})",
-        if choice.api_key_present { "set" } else { "not set" },
+        if choice.api_key_present {
+            "set"
+        } else {
+            "not set"
+        },
         choice.api_key_env
     ));
     out.line(format!("data dir:  {}", setup.dirs.data.display()));
@@ -39,7 +49,13 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
             "  {}  {:<17} {}",
             r.id,
             r.status.as_str(),
-            r.prompt.lines().next().unwrap_or_default().chars().take(60).collect::<String>()
+            r.prompt
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect::<String>()
         ));
     }
     Ok(json!({

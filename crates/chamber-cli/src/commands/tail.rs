@@ -8,7 +8,13 @@ use crate::render::event_line;
 
 /// `chamber tail-events`: recent events across runs, then (with `--follow`)
 /// new ones as they are recorded. Always JSONL in `--json` mode.
-pub async fn tail(store: &Store, follow: bool, run: Option<String>, lines: u32, out: &Output) -> Result<(), CliError> {
+pub async fn tail(
+    store: &Store,
+    follow: bool,
+    run: Option<String>,
+    lines: u32,
+    out: &Output,
+) -> Result<(), CliError> {
     let run_id = match run {
         Some(prefix) => Some(store.get_run(&prefix).await?.id),
         None => None,
@@ -17,7 +23,10 @@ pub async fn tail(store: &Store, follow: bool, run: Option<String>, lines: u32, 
     for (_, ev) in store.recent_events(lines, run_id.as_deref()).await? {
         print_event(&ev, out);
     }
-    while follow {
+    if !follow {
+        return Ok(());
+    }
+    loop {
         let batch = store.events_after(cursor, run_id.as_deref(), 500).await?;
         if batch.is_empty() {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -28,7 +37,6 @@ pub async fn tail(store: &Store, follow: bool, run: Option<String>, lines: u32, 
             cursor = c;
         }
     }
-    Ok(())
 }
 
 fn print_event(ev: &chamber_protocol::Event, out: &Output) {

@@ -1,0 +1,9 @@
+//! Test areas; `harness` holds the shared temp-project and mock-script helpers.
+
+mod approval;
+mod cli_surface;
+mod dry_run;
+mod harness;
+mod recovery;
+mod resume;
+mod run_basic;
