@@ -71,10 +71,11 @@ pub async fn run_step(
         tool_calls,
         ..
     }) = messages.last()
+        && tool_calls.is_empty()
+        && !content.trim().is_empty()
     {
-        if tool_calls.is_empty() && !content.trim().is_empty() {
-            return Ok(StepOutcome::Done(content.clone()));
-        }
+        // Resumed after the model had already finished this step.
+        return Ok(StepOutcome::Done(content.clone()));
     }
     for call in pending {
         let result = execute_call(engine, rec, workspace, step_id, &call, approver, opts).await?;

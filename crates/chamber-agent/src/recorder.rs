@@ -44,11 +44,11 @@ impl Recorder {
             kind,
         };
         self.store.append_event(&event).await?;
-        if let Some(log) = self.jsonl.as_mut() {
-            if let Err(e) = log.append(&event) {
-                // The database already has the event; losing the file copy is not fatal.
-                tracing::warn!("cannot append to events.jsonl: {e}");
-            }
+        if let Some(log) = self.jsonl.as_mut()
+            && let Err(e) = log.append(&event)
+        {
+            // The database already has the event; losing the file copy is not fatal.
+            tracing::warn!("cannot append to events.jsonl: {e}");
         }
         self.observer.event(&event);
         Ok(event)

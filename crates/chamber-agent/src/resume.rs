@@ -132,10 +132,10 @@ impl Engine {
             point.replans_used = 0;
         }
         let ws = Workspace::prepare(&self.root, false)?;
-        if let (Some(git), Some(branch)) = (&ws.git, &run.branch) {
-            if git.current_branch().ok().as_deref() != Some(branch.as_str()) {
-                ws.check_clean(opts.allow_dirty)?;
-            }
+        if let (Some(git), Some(branch)) = (&ws.git, &run.branch)
+            && git.current_branch().ok().as_deref() != Some(branch.as_str())
+        {
+            ws.check_clean(opts.allow_dirty)?;
         }
         let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
         let mut rec = Recorder::new(

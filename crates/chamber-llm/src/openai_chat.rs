@@ -123,10 +123,10 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
     let mut out = Vec::new();
     if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
         let delta = choice.get("delta").unwrap_or(&Value::Null);
-        if let Some(text) = delta.get("content").and_then(Value::as_str) {
-            if !text.is_empty() {
-                out.push(StreamEvent::Text(text.to_string()));
-            }
+        if let Some(text) = delta.get("content").and_then(Value::as_str)
+            && !text.is_empty()
+        {
+            out.push(StreamEvent::Text(text.to_string()));
         }
         if let Some(calls) = delta.get("tool_calls").and_then(Value::as_array) {
             for (pos, call) in calls.iter().enumerate() {
