@@ -23,3 +23,4 @@ pub use engine::{Engine, RunOptions, RunOutcome};
 pub use error::AgentError;
 pub use interrupted::{pid_alive, reconcile_interrupted};
 pub use provider_select::{ProviderChoice, select_provider};
+pub use workspace::CHAMBER_GITIGNORE;

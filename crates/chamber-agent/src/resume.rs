@@ -55,15 +55,7 @@ impl Engine {
         let ws = Workspace::prepare(&self.root, false)?;
         ws.check_clean(opts.allow_dirty)?;
         let events = self.store.events(&run.id).await?;
-        let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
-        let mut rec = Recorder::new(
-            run.id.clone(),
-            events.len() as u64,
-            self.store.clone(),
-            Some(jsonl),
-            observer,
-        );
-        self.store.claim(&run.id, std::process::id()).await?;
+        let mut rec = self.reopen(&run.id, events.len(), observer).await?;
         self.store.mark_plan_applied(&saved.id, &run.id).await?;
         rec.emit(EventKind::PlanApproved {
             plan: plan.clone(),
@@ -137,15 +129,7 @@ impl Engine {
         {
             ws.check_clean(opts.allow_dirty)?;
         }
-        let jsonl = JsonlLog::open(&self.run_log_dir(&run.id, false))?;
-        let mut rec = Recorder::new(
-            run.id.clone(),
-            events.len() as u64,
-            self.store.clone(),
-            Some(jsonl),
-            observer,
-        );
-        self.store.claim(&run.id, std::process::id()).await?;
+        let mut rec = self.reopen(&run.id, events.len(), observer).await?;
         opts.auto_approve |= run.task.constraints.auto_approve;
         if opts.max_turns_per_step.is_none() {
             opts.max_turns_per_step = run.task.constraints.max_turns_per_step;
@@ -173,5 +157,24 @@ impl Engine {
         rec.emit(EventKind::RunResumed { from_step }).await?;
         self.act(&mut rec, &run.task, plan, ws, point, approver, &opts)
             .await
+    }
+
+    /// Takes over a stored run in this process: claims it (pid, `running`)
+    /// and continues its event log after the `recorded` events it has.
+    async fn reopen(
+        &self,
+        run_id: &str,
+        recorded: usize,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Recorder, AgentError> {
+        let jsonl = JsonlLog::open(&self.run_log_dir(run_id, false))?;
+        self.store.claim(run_id, std::process::id()).await?;
+        Ok(Recorder::new(
+            run_id.to_string(),
+            recorded as u64,
+            self.store.clone(),
+            Some(jsonl),
+            observer,
+        ))
     }
 }

@@ -1,4 +1,5 @@
 use chamber_protocol::{Event, EventKind, Plan, ToolCall, ToolStatus};
+use chamber_store::RunRecord;
 
 use crate::output::{Output, style};
 
@@ -158,4 +159,22 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
         ),
         _ => return None,
     })
+}
+
+/// One line per run for `runs list` and `status`: id, status, start, task.
+pub fn run_row(run: &RunRecord) -> String {
+    let task: String = run
+        .prompt
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(60)
+        .collect();
+    format!(
+        "{}  {:<17} {}  {task}",
+        run.id,
+        run.status.as_str(),
+        run.created_at.format("%Y-%m-%d %H:%M")
+    )
 }

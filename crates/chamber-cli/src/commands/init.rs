@@ -38,7 +38,7 @@ pub fn init(root: &Path, out: &Output) -> Result<serde_json::Value, CliError> {
     let files = [
         ("config.toml", CONFIG_TEMPLATE),
         ("policy.toml", DEFAULT_POLICY_TOML),
-        (".gitignore", chamber_agent_gitignore()),
+        (".gitignore", chamber_agent::CHAMBER_GITIGNORE),
     ];
     let mut created = Vec::new();
     let mut kept = Vec::new();
@@ -66,8 +66,4 @@ pub fn init(root: &Path, out: &Output) -> Result<serde_json::Value, CliError> {
     }
     out.line("Run data (.chamber/runs/) is ignored by git; commit config.toml and policy.toml.");
     Ok(json!({"root": root.display().to_string(), "created": created, "kept": kept}))
-}
-
-fn chamber_agent_gitignore() -> &'static str {
-    "# Run data stays local; config.toml and policy.toml are meant to be committed.\nruns/\nindex/\npatches/\n"
 }

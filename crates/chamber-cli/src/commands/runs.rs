@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::exit::CliError;
 use crate::output::{Output, style};
+use crate::render::run_row;
 use crate::render::{call_text, plan_text};
 
 /// `chamber runs list`.
@@ -17,19 +18,7 @@ pub async fn list(store: &Store, limit: u32, out: &Output) -> Result<serde_json:
         out.line("no runs yet: try `chamber run \"…\"`");
     }
     for r in &runs {
-        out.line(format!(
-            "{}  {:<17} {}  {}",
-            r.id,
-            r.status.as_str(),
-            r.created_at.format("%Y-%m-%d %H:%M"),
-            r.prompt
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(60)
-                .collect::<String>()
-        ));
+        out.line(run_row(r));
     }
     Ok(json!({ "runs": runs }))
 }

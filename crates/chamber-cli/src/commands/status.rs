@@ -3,6 +3,7 @@ use serde_json::json;
 
 use crate::exit::CliError;
 use crate::output::{Output, style};
+use crate::render::run_row;
 use crate::setup::Setup;
 
 /// `chamber status`: provider and model, config files in effect, recent runs.
@@ -45,18 +46,7 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
         out.line("  (none)");
     }
     for r in &runs {
-        out.line(format!(
-            "  {}  {:<17} {}",
-            r.id,
-            r.status.as_str(),
-            r.prompt
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(60)
-                .collect::<String>()
-        ));
+        out.line(format!("  {}", run_row(r)));
     }
     Ok(json!({
         "project": setup.root.display().to_string(),
