@@ -21,7 +21,7 @@ impl Engine {
         rec: &mut Recorder,
         task: &Task,
         mut plan: Plan,
-        ws: Workspace,
+        mut ws: Workspace,
         point: ResumePoint,
         approver: &dyn Approver,
         opts: &RunOptions,
@@ -32,9 +32,12 @@ impl Engine {
         }
         // The run commits only at the end, so HEAD here is what the run started from.
         let base_commit = ws.git.as_ref().map(|g| g.head()).transpose()?.flatten();
-        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry)
-            .await
-            .render();
+        let context = match ws.context.take() {
+            Some(c) => c,
+            None => ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry)
+                .await
+                .render(),
+        };
         let mut done: HashSet<String> = point.done.into_iter().collect();
         let mut summaries = point.summaries;
         let mut partial = point.partial;

@@ -209,7 +209,7 @@ impl Engine {
         &self,
         rec: &mut Recorder,
         task: &Task,
-        ws: Workspace,
+        mut ws: Workspace,
         opts: RunOptions,
         approver: &dyn Approver,
     ) -> Result<RunOutcome, AgentError> {
@@ -276,6 +276,7 @@ impl Engine {
         })
         .await?;
         self.store.set_plan(rec.run_id(), &plan).await?;
+        ws.context = Some(context_text);
         self.act(rec, task, plan, ws, ResumePoint::default(), approver, &opts)
             .await
     }

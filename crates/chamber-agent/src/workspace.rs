@@ -16,6 +16,9 @@ pub struct Workspace {
     pub dry_copy: Option<tempfile::TempDir>,
     /// Git, for real runs inside a repository.
     pub git: Option<Git>,
+    /// The rendered project context, once gathered, so planning and acting
+    /// in one process walk the tree once.
+    pub context: Option<String>,
 }
 
 impl Workspace {
@@ -40,6 +43,7 @@ impl Workspace {
                 project: project.to_path_buf(),
                 dry_copy: Some(copy),
                 git: None,
+                context: None,
             });
         }
         Ok(Self {
@@ -47,6 +51,7 @@ impl Workspace {
             project: project.to_path_buf(),
             dry_copy: None,
             git: Git::discover(project),
+            context: None,
         })
     }
 

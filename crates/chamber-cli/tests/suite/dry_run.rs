@@ -1,27 +1,12 @@
 //! `--dry-run`: the whole run happens in a throwaway copy; the project stays byte-identical.
 
-use chamber_mock_llm::{MockServer, Turn};
-use serde_json::json;
+use chamber_mock_llm::MockServer;
 
-use super::harness::{Project, plan_turn, snapshot};
+use super::harness::{Project, hello_script, snapshot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_leaves_the_tree_byte_identical_and_shows_plan_commands_and_diff() {
-    let server = MockServer::start(vec![
-        plan_turn(
-            "Add a hello script",
-            &[("1", "Create hello.py"), ("2", "Run hello.py")],
-        ),
-        Turn::call(
-            "write_file",
-            json!({"path": "hello.py", "content": "print('hello')\n"}),
-        ),
-        Turn::text("Created hello.py."),
-        Turn::call("shell", json!({"command": "python3 hello.py"})),
-        Turn::text("It prints hello."),
-    ])
-    .await
-    .unwrap();
+    let server = MockServer::start(hello_script()).await.unwrap();
     let p = Project::git(&server.base_url());
     let before = snapshot(p.path());
     let branches_before = p.branches();

@@ -344,3 +344,21 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// The scripted model answers of the basic run: plan two steps, write
+/// hello.py, run it, summarise each step.
+pub fn hello_script() -> Vec<Turn> {
+    vec![
+        plan_turn(
+            "Add a hello script",
+            &[("1", "Create hello.py"), ("2", "Run hello.py")],
+        ),
+        Turn::call(
+            "write_file",
+            serde_json::json!({"path": "hello.py", "content": "print('hello')\n"}),
+        ),
+        Turn::text("Created hello.py."),
+        Turn::call("shell", serde_json::json!({"command": "python3 hello.py"})),
+        Turn::text("It prints hello."),
+    ]
+}

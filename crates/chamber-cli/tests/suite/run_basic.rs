@@ -3,26 +3,12 @@
 use chamber_mock_llm::{MockServer, Turn};
 use serde_json::json;
 
-use super::harness::{Project, first_of, plan_turn, run_id, tool_text_with, types};
+use super::harness::{Project, first_of, hello_script, plan_turn, run_id, tool_text_with, types};
 
 /// Plan → write hello.py → run it → commit on the run branch, with everything recorded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_creates_file_runs_it_and_commits_on_run_branch() {
-    let server = MockServer::start(vec![
-        plan_turn(
-            "Add a hello script",
-            &[("1", "Create hello.py"), ("2", "Run hello.py")],
-        ),
-        Turn::call(
-            "write_file",
-            json!({"path": "hello.py", "content": "print('hello')\n"}),
-        ),
-        Turn::text("Created hello.py."),
-        Turn::call("shell", json!({"command": "python3 hello.py"})),
-        Turn::text("It prints hello."),
-    ])
-    .await
-    .unwrap();
+    let server = MockServer::start(hello_script()).await.unwrap();
     let p = Project::git(&server.base_url());
 
     let out = p
