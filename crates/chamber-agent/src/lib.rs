@@ -22,5 +22,7 @@ pub use approval::{Approver, Observer, PlanDecision};
 pub use engine::{Engine, RunOptions, RunOutcome};
 pub use error::AgentError;
 pub use interrupted::{pid_alive, reconcile_interrupted};
-pub use provider_select::{ProviderChoice, select_provider};
+pub use provider_select::{
+    DEFAULT_REMOTE_MODEL, ProviderChoice, build_provider, choose_provider, with_tool_mode,
+};
 pub use workspace::CHAMBER_GITIGNORE;

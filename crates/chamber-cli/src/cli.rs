@@ -91,6 +91,20 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// The built-in local model: list, install, serve, stop, add, remove.
+    Model {
+        /// What to do.
+        #[command(subcommand)]
+        action: ModelAction,
+    },
+    /// Which provider will be used and why; runtime, weights, server, threads, ports.
+    Doctor,
+    /// Benchmarks.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        action: BenchAction,
+    },
     /// Write the protocol JSON Schemas to a directory.
     #[command(hide = true)]
     Schemas {
@@ -152,6 +166,76 @@ pub enum RunsAction {
     },
 }
 
+/// `chamber model …`
+#[derive(Debug, Subcommand)]
+pub enum ModelAction {
+    /// The catalogue and registered files: size, RAM, speed, installed, verified.
+    List,
+    /// Build the runtime (once) and fetch, join and verify a model's weights.
+    Install {
+        /// Model name (default: local.model).
+        name: Option<String>,
+    },
+    /// Serve a model in the foreground (OpenAI-compatible, loopback only).
+    Serve {
+        /// Model name (default: local.model).
+        name: Option<String>,
+        /// Port (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Stop after this many idle seconds.
+        #[arg(long, value_name = "SECS")]
+        idle_stop: Option<u64>,
+        /// Generation threads (default: local.threads or automatic).
+        #[arg(long)]
+        threads: Option<u32>,
+        /// Started on demand by another chamber process.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
+    /// Stop a running server (all of them without a name).
+    Stop {
+        /// Model name.
+        name: Option<String>,
+    },
+    /// Register your own GGUF file under a name.
+    Add {
+        /// Name to use with --model and local.model.
+        name: String,
+        /// The GGUF file.
+        #[arg(long, value_name = "PATH")]
+        gguf: PathBuf,
+    },
+    /// Delete an installed model (or forget a registered file).
+    Rm {
+        /// Model name.
+        name: String,
+    },
+}
+
+/// `chamber bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Run a folder of tasks (starting tree, instruction, test command) and
+    /// report solved/failed, tokens, time and tool-call validity.
+    Tasks {
+        /// The folder of task folders (see bench/tasks/README.md).
+        dir: PathBuf,
+        /// Only these tasks (folder names; repeatable).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Time limit of one run, in seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Model turns allowed per plan step.
+        #[arg(long, value_name = "N")]
+        max_turns: Option<u32>,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json_out: Option<PathBuf>,
+    },
+}
+
 /// `chamber config …`
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
@@ -177,6 +261,16 @@ impl Command {
             } => "runs show",
             Command::TailEvents { .. } => "tail-events",
             Command::Config { .. } => "config show",
+            Command::Model { action } => match action {
+                ModelAction::List => "model list",
+                ModelAction::Install { .. } => "model install",
+                ModelAction::Serve { .. } => "model serve",
+                ModelAction::Stop { .. } => "model stop",
+                ModelAction::Add { .. } => "model add",
+                ModelAction::Rm { .. } => "model rm",
+            },
+            Command::Doctor => "doctor",
+            Command::Bench { .. } => "bench tasks",
             Command::Schemas { .. } => "schemas",
         }
     }

@@ -36,6 +36,9 @@ pub mod status {
     pub const INVALID_STATE: i32 = 9;
     /// The plan was rejected.
     pub const REJECTED: i32 = 10;
+    /// Installing or starting the local model failed (a missing program,
+    /// a failed build or download, a hash mismatch).
+    pub const LOCAL_MODEL: i32 = 11;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -133,5 +136,23 @@ impl From<chamber_config::ConfigError> for CliError {
             Some("fix the named file or variable; docs/configuration.md lists every key"),
             status::CONFIG,
         )
+    }
+}
+
+impl From<chamber_local::LocalError> for CliError {
+    fn from(e: chamber_local::LocalError) -> Self {
+        use chamber_local::LocalError as L;
+        let (code, exit) = match &e {
+            L::UnknownModel { .. } => ("unknown_model", status::NOT_FOUND),
+            L::NotInstalled(_) | L::RuntimeMissing => ("not_installed", status::PROVIDER),
+            L::ServerStart { .. } | L::AlreadyServing { .. } => ("server_failed", status::PROVIDER),
+            L::MissingTool { .. } => ("missing_tool", status::LOCAL_MODEL),
+            L::CommandFailed { .. } => ("command_failed", status::LOCAL_MODEL),
+            L::HashMismatch { .. } => ("hash_mismatch", status::LOCAL_MODEL),
+            L::BadPackage(_) => ("bad_package", status::LOCAL_MODEL),
+            L::Io { .. } => ("io_failed", status::INTERNAL),
+        };
+        let hint = e.hint();
+        CliError::new(code, e.to_string(), Some(&hint), exit)
     }
 }

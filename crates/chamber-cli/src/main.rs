@@ -5,6 +5,8 @@ mod approver;
 mod cli;
 mod commands;
 mod exit;
+mod install_progress;
+mod local_server;
 mod logging;
 mod output;
 mod printer;
@@ -14,7 +16,7 @@ mod setup;
 use clap::Parser;
 use serde_json::json;
 
-use crate::cli::{Cli, Command, ConfigAction, RunsAction};
+use crate::cli::{BenchAction, Cli, Command, ConfigAction, ModelAction, RunsAction};
 use crate::commands::run::Act;
 use crate::exit::{CliError, status};
 use crate::output::Output;
@@ -44,7 +46,23 @@ fn main() {
             std::process::exit(status::INTERNAL);
         }
     };
+    // A foreground server handles Ctrl-C itself, to stop llama-server cleanly.
+    let handles_signals = matches!(
+        cli.command,
+        Command::Model {
+            action: ModelAction::Serve { .. }
+        }
+    );
     let code = runtime.block_on(async {
+        if handles_signals {
+            return match dispatch(cli, &out).await {
+                Ok(code) => code,
+                Err(e) => {
+                    out.failure(&e);
+                    e.exit
+                }
+            };
+        }
         tokio::select! {
             result = dispatch(cli, &out) => match result {
                 Ok(code) => code,
@@ -98,7 +116,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             return Ok(status::OK);
         }
         Command::Plan(args) => {
-            let engine = setup.engine().await?;
+            let engine = setup.engine(out).await?;
             let act = Act::New {
                 prompt: args.task.join(" "),
                 plan_only: true,
@@ -107,7 +125,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&engine, act, &Default::default(), out).await?
         }
         Command::Run(args) => {
-            let engine = setup.engine().await?;
+            let engine = setup.engine(out).await?;
             let act = Act::New {
                 prompt: args.task.task.join(" "),
                 plan_only: false,
@@ -116,19 +134,80 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&engine, act, &args.flags, out).await?
         }
         Command::Apply { plan_id, run } => {
-            let engine = setup.engine().await?;
+            let engine = setup.engine(out).await?;
             commands::run::act(&engine, Act::Apply(plan_id), &run, out).await?
         }
         Command::Resume { run_id, run } => {
-            let engine = setup.engine().await?;
+            let engine = setup.engine(out).await?;
             commands::run::act(&engine, Act::Resume(run_id), &run, out).await?
         }
+        Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        Command::Bench {
+            action:
+                BenchAction::Tasks {
+                    dir,
+                    only,
+                    timeout,
+                    max_turns,
+                    json_out,
+                },
+        } => {
+            let mut flags = Vec::new();
+            for (flag, value) in [
+                ("--provider", &cli.global.provider),
+                ("--model", &cli.global.model),
+                ("--base-url", &cli.global.base_url),
+            ] {
+                if let Some(v) = value {
+                    flags.extend([flag.to_string(), v.clone()]);
+                }
+            }
+            let args = commands::bench::BenchArgs {
+                dir,
+                only,
+                timeout: std::time::Duration::from_secs(timeout),
+                max_turns,
+                json_out,
+            };
+            (commands::bench::tasks(args, flags, out).await?, status::OK)
+        }
+        Command::Model { action } => (model(&setup, action, out).await?, status::OK),
         Command::Schemas { .. } => return Ok(status::OK),
     };
     let mut meta = meta;
     meta["exit_code"] = json!(code);
     out.success(payload, meta);
     Ok(code)
+}
+
+async fn model(
+    setup: &Setup,
+    action: ModelAction,
+    out: &Output,
+) -> Result<serde_json::Value, CliError> {
+    match action {
+        ModelAction::List => commands::model::list(setup, out),
+        ModelAction::Install { name } => commands::model::install(setup, name, out).await,
+        ModelAction::Serve {
+            name,
+            port,
+            idle_stop,
+            threads,
+            background,
+        } => {
+            let args = commands::serve::ServeArgs {
+                model: name,
+                port,
+                idle_stop,
+                threads,
+                background,
+            };
+            commands::serve::serve(setup, args, out).await
+        }
+        ModelAction::Stop { name } => commands::model::stop(setup, name, out).await,
+        ModelAction::Add { name, gguf } => commands::model::add(setup, &name, &gguf, out),
+        ModelAction::Rm { name } => commands::model::rm(setup, &name, out).await,
+    }
 }
 
 fn write_schemas(dir: &std::path::Path, out: &Output) -> Result<i32, CliError> {

@@ -52,6 +52,16 @@ impl Output {
         AutoStream::new(std::io::stdout(), ColorChoice::Auto)
     }
 
+    /// Whether output is JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Whether human output is suppressed.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Prints a human line.
     pub fn line(&self, text: impl AsRef<str>) {
         if self.json {

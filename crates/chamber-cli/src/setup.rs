@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 
-use chamber_agent::{Engine, ProviderChoice, select_provider};
+use std::sync::Arc;
+
+use chamber_agent::{Engine, ProviderChoice, build_provider, choose_provider};
 use chamber_config::{Dirs, LoadedConfig, Sources, find_project_root, load};
 use chamber_policy::Policy;
 use chamber_store::Store;
@@ -8,6 +10,7 @@ use chamber_tools::Registry;
 
 use crate::cli::GlobalArgs;
 use crate::exit::{CliError, status};
+use crate::output::Output;
 
 /// Paths and config resolved for one invocation.
 pub struct Setup {
@@ -85,19 +88,38 @@ impl Setup {
         })
     }
 
-    /// The provider that would be used, without building an engine.
-    pub fn provider_choice(&self) -> Result<ProviderChoice, CliError> {
-        select_provider(&self.loaded.config, |k| std::env::var(k).ok())
-            .map(|(_, c)| c)
-            .map_err(provider_error)
+    /// The provider that would be used, without starting anything.
+    pub fn provider_choice(&self) -> ProviderChoice {
+        choose_provider(&self.loaded.config, |k| std::env::var(k).ok())
     }
 
-    /// Builds the engine for acting commands.
-    pub async fn engine(&self) -> Result<Engine, CliError> {
-        let (provider, choice) = select_provider(&self.loaded.config, |k| std::env::var(k).ok())
-            .map_err(provider_error)?;
+    /// Builds the engine for acting commands, starting the local model
+    /// when it is the chosen provider.
+    pub async fn engine(&self, out: &Output) -> Result<Engine, CliError> {
+        let env = |k: &str| std::env::var(k).ok();
+        let mut config = self.loaded.config.clone();
+        let mut choice = choose_provider(&config, env);
+        if choice.local {
+            let st = crate::local_server::ensure_local(
+                self,
+                &choice.model,
+                out.is_quiet() || out.is_json(),
+            )
+            .await?;
+            choice.base_url = st.base_url();
+            // Small models: a shorter project tree keeps the prompt inside their reach.
+            config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
+        }
+        let mut provider = build_provider(&config, &choice, env).map_err(provider_error)?;
+        if choice.local {
+            provider = Arc::new(chamber_local::KeepAlive::new(
+                provider,
+                crate::local_server::local_paths(self),
+                choice.model.clone(),
+            ));
+        }
         Ok(Engine {
-            config: self.loaded.config.clone(),
+            config,
             store: self.store().await?,
             provider,
             choice,

@@ -8,4 +8,6 @@ mod settings;
 
 pub use dirs::{Dirs, find_project_root};
 pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load};
-pub use settings::{AgentConfig, ApprovalConfig, Config, GitConfig, LoggingConfig, ProviderConfig};
+pub use settings::{
+    AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
+};

@@ -15,15 +15,20 @@ pub struct Config {
     pub approval: ApprovalConfig,
     /// Log files.
     pub logging: LoggingConfig,
+    /// The built-in local model.
+    pub local: LocalConfig,
 }
 
 /// The model provider.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// Provider name; `openai` covers every OpenAI-compatible server.
+    /// `auto` (an explicit base URL, else an API key in the environment,
+    /// else the local model), `openai` (any OpenAI-compatible server) or
+    /// `local` (the built-in model).
     pub name: String,
-    /// Model name sent to the provider.
+    /// Model name; empty means the provider's default (`gpt-4o-mini` for
+    /// OpenAI, `local.model` for the local model).
     pub model: String,
     /// API base URL; empty means `OPENAI_BASE_URL` or the provider's default.
     pub base_url: String,
@@ -39,13 +44,17 @@ pub struct ProviderConfig {
     pub retry_base_ms: u64,
     /// Ask for plans with `response_format: json_schema` (constrained output).
     pub structured_plan: bool,
+    /// How tool calls are obtained: `auto` (native for remote providers,
+    /// `json_schema` for the local model), `native`, `json_schema`
+    /// (constrained decoding) or `text` (extracted from the answer).
+    pub tool_mode: String,
 }
 
 impl Default for ProviderConfig {
     fn default() -> Self {
         Self {
-            name: "openai".into(),
-            model: "gpt-4o-mini".into(),
+            name: "auto".into(),
+            model: String::new(),
             base_url: String::new(),
             api_key_env: "OPENAI_API_KEY".into(),
             request_timeout_secs: 300,
@@ -53,6 +62,7 @@ impl Default for ProviderConfig {
             max_retries: 3,
             retry_base_ms: 500,
             structured_plan: true,
+            tool_mode: "auto".into(),
         }
     }
 }
@@ -153,6 +163,40 @@ impl Default for LoggingConfig {
     }
 }
 
+/// The built-in local model (see `chamber model`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalConfig {
+    /// Model served when the local provider is used.
+    pub model: String,
+    /// Generation threads; 0 picks one on 2 cores, else half the cores.
+    pub threads: u32,
+    /// Context window in tokens.
+    pub context: u32,
+    /// Stop an on-demand server after this many idle seconds.
+    pub idle_stop_secs: u64,
+    /// Longest wait for the server to load the model.
+    pub startup_timeout_secs: u64,
+    /// Python interpreter whose pip fetches packages.
+    pub python: String,
+    /// Parallel jobs when building llama-server; 0 means one per core.
+    pub build_jobs: usize,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        Self {
+            model: "qwen2.5-coder-0.5b".into(),
+            threads: 0,
+            context: 8192,
+            idle_stop_secs: 600,
+            startup_timeout_secs: 180,
+            python: "python3".into(),
+            build_jobs: 0,
+        }
+    }
+}
+
 impl Config {
     /// Checks values that parse but make no sense.
     pub fn check(&self) -> Result<(), String> {
@@ -162,11 +206,23 @@ impl Config {
                 self.approval.mode
             ));
         }
-        if self.provider.name != "openai" {
+        if !matches!(self.provider.name.as_str(), "auto" | "openai" | "local") {
             return Err(format!(
-                "provider.name = {:?}: this build supports \"openai\" (any OpenAI-compatible server)",
+                "provider.name = {:?}: expected \"auto\", \"openai\" (any OpenAI-compatible server) or \"local\"",
                 self.provider.name
             ));
+        }
+        if !matches!(
+            self.provider.tool_mode.as_str(),
+            "auto" | "native" | "json_schema" | "text"
+        ) {
+            return Err(format!(
+                "provider.tool_mode = {:?}: expected \"auto\", \"native\", \"json_schema\" or \"text\"",
+                self.provider.tool_mode
+            ));
+        }
+        if self.local.context < 512 {
+            return Err("local.context must be at least 512 tokens".into());
         }
         if self.agent.max_turns_per_step == 0 {
             return Err("agent.max_turns_per_step must be at least 1".into());

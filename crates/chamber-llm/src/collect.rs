@@ -71,6 +71,7 @@ pub async fn collect(
                 }
                 slot.2.push_str(&arguments);
             }
+            StreamEvent::Progress => {}
             StreamEvent::Usage(u) => out.usage = u,
             StreamEvent::Finish(reason) => out.finish_reason = Some(reason),
             StreamEvent::Done => {

@@ -9,6 +9,7 @@ mod message;
 mod openai_chat;
 mod provider;
 mod retry;
+mod tool_modes;
 
 pub use collect::{ChatResponse, collect};
 pub use error::{ErrorKind, LlmError};
@@ -16,3 +17,7 @@ pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};
 pub use openai_chat::{OpenAiChat, OpenAiSettings};
 pub use provider::{EventStream, Provider, StreamEvent};
 pub use retry::{RetryPolicy, complete_with_retry};
+pub use tool_modes::{
+    Extracted, ExtractedCall, ToolCallMode, ToolModeProvider, UnknownToolCallMode,
+    extract_tool_calls,
+};

@@ -108,6 +108,9 @@ pub struct ChatRequest {
     pub temperature: Option<f32>,
     /// Cap on generated tokens.
     pub max_tokens: Option<u32>,
+    /// The answer must be a tool call (OpenAI's `tool_choice: "required"`;
+    /// in json_schema mode the plain-answer branch is left out).
+    pub require_tool: bool,
 }
 
 impl ChatRequest {
@@ -120,6 +123,7 @@ impl ChatRequest {
             response_format: None,
             temperature: None,
             max_tokens: None,
+            require_tool: false,
         }
     }
 }

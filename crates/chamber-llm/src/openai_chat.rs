@@ -63,6 +63,9 @@ impl OpenAiChat {
                         "name": t.name, "description": t.description, "parameters": t.parameters}})
                 })
                 .collect();
+            if request.require_tool {
+                body["tool_choice"] = json!("required");
+            }
         }
         if let Some(rf) = &request.response_format {
             body["response_format"] = json!({"type": "json_schema",

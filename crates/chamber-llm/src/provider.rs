@@ -21,6 +21,10 @@ pub enum StreamEvent {
         /// A fragment of the arguments JSON text.
         arguments: String,
     },
+    /// The model is producing output that an adapter holds back until it is
+    /// complete (such as a tool call written as text); carries nothing, but
+    /// resets idle timers so a long held-back answer is not taken for a stall.
+    Progress,
     /// Token counts.
     Usage(Usage),
     /// The model stopped, with the provider's reason.

@@ -1,8 +1,12 @@
 //! One module per command family; each returns its payload or a `CliError`.
 
+pub mod bench;
 pub mod config_show;
+pub mod doctor;
 pub mod init;
+pub mod model;
 pub mod run;
 pub mod runs;
+pub mod serve;
 pub mod status;
 pub mod tail;

@@ -4,6 +4,7 @@ mod approval;
 mod cli_surface;
 mod dry_run;
 mod harness;
+mod local_model;
 mod recovery;
 mod resume;
 mod run_basic;
