@@ -84,8 +84,14 @@ pub async fn run_step(
 
     while turns_used < budget {
         turns_used += 1;
+        if engine.choice.local {
+            crate::history_fit::fit_history(&mut messages, engine.config.local.context as usize);
+        }
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
         request.tools = tools.clone();
+        if engine.choice.local {
+            request.max_tokens = Some(engine.config.local.context / 2);
+        }
         let response = engine.model_turn(rec, &request, Some(step_id)).await?;
         messages.push(Message::assistant(
             response.content.clone(),

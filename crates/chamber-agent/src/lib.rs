@@ -9,6 +9,7 @@ mod context;
 mod engine;
 mod error;
 mod executor;
+mod history_fit;
 mod interrupted;
 mod planner;
 mod prompts;

@@ -6,6 +6,9 @@ use crate::engine::Engine;
 use crate::prompts;
 use crate::recorder::Recorder;
 
+/// Cap on a plan answer from the local model.
+const LOCAL_PLAN_MAX_TOKENS: u32 = 1024;
+
 /// Why planning gave up: the model never produced a usable plan.
 pub struct PlanFailure(pub String);
 
@@ -25,6 +28,11 @@ pub async fn request_plan(
     let mut last_error = String::new();
     for _ in 0..attempts {
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
+        if engine.choice.local {
+            // Small models can ramble inside a constrained string; a plan of
+            // at most six short steps fits well within this.
+            request.max_tokens = Some(LOCAL_PLAN_MAX_TOKENS);
+        }
         if engine.config.provider.structured_plan {
             request.response_format = Some(ResponseFormat {
                 name: "plan".into(),

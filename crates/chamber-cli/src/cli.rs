@@ -193,6 +193,14 @@ pub enum ModelAction {
         #[arg(long, hide = true)]
         background: bool,
     },
+    /// One streamed answer from the local model, with first-token time and tokens/s.
+    Chat {
+        /// The message.
+        message: String,
+        /// Cap on generated tokens.
+        #[arg(long)]
+        max_tokens: Option<u32>,
+    },
     /// Stop a running server (all of them without a name).
     Stop {
         /// Model name.
@@ -266,6 +274,7 @@ impl Command {
                 ModelAction::Install { .. } => "model install",
                 ModelAction::Serve { .. } => "model serve",
                 ModelAction::Stop { .. } => "model stop",
+                ModelAction::Chat { .. } => "model chat",
                 ModelAction::Add { .. } => "model add",
                 ModelAction::Rm { .. } => "model rm",
             },

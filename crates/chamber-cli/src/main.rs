@@ -205,6 +205,10 @@ async fn model(
             commands::serve::serve(setup, args, out).await
         }
         ModelAction::Stop { name } => commands::model::stop(setup, name, out).await,
+        ModelAction::Chat {
+            message,
+            max_tokens,
+        } => commands::model_chat::chat(setup, &message, max_tokens, out).await,
         ModelAction::Add { name, gguf } => commands::model::add(setup, &name, &gguf, out),
         ModelAction::Rm { name } => commands::model::rm(setup, &name, out).await,
     }

@@ -109,6 +109,7 @@ impl Setup {
             choice.base_url = st.base_url();
             // Small models: a shorter project tree keeps the prompt inside their reach.
             config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
+            config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
         }
         let mut provider = build_provider(&config, &choice, env).map_err(provider_error)?;
         if choice.local {

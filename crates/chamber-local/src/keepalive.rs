@@ -1,11 +1,17 @@
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chamber_llm::{ChatRequest, EventStream, LlmError, Provider};
+use futures::StreamExt;
 
 use crate::LocalPaths;
 
+/// How often a streaming answer marks the server as used.
+const TOUCH_EVERY: Duration = Duration::from_secs(2);
+
 /// Wraps the provider that talks to a local server and marks the server as
-/// used on every request, so its supervisor does not stop it mid-run.
+/// used when a request starts and while its answer streams, so its
+/// supervisor never stops it mid-answer or mid-run.
 pub struct KeepAlive {
     inner: Arc<dyn Provider>,
     paths: LocalPaths,
@@ -35,6 +41,15 @@ impl Provider for KeepAlive {
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
         crate::server::touch(&self.paths, &self.model);
-        self.inner.stream(request).await
+        let stream = self.inner.stream(request).await?;
+        let paths = self.paths.clone();
+        let model = self.model.clone();
+        let mut last = Instant::now();
+        Ok(Box::pin(stream.inspect(move |_| {
+            if last.elapsed() >= TOUCH_EVERY {
+                crate::server::touch(&paths, &model);
+                last = Instant::now();
+            }
+        })))
     }
 }

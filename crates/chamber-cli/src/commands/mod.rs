@@ -5,6 +5,7 @@ pub mod config_show;
 pub mod doctor;
 pub mod init;
 pub mod model;
+pub mod model_chat;
 pub mod run;
 pub mod runs;
 pub mod serve;

@@ -360,7 +360,23 @@ async fn real_run_starts_the_model_on_demand_and_records_a_trace() {
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"run_started"));
     assert_eq!(kinds.last(), Some(&"run_finished"));
-    assert!(kinds.contains(&"model_turn"), "{kinds:?}");
+    let serve_log = || {
+        let logs = p.data_dir().join("logs");
+        [
+            "model-serve-smollm2-135m.log",
+            "llama-server-smollm2-135m.log",
+        ]
+        .iter()
+        .map(|f| std::fs::read_to_string(logs.join(f)).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n----\n")
+    };
+    assert!(
+        kinds.contains(&"model_turn"),
+        "{kinds:?}\n{}\n{}",
+        run.dump(),
+        serve_log()
+    );
     for e in events.iter().filter(|e| e["type"] == "model_turn") {
         assert!(e["usage"]["completion_tokens"].as_u64().unwrap() > 0, "{e}");
         for call in e["tool_calls"].as_array().unwrap() {
@@ -375,7 +391,12 @@ async fn real_run_starts_the_model_on_demand_and_records_a_trace() {
     // The server was started on demand and is still there for the next run.
     let list = Run::from_command(offline_cmd(&p, &["--json", "model", "list"])).await;
     let running = list.envelope()["payload"]["running"].clone();
-    assert_eq!(running[0]["model"], "smollm2-135m", "{running}");
+    assert_eq!(
+        running[0]["model"],
+        "smollm2-135m",
+        "{running}\n{}",
+        serve_log()
+    );
     let stopped = Run::from_command(offline_cmd(&p, &["--json", "model", "stop"])).await;
     stopped.assert_code(0);
     assert_eq!(stopped.envelope()["payload"]["stopped"][0], "smollm2-135m");

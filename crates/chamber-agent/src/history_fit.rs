@@ -1,0 +1,67 @@
+//! Keeps a conversation inside a small model's context window. Old tool
+//! results are cut down first (the model has acted on them already); the
+//! system prompt, the step request and the latest exchanges stay whole.
+
+use chamber_llm::{Message, Role};
+
+/// Characters per token assumed when estimating (conservative for code).
+const CHARS_PER_TOKEN: usize = 3;
+
+/// How much of an old tool result survives trimming.
+const KEPT_CHARS: usize = 300;
+
+/// Shortens old tool results until the messages fit `context_tokens`,
+/// leaving a quarter of the window for the answer. Returns how many
+/// messages were shortened.
+pub fn fit_history(messages: &mut [Message], context_tokens: usize) -> usize {
+    let budget = context_tokens * 3 / 4 * CHARS_PER_TOKEN;
+    let size = |m: &[Message]| m.iter().map(|x| x.content.len() + 16).sum::<usize>();
+    let mut trimmed = 0;
+    // The last four messages are the exchange the model is working on.
+    let protected_from = messages.len().saturating_sub(4);
+    for i in 0..protected_from {
+        if size(messages) <= budget {
+            break;
+        }
+        let m = &mut messages[i];
+        if m.role == Role::Tool && m.content.len() > KEPT_CHARS + 40 {
+            let cut = m.content.floor_char_boundary(KEPT_CHARS);
+            let dropped = m.content.len() - cut;
+            m.content.truncate(cut);
+            m.content.push_str(&format!(
+                "\n[… {dropped} characters of this old result trimmed to fit the context …]"
+            ));
+            trimmed += 1;
+        }
+    }
+    trimmed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_tool_results_are_trimmed_first_and_recent_ones_kept() {
+        let big = "x".repeat(5000);
+        let mut m = vec![
+            Message::system("sys"),
+            Message::user("step"),
+            Message::assistant("", vec![]),
+            Message::tool("c1", big.clone()),
+            Message::assistant("", vec![]),
+            Message::tool("c2", big.clone()),
+            Message::assistant("", vec![]),
+            Message::tool("c3", big.clone()),
+        ];
+        // 1000 tokens ≈ 2250 characters of budget: both old results go.
+        let n = fit_history(&mut m, 1000);
+        assert_eq!(n, 2);
+        assert!(m[3].content.len() < 500 && m[3].content.contains("trimmed"));
+        assert_eq!(m[7].content.len(), 5000, "the latest result stays whole");
+        assert_eq!(m[1].content, "step");
+        // Already small enough: nothing changes.
+        let mut small = vec![Message::user("hi"), Message::tool("c", "ok")];
+        assert_eq!(fit_history(&mut small, 8192), 0);
+    }
+}

@@ -1,0 +1,101 @@
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use chamber_agent::{ProviderChoice, build_provider, choose_provider};
+use chamber_llm::{ChatRequest, Message, collect};
+use serde_json::json;
+
+use crate::exit::{CliError, status};
+use crate::local_server::ensure_local;
+use crate::output::{Output, style};
+use crate::setup::Setup;
+
+/// `chamber model chat [--model NAME] MESSAGE`: one streamed answer from the
+/// local model (started on demand) through the same client a run uses, with
+/// time to first token and tokens per second.
+pub async fn chat(
+    setup: &Setup,
+    message: &str,
+    max_tokens: Option<u32>,
+    out: &Output,
+) -> Result<serde_json::Value, CliError> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut config = setup.loaded.config.clone();
+    config.provider.name = "local".into();
+    let mut choice: ProviderChoice = choose_provider(&config, env);
+    let started = Instant::now();
+    let st = ensure_local(setup, &choice.model, out.is_quiet() || out.is_json()).await?;
+    let ready_ms = started.elapsed().as_millis() as u64;
+    choice.base_url = st.base_url();
+    let provider = build_provider(&config, &choice, env).map_err(|e| {
+        CliError::new(
+            "provider_setup",
+            e.to_string(),
+            Some(e.kind.hint()),
+            status::PROVIDER,
+        )
+    })?;
+    let mut request = ChatRequest::new(choice.model.clone(), vec![Message::user(message)]);
+    request.max_tokens = max_tokens;
+    request.temperature = Some(0.0);
+    let sent = Instant::now();
+    let mut first: Option<Duration> = None;
+    let show = !out.is_json() && !out.is_quiet();
+    let response = collect(
+        provider.as_ref(),
+        &request,
+        Duration::from_secs(config.provider.idle_timeout_secs.max(1)),
+        &mut |t| {
+            first.get_or_insert_with(|| sent.elapsed());
+            if show {
+                let mut o = std::io::stdout().lock();
+                let _ = o.write_all(t.as_bytes());
+                let _ = o.flush();
+            }
+        },
+    )
+    .await
+    .map_err(|e| {
+        CliError::new(
+            "model_failed",
+            e.to_string(),
+            Some(e.kind.hint()),
+            status::RUN_FAILED,
+        )
+    })?;
+    let total = sent.elapsed();
+    let ttft = first.unwrap_or(total);
+    let gen_secs = (total - ttft).as_secs_f64();
+    let u = response.usage;
+    let gen_tps = if gen_secs > 0.0 && u.completion_tokens > 1 {
+        (u.completion_tokens - 1) as f64 / gen_secs
+    } else {
+        0.0
+    };
+    let prompt_tps = u.prompt_tokens as f64 / ttft.as_secs_f64().max(1e-6);
+    out.line("");
+    out.line(Output::styled(
+        style::DIM,
+        format!(
+            "{} · {} prompt + {} generated tokens · first token {:.0} ms · {:.1} tok/s prompt · {:.1} tok/s generation",
+            choice.model,
+            u.prompt_tokens,
+            u.completion_tokens,
+            ttft.as_secs_f64() * 1000.0,
+            prompt_tps,
+            gen_tps
+        ),
+    ));
+    Ok(json!({
+        "model": choice.model,
+        "content": response.content,
+        "usage": u,
+        "server_ready_ms": ready_ms,
+        "ttft_ms": ttft.as_secs_f64() * 1000.0,
+        "total_ms": total.as_secs_f64() * 1000.0,
+        "prompt_tokens_per_s": prompt_tps,
+        "gen_tokens_per_s": gen_tps,
+        "server_pid": st.server_pid,
+        "port": st.port,
+    }))
+}
