@@ -9,6 +9,7 @@ use crate::executor::{self, StepJob, StepOutcome};
 use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;
+use crate::step_needs::StepNeeds;
 use crate::workspace::Workspace;
 use crate::{AgentError, Approver, prompts};
 
@@ -34,9 +35,11 @@ impl Engine {
         let base_commit = ws.git.as_ref().map(|g| g.head()).transpose()?.flatten();
         let context = match ws.context.take() {
             Some(c) => c,
-            None => ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry)
-                .await
-                .render(),
+            None => {
+                ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry, &task.prompt)
+                    .await
+                    .render()
+            }
         };
         let mut done: HashSet<String> = point.done.into_iter().collect();
         let mut summaries = point.summaries;
@@ -52,18 +55,19 @@ impl Engine {
                 if done.contains(&step.id) {
                     continue;
                 }
-                let first = vec![
-                    Message::system(prompts::ACT_SYSTEM),
-                    Message::user(prompts::step_request(
-                        task, &plan, &step, &summaries, &context,
-                    )),
-                ];
+                let needs = StepNeeds::of(&step);
+                let mut request = prompts::step_request(task, &plan, &step, &summaries, &context);
+                if self.choice.local && !needs.instruction().is_empty() {
+                    request = format!("{}\n{request}", needs.instruction());
+                }
+                let first = vec![Message::system(prompts::ACT_SYSTEM), Message::user(request)];
                 let job = match partial.take().filter(|p| p.step_id == step.id) {
                     Some(p) => StepJob {
                         step_id: &step.id,
                         messages: first.into_iter().chain(p.messages).collect(),
                         pending: p.pending,
                         turns_used: p.turns_used,
+                        needs,
                     },
                     None => {
                         rec.emit(EventKind::StepStarted {
@@ -76,6 +80,7 @@ impl Engine {
                             messages: first,
                             pending: Vec::new(),
                             turns_used: 0,
+                            needs,
                         }
                     }
                 };

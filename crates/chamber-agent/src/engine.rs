@@ -213,7 +213,8 @@ impl Engine {
         opts: RunOptions,
         approver: &dyn Approver,
     ) -> Result<RunOutcome, AgentError> {
-        let context = ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry).await;
+        let context =
+            ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry, &task.prompt).await;
         let context_text = context.render();
         rec.emit(EventKind::ContextBuilt {
             instruction_files: context

@@ -8,6 +8,7 @@ use chamber_tools::{OutputSink, Risk, ToolContext};
 
 use crate::engine::{Engine, RunOptions};
 use crate::recorder::Recorder;
+use crate::step_needs::StepNeeds;
 use crate::{AgentError, Approver, prompts};
 
 /// How a step ended.
@@ -28,6 +29,8 @@ pub struct StepJob<'a> {
     pub pending: Vec<ToolCall>,
     /// Model turns already spent on this step (when resuming).
     pub turns_used: u32,
+    /// Which tool calls the step requires (enforced for the local model).
+    pub needs: StepNeeds,
 }
 
 /// Consecutive turns whose every call failed before the step is given up.
@@ -48,15 +51,37 @@ pub async fn run_step(
         mut messages,
         pending,
         mut turns_used,
+        needs,
     } = job;
+    // Small local models tend to "answer" a step instead of doing it; for
+    // them the harness requires a tool call until something was done (and,
+    // for edit steps, until a file was written).
+    let carry = engine.choice.local;
+    let risk_of = |name: &str| {
+        engine
+            .registry
+            .specs()
+            .into_iter()
+            .find(|s| s.name == name)
+            .map(|s| s.risk)
+    };
+    let mut done = Progress::default();
+    let mut previous_turn: Vec<(String, Option<serde_json::Value>)> = Vec::new();
     let tools: Vec<ToolDef> = engine
         .registry
         .specs()
         .into_iter()
+        // Small models delete files they were asked to change; they keep
+        // `shell` for the rare real deletion, under the command policy.
+        .filter(|s| !(carry && s.name == "delete_file"))
         .map(|s| ToolDef {
             name: s.name,
             description: s.description,
-            parameters: s.parameters,
+            parameters: if carry {
+                essential_arguments(s.parameters)
+            } else {
+                s.parameters
+            },
         })
         .collect();
     let budget = opts
@@ -79,6 +104,7 @@ pub async fn run_step(
     }
     for call in pending {
         let result = execute_call(engine, rec, workspace, step_id, &call, approver, opts).await?;
+        done.record(risk_of(&call.name), result.status == ToolStatus::Ok);
         messages.push(Message::tool(call.id.clone(), result.to_model_text()));
     }
 
@@ -89,8 +115,14 @@ pub async fn run_step(
         }
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
         request.tools = tools.clone();
-        if engine.choice.local {
+        if carry {
             request.max_tokens = Some(engine.config.local.context / 2);
+            request.require_tool = done.missing(needs).is_some();
+            // Once it has looked around, a small model gets only the tools
+            // that do what the step still lacks.
+            if let Some(risk) = done.lacking(needs).filter(|_| done.any) {
+                request.tools.retain(|t| risk_of(&t.name) == Some(risk));
+            }
         }
         let response = engine.model_turn(rec, &request, Some(step_id)).await?;
         messages.push(Message::assistant(
@@ -102,12 +134,32 @@ pub async fn run_step(
                 messages.push(Message::user(prompts::EMPTY_ANSWER));
                 continue;
             }
+            if carry && let Some(nudge) = done.missing(needs) {
+                messages.push(Message::user(nudge));
+                continue;
+            }
             return Ok(StepOutcome::Done(response.content));
         }
         let mut all_failed = true;
+        let this_turn: Vec<(String, Option<serde_json::Value>)> =
+            response.tool_calls.iter().map(call_key).collect();
         for call in &response.tool_calls {
-            let result =
-                execute_call(engine, rec, workspace, step_id, call, approver, opts).await?;
+            let result = if carry && previous_turn.contains(&call_key(call)) {
+                // A small model stuck in a loop: the same call again, with
+                // nothing done in between, would only return the same result.
+                let result = ToolResult::failure(ToolStatus::Error, prompts::REPEATED_CALL);
+                rec.emit(EventKind::ToolFinished {
+                    step_id: step_id.to_string(),
+                    call_id: call.id.clone(),
+                    name: call.name.clone(),
+                    result: result.clone(),
+                })
+                .await?;
+                result
+            } else {
+                execute_call(engine, rec, workspace, step_id, call, approver, opts).await?
+            };
+            done.record(risk_of(&call.name), result.status == ToolStatus::Ok);
             if result.status == ToolStatus::Ok {
                 all_failed = false;
             } else {
@@ -119,6 +171,7 @@ pub async fn run_step(
             }
             messages.push(Message::tool(call.id.clone(), result.to_model_text()));
         }
+        previous_turn = this_turn;
         failure_streak = if all_failed { failure_streak + 1 } else { 0 };
         if failure_streak >= FAILURE_STREAK_LIMIT {
             return Ok(StepOutcome::Failed(format!(
@@ -134,6 +187,82 @@ pub async fn run_step(
             format!("; last failure: {last_failure}")
         }
     )))
+}
+
+/// Tool calls so far in a step, by risk.
+#[derive(Default)]
+struct Progress {
+    /// Some call succeeded.
+    any: bool,
+    /// A file was written.
+    wrote: bool,
+    /// A command ran at all.
+    ran: bool,
+    /// The latest command failed.
+    exec_failed: bool,
+}
+
+impl Progress {
+    fn record(&mut self, risk: Option<Risk>, ok: bool) {
+        self.any |= ok;
+        self.wrote |= ok && risk == Some(Risk::Write);
+        if risk == Some(Risk::Exec) {
+            self.ran = true;
+            self.exec_failed = !ok;
+        }
+    }
+
+    /// The kind of call the step still lacks entirely.
+    fn lacking(&self, needs: StepNeeds) -> Option<Risk> {
+        if needs.write && !self.wrote {
+            Some(Risk::Write)
+        } else if needs.exec && !self.ran {
+            Some(Risk::Exec)
+        } else {
+            None
+        }
+    }
+
+    /// What the step still lacks, as the message that tells the model so.
+    fn missing(&self, needs: StepNeeds) -> Option<&'static str> {
+        match self.lacking(needs) {
+            Some(Risk::Write) => Some(prompts::NOTHING_WRITTEN),
+            Some(_) => Some(prompts::NOTHING_RUN),
+            None if needs.exec && self.exec_failed => Some(prompts::COMMAND_FAILED),
+            None if !self.any => Some(prompts::NOTHING_DONE),
+            None => None,
+        }
+    }
+}
+
+/// A call's identity for loop detection: its name and parsed arguments.
+fn call_key(call: &ToolCall) -> (String, Option<serde_json::Value>) {
+    (
+        call.name.clone(),
+        serde_json::from_str(&call.arguments).ok(),
+    )
+}
+
+/// A tool schema reduced to its required arguments. Small models fill in
+/// every optional field they are shown (a `start_line` of 101 in a 2-line
+/// file), so the local model only sees what a call needs; the tools' own
+/// defaults apply to the rest.
+fn essential_arguments(mut schema: serde_json::Value) -> serde_json::Value {
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.retain(|name, _| required.contains(name));
+    }
+    schema
 }
 
 /// The pipeline every tool call goes through: validate → policy → (ask) →
@@ -259,4 +388,21 @@ pub async fn execute_call(
     }
     rec.emit(finish(result.clone())).await?;
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::essential_arguments;
+    use serde_json::json;
+
+    #[test]
+    fn small_model_schemas_keep_only_required_arguments() {
+        let schema = json!({"type": "object", "properties": {
+            "path": {"type": "string"}, "start_line": {"type": "integer"}},
+            "required": ["path"], "additionalProperties": false});
+        let reduced = essential_arguments(schema);
+        assert!(reduced["properties"].get("path").is_some());
+        assert!(reduced["properties"].get("start_line").is_none());
+        assert_eq!(reduced["additionalProperties"], false);
+    }
 }

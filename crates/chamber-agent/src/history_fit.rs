@@ -17,8 +17,8 @@ pub fn fit_history(messages: &mut [Message], context_tokens: usize) -> usize {
     let budget = context_tokens * 3 / 4 * CHARS_PER_TOKEN;
     let size = |m: &[Message]| m.iter().map(|x| x.content.len() + 16).sum::<usize>();
     let mut trimmed = 0;
-    // The last four messages are the exchange the model is working on.
-    let protected_from = messages.len().saturating_sub(4);
+    // The last two messages are the call and result the model works on.
+    let protected_from = messages.len().saturating_sub(2);
     for i in 0..protected_from {
         if size(messages) <= budget {
             break;

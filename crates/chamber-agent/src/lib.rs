@@ -17,6 +17,7 @@ mod provider_select;
 mod recorder;
 mod replay;
 mod resume;
+mod step_needs;
 mod workspace;
 
 pub use approval::{Approver, Observer, PlanDecision};

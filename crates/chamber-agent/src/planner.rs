@@ -9,6 +9,9 @@ use crate::recorder::Recorder;
 /// Cap on a plan answer from the local model.
 const LOCAL_PLAN_MAX_TOKENS: u32 = 1024;
 
+/// Most steps in a plan from the local model.
+const LOCAL_MAX_STEPS: u64 = 3;
+
 /// Why planning gave up: the model never produced a usable plan.
 pub struct PlanFailure(pub String);
 
@@ -36,7 +39,7 @@ pub async fn request_plan(
         if engine.config.provider.structured_plan {
             request.response_format = Some(ResponseFormat {
                 name: "plan".into(),
-                schema: plan_schema(),
+                schema: plan_schema(engine.choice.local.then_some(LOCAL_MAX_STEPS)),
             });
         }
         let response = engine.model_turn(rec, &request, None).await?;
@@ -55,7 +58,9 @@ pub async fn request_plan(
 }
 
 /// The plan's JSON Schema, as sent for constrained decoding.
-fn plan_schema() -> serde_json::Value {
+/// The plan's JSON Schema; `max_steps` bounds the step list (small local
+/// models do better with few, concrete steps).
+fn plan_schema(max_steps: Option<u64>) -> serde_json::Value {
     let settings =
         schemars::generate::SchemaSettings::draft07().with(|s| s.inline_subschemas = true);
     let mut schema = settings
@@ -65,6 +70,12 @@ fn plan_schema() -> serde_json::Value {
     if let Some(obj) = schema.as_object_mut() {
         obj.remove("$schema");
         obj.remove("title");
+    }
+    if let Some(max) = max_steps
+        && let Some(steps) = schema.pointer_mut("/properties/steps")
+    {
+        steps["minItems"] = serde_json::json!(1);
+        steps["maxItems"] = serde_json::json!(max);
     }
     schema
 }
@@ -110,7 +121,9 @@ mod tests {
 
     #[test]
     fn schema_is_inline() {
-        let s = plan_schema().to_string();
+        let s = plan_schema(None).to_string();
+        let bounded = plan_schema(Some(3));
+        assert_eq!(bounded["properties"]["steps"]["maxItems"], 3);
         assert!(!s.contains("$ref"), "{s}");
         assert!(s.contains("depends_on"));
     }

@@ -83,3 +83,20 @@ pub fn plan_retry(error: &str) -> String {
 
 /// Feedback when the model answered with nothing at all.
 pub const EMPTY_ANSWER: &str = "Your answer was empty. Call a tool to make progress, or reply with a summary if the step is done.";
+
+/// Feedback when a small model ends an edit step without changing a file.
+pub const NOTHING_WRITTEN: &str =
+    "This step must change files, but no file was changed yet. Call write_file or edit_file now.";
+
+/// Feedback when a small model ends a command step without running one.
+pub const NOTHING_RUN: &str = "This step must run a command, but none ran yet. Call shell now.";
+
+/// Feedback when a small model ends a step without calling any tool.
+pub const NOTHING_DONE: &str = "Nothing was done in this step yet. Call a tool to do it.";
+
+/// Feedback when a small model ends a command step whose last command failed.
+pub const COMMAND_FAILED: &str =
+    "The last command failed. Fix the cause (edit_file), then run it again with shell.";
+
+/// The result a small model gets for repeating its previous call exactly.
+pub const REPEATED_CALL: &str = "You made this exact call in your previous turn; its result is above and has not changed. Do the next thing the step needs instead.";

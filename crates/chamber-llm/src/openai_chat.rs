@@ -178,10 +178,9 @@ impl Provider for OpenAiChat {
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
-        let mut req = self
-            .client
-            .post(&self.url)
-            .json(&Self::request_body(request));
+        let body = Self::request_body(request);
+        tracing::debug!(url = %self.url, body = %body, "chat request");
+        let mut req = self.client.post(&self.url).json(&body);
         if let Some(key) = self.settings.api_key.as_deref().filter(|k| !k.is_empty()) {
             req = req.bearer_auth(key);
         }

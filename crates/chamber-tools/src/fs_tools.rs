@@ -161,6 +161,32 @@ fn cap_line(line: &str) -> String {
     }
 }
 
+/// Content wrapped whole in one Markdown code fence (```` ```python … ``` ````)
+/// loses the fence: models, small ones above all, often send file content
+/// that way. Markdown files, and content with anything outside the fence,
+/// are written as given.
+pub(crate) fn strip_code_fence<'a>(path: &str, content: &'a str) -> std::borrow::Cow<'a, str> {
+    let markdown = [".md", ".markdown", ".mdx", ".rst", ".txt"]
+        .iter()
+        .any(|ext| path.to_ascii_lowercase().ends_with(ext));
+    let trimmed = content.trim();
+    if markdown || !trimmed.starts_with("```") || !trimmed.ends_with("```") || trimmed.len() < 6 {
+        return content.into();
+    }
+    let inner = &trimmed[3..trimmed.len() - 3];
+    let Some((info, body)) = inner.split_once('\n') else {
+        return content.into();
+    };
+    if info.contains(char::is_whitespace) || body.contains("\n```") {
+        return content.into();
+    }
+    let mut body = body.to_string();
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    body.into()
+}
+
 /// Runs `write_file`.
 pub(crate) async fn write_file(ctx: &ToolContext, args: WriteFileArgs) -> ToolResult {
     let resolved = match resolve(&ctx.root, &args.path) {
@@ -179,15 +205,16 @@ pub(crate) async fn write_file(ctx: &ToolContext, args: WriteFileArgs) -> ToolRe
         ));
     }
     let target = resolved.target.clone();
-    let bytes = args.content.clone().into_bytes();
+    let content = strip_code_fence(&resolved.rel, &args.content);
+    let bytes = content.as_bytes().to_vec();
     let written = tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await;
     match written {
         Ok(Ok(())) => changed(
             format!(
                 "wrote {} ({} lines, {} bytes)",
                 resolved.rel,
-                args.content.lines().count(),
-                args.content.len()
+                content.lines().count(),
+                content.len()
             ),
             vec![resolved.rel],
         ),
@@ -217,5 +244,30 @@ pub(crate) async fn delete_file(ctx: &ToolContext, args: DeleteFileArgs) -> Tool
     match tokio::fs::remove_file(&resolved.link).await {
         Ok(()) => changed(format!("deleted {}", resolved.rel), vec![resolved.rel]),
         Err(e) => failed(format!("cannot delete \"{}\": {e}", args.path)),
+    }
+}
+
+#[cfg(test)]
+mod fence_tests {
+    use super::strip_code_fence;
+
+    #[test]
+    fn a_whole_fenced_file_loses_its_fence() {
+        let fenced = "```python\ndef greet(name):\n    return 'hi'\n```";
+        assert_eq!(
+            strip_code_fence("calc.py", fenced),
+            "def greet(name):\n    return 'hi'\n"
+        );
+        assert_eq!(
+            strip_code_fence("a.rs", "```\nfn main() {}\n```\n"),
+            "fn main() {}\n"
+        );
+        // Markdown keeps it; so does content with text around or inside fences.
+        assert_eq!(strip_code_fence("README.md", fenced), fenced);
+        let mixed = "intro\n```\ncode\n```";
+        assert_eq!(strip_code_fence("x.py", mixed), mixed);
+        let two = "```\na\n```\n```\nb\n```";
+        assert_eq!(strip_code_fence("x.py", two), two);
+        assert_eq!(strip_code_fence("x.py", "plain"), "plain");
     }
 }

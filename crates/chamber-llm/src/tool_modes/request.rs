@@ -173,7 +173,7 @@ pub(crate) fn convert_history(messages: &[Message], mode: ToolCallMode) -> Vec<M
             Role::Tool => {
                 let id = m.tool_call_id.as_deref().unwrap_or_default();
                 let name = names.get(id).copied().unwrap_or("tool");
-                let text = format!("Result of {name} (call {id}):\n{}", m.content);
+                let text = format!("Result of {name}:\n{}", m.content);
                 match out.last_mut() {
                     Some(prev) if after_result => {
                         prev.content.push_str("\n\n");

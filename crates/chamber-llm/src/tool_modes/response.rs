@@ -94,6 +94,7 @@ impl State {
     fn flush(&mut self) -> bool {
         self.flushed = true;
         let text = std::mem::take(&mut self.buffer);
+        tracing::debug!(mode = %self.how.mode, %text, "interpreting the held-back answer");
         let names: Vec<&str> = self.how.tool_names.iter().map(String::as_str).collect();
         let found = match self.how.mode {
             ToolCallMode::JsonSchema => interpret_json_answer(&text, &names),
