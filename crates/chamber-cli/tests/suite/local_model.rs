@@ -401,3 +401,88 @@ async fn real_run_starts_the_model_on_demand_and_records_a_trace() {
     stopped.assert_code(0);
     assert_eq!(stopped.envelope()["payload"]["stopped"][0], "smollm2-135m");
 }
+
+fn pid_alive(pid: i32) -> bool {
+    // A zombie still answers kill(0); it has exited all the same.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+}
+
+#[tokio::test]
+async fn real_server_killed_supervisor_is_recovered_and_idle_servers_stop() {
+    let Some(home) = shared_install() else { return };
+    let p = local_project(&home);
+    let (mut child, _) = serve(&p);
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(p.data_dir().join("servers/smollm2-135m.json")).unwrap(),
+    )
+    .unwrap();
+    let orphan = state["server_pid"].as_i64().unwrap() as i32;
+    // kill -9 the supervisor: its llama-server is orphaned, its lock freed.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        pid_alive(orphan),
+        "llama-server outlives a SIGKILLed supervisor"
+    );
+    let list = Run::from_command(offline_cmd(&p, &["--json", "model", "list"])).await;
+    assert_eq!(
+        list.envelope()["payload"]["running"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // The next use starts a fresh server on demand and stops the orphan.
+    let mut cmd = offline_cmd(
+        &p,
+        &[
+            "--json",
+            "--model",
+            "smollm2-135m",
+            "model",
+            "chat",
+            "--max-tokens",
+            "8",
+            "Hi",
+        ],
+    );
+    cmd.env("CHAMBER_LOCAL__IDLE_STOP_SECS", "3");
+    let chat = Run::from_command(cmd).await;
+    chat.assert_code(0);
+    let payload = chat.envelope()["payload"].clone();
+    assert!(
+        payload["usage"]["completion_tokens"].as_u64().unwrap() > 0,
+        "{payload}"
+    );
+    assert_ne!(payload["server_pid"].as_i64().unwrap() as i32, orphan);
+    for _ in 0..50 {
+        if !pid_alive(orphan) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!pid_alive(orphan), "the orphaned llama-server was stopped");
+
+    // With nobody using it, the on-demand server stops by itself.
+    let fresh = payload["server_pid"].as_i64().unwrap() as i32;
+    for _ in 0..150 {
+        if !pid_alive(fresh) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !pid_alive(fresh),
+        "an idle on-demand server stops after local.idle_stop_secs"
+    );
+    let list = Run::from_command(offline_cmd(&p, &["--json", "model", "list"])).await;
+    assert_eq!(
+        list.envelope()["payload"]["running"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}

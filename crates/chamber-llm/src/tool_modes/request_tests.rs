@@ -186,7 +186,7 @@ fn unknown_call_id_still_converts() {
     let r = prepare(&original, ToolCallMode::Text).request;
     let last = r.messages.last().unwrap();
     assert_eq!(last.role, Role::User);
-    assert!(last.content.contains("(call zz)") && last.content.ends_with("orphan"));
+    assert!(last.content.starts_with("Result of tool:") && last.content.ends_with("orphan"));
 }
 
 #[test]
