@@ -28,6 +28,7 @@ struct TaskSpec {
 #[derive(Debug, Default, Serialize)]
 pub struct TaskResult {
     task: String,
+    run_id: String,
     language: String,
     difficulty: String,
     solved: bool,
@@ -259,9 +260,13 @@ async fn run_task(
     Ok(result)
 }
 
-/// Counts what the run's JSONL events say: turns, tool calls (valid ones
-/// reach `tool_started`), tokens, plan size, final status.
+/// Counts what the run's JSONL events say: turns, tool calls, tokens, plan
+/// size, final status. A call is invalid when it never started because its
+/// name, JSON or arguments were rejected; calls refused by the policy or as
+/// exact repeats were well-formed and count as valid.
 fn tally(stdout: &str, r: &mut TaskResult) {
+    let mut started = std::collections::HashSet::new();
+    let mut invalid = 0u64;
     for line in stdout.lines() {
         let Ok(v) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -276,7 +281,19 @@ fn tally(stdout: &str, r: &mut TaskResult) {
                 r.prompt_tokens += v["usage"]["prompt_tokens"].as_u64().unwrap_or(0);
                 r.completion_tokens += v["usage"]["completion_tokens"].as_u64().unwrap_or(0);
             }
-            Some("tool_started") => r.valid_tool_calls += 1,
+            Some("run_started") => r.run_id = v["run_id"].as_str().unwrap_or_default().to_string(),
+            Some("tool_started") => {
+                started.insert(v["call"]["id"].as_str().unwrap_or_default().to_string());
+            }
+            Some("tool_finished") => {
+                let id = v["call_id"].as_str().unwrap_or_default();
+                let error = v["result"]["error"].as_str().unwrap_or_default();
+                let refused = v["result"]["status"] == "denied"
+                    || error.starts_with("You made this exact call");
+                if !started.contains(id) && !refused {
+                    invalid += 1;
+                }
+            }
             Some("plan_proposed") => {
                 r.plan_steps = v["plan"]["steps"].as_array().map(Vec::len).unwrap_or(0)
             }
@@ -292,6 +309,7 @@ fn tally(stdout: &str, r: &mut TaskResult) {
             }
         }
     }
+    r.valid_tool_calls = r.tool_calls.saturating_sub(invalid);
 }
 
 /// Puts the task's test files back as they were, so a run cannot pass by
@@ -353,5 +371,33 @@ async fn run_with_timeout(
             }
             Ok((124, String::new()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_counts_turns_tokens_and_invalid_calls() {
+        let lines = [
+            r#"{"type":"run_started","run_id":"r1"}"#,
+            r#"{"type":"plan_proposed","plan":{"steps":[{},{}]}}"#,
+            r#"{"type":"model_turn","tool_calls":[{"id":"a"},{"id":"b"},{"id":"c"}],"usage":{"prompt_tokens":100,"completion_tokens":7}}"#,
+            r#"{"type":"tool_started","call":{"id":"a"}}"#,
+            r#"{"type":"tool_finished","call_id":"a","result":{"status":"ok"}}"#,
+            r#"{"type":"tool_finished","call_id":"b","result":{"status":"error","error":"unknown tool"}}"#,
+            r#"{"type":"tool_finished","call_id":"c","result":{"status":"denied","error":"not allowed"}}"#,
+            r#"{"type":"model_turn","tool_calls":[],"usage":{"prompt_tokens":50,"completion_tokens":3}}"#,
+            r#"{"type":"run_finished","status":"completed"}"#,
+        ];
+        let mut r = TaskResult::default();
+        tally(&lines.join("\n"), &mut r);
+        assert_eq!((r.model_turns, r.tool_calls, r.valid_tool_calls), (2, 3, 2));
+        assert_eq!((r.prompt_tokens, r.completion_tokens), (150, 10));
+        assert_eq!(
+            (r.plan_steps, r.run_id.as_str(), r.run_status.as_str()),
+            (2, "r1", "completed")
+        );
     }
 }
