@@ -113,7 +113,8 @@ impl Engine {
                         }
                         replans_left -= 1;
                         let request = prompts::replan_request(task, &context, &summaries, &failure);
-                        let replanned = planner::request_plan(self, rec, request).await;
+                        let replanned =
+                            planner::request_plan(self, rec, request, &task.prompt).await;
                         match self.guard(rec, replanned).await? {
                             Ok(Ok(new_plan)) => {
                                 rec.emit(EventKind::Replanned {

@@ -225,8 +225,13 @@ impl Engine {
             chars: context_text.len(),
         })
         .await?;
-        let requested =
-            planner::request_plan(self, rec, prompts::plan_request(task, &context_text)).await;
+        let requested = planner::request_plan(
+            self,
+            rec,
+            prompts::plan_request(task, &context_text),
+            &task.prompt,
+        )
+        .await;
         let plan = match self.guard(rec, requested).await? {
             Ok(Ok(plan)) => plan,
             Ok(Err(PlanFailure(reason))) => {

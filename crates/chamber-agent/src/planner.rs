@@ -1,10 +1,11 @@
 use chamber_llm::{ChatRequest, Message, ResponseFormat};
-use chamber_protocol::Plan;
+use chamber_protocol::{Plan, Step, StepKind};
 
 use crate::AgentError;
 use crate::engine::Engine;
 use crate::prompts;
 use crate::recorder::Recorder;
+use crate::step_needs::StepNeeds;
 
 /// Cap on a plan answer from the local model.
 const LOCAL_PLAN_MAX_TOKENS: u32 = 1024;
@@ -22,6 +23,7 @@ pub async fn request_plan(
     engine: &Engine,
     rec: &mut Recorder,
     user_text: String,
+    task: &str,
 ) -> Result<Result<Plan, PlanFailure>, AgentError> {
     let mut messages = vec![
         Message::system(prompts::PLAN_SYSTEM),
@@ -44,6 +46,7 @@ pub async fn request_plan(
         }
         let response = engine.model_turn(rec, &request, None).await?;
         match parse_plan(&response.content) {
+            Ok(plan) if engine.choice.local => return Ok(Ok(complete_plan(plan, task))),
             Ok(plan) => return Ok(Ok(plan)),
             Err(e) => {
                 last_error = e;
@@ -57,7 +60,47 @@ pub async fn request_plan(
     ))))
 }
 
-/// The plan's JSON Schema, as sent for constrained decoding.
+/// Makes a small model's plan do what the task asks: a task that asks for a
+/// change gets a step that makes it, and one that asks to run something
+/// gets a step that runs it, when the model's plan has none (0.5B models
+/// often plan only reading). The added steps say so in their notes.
+pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
+    let asked = StepNeeds::of(&Step {
+        id: String::new(),
+        title: task.to_string(),
+        detail: String::new(),
+        kind: StepKind::Other,
+        depends_on: Vec::new(),
+        notes: None,
+    });
+    let has =
+        |plan: &Plan, f: fn(StepNeeds) -> bool| plan.steps.iter().any(|s| f(StepNeeds::of(s)));
+    let mut add = |plan: &mut Plan, title: &str, kind: StepKind| {
+        let id = (plan.steps.len() + 1).to_string();
+        plan.steps.push(Step {
+            id,
+            title: title.to_string(),
+            detail: task.to_string(),
+            kind,
+            depends_on: Vec::new(),
+            notes: Some(
+                "added by Chamber: the task asks for this and the plan had no such step".into(),
+            ),
+        });
+    };
+    if asked.write && !has(&plan, |n| n.write) {
+        add(
+            &mut plan,
+            "Make the change the task asks for",
+            StepKind::Edit,
+        );
+    }
+    if asked.exec && !has(&plan, |n| n.exec) {
+        add(&mut plan, "Run the tests", StepKind::Test);
+    }
+    plan
+}
+
 /// The plan's JSON Schema; `max_steps` bounds the step list (small local
 /// models do better with few, concrete steps).
 fn plan_schema(max_steps: Option<u64>) -> serde_json::Value {
@@ -126,5 +169,56 @@ mod tests {
         assert_eq!(bounded["properties"]["steps"]["maxItems"], 3);
         assert!(!s.contains("$ref"), "{s}");
         assert!(s.contains("depends_on"));
+    }
+}
+
+#[cfg(test)]
+mod completion_tests {
+    use super::*;
+
+    fn plan(titles: &[(&str, StepKind)]) -> Plan {
+        let steps = titles
+            .iter()
+            .enumerate()
+            .map(|(i, (t, k))| Step {
+                id: (i + 1).to_string(),
+                title: t.to_string(),
+                detail: String::new(),
+                kind: *k,
+                depends_on: vec![],
+                notes: None,
+            })
+            .collect();
+        Plan {
+            title: "p".into(),
+            steps,
+        }
+    }
+
+    #[test]
+    fn reading_only_plans_get_the_steps_the_task_asks_for() {
+        let task = "`is_leap_year` in leap.py is wrong for 2000. Fix the condition. Run the tests.";
+        let p = complete_plan(plan(&[("Read the file", StepKind::Analyze)]), task);
+        let kinds: Vec<StepKind> = p.steps.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [StepKind::Analyze, StepKind::Edit, StepKind::Test]);
+        assert!(
+            p.steps[1]
+                .notes
+                .as_deref()
+                .unwrap()
+                .contains("added by Chamber")
+        );
+        // A plan that already edits and tests is left alone.
+        let full = plan(&[
+            ("Fix leap.py", StepKind::Edit),
+            ("Run the tests", StepKind::Test),
+        ]);
+        assert_eq!(complete_plan(full.clone(), task).steps.len(), 2);
+        // A question asks for nothing to be changed.
+        let q = complete_plan(
+            plan(&[("Read leap.py", StepKind::Analyze)]),
+            "What does leap.py do?",
+        );
+        assert_eq!(q.steps.len(), 1);
     }
 }
