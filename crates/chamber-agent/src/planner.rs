@@ -75,7 +75,7 @@ pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
     });
     let has =
         |plan: &Plan, f: fn(StepNeeds) -> bool| plan.steps.iter().any(|s| f(StepNeeds::of(s)));
-    let mut add = |plan: &mut Plan, title: &str, kind: StepKind| {
+    let add = |plan: &mut Plan, title: &str, kind: StepKind| {
         let id = (plan.steps.len() + 1).to_string();
         plan.steps.push(Step {
             id,
