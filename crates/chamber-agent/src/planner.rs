@@ -76,9 +76,8 @@ pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
     let has =
         |plan: &Plan, f: fn(StepNeeds) -> bool| plan.steps.iter().any(|s| f(StepNeeds::of(s)));
     let add = |plan: &mut Plan, title: &str, kind: StepKind| {
-        let id = (plan.steps.len() + 1).to_string();
-        plan.steps.push(Step {
-            id,
+        let step = Step {
+            id: format!("{}", plan.steps.len() + 1),
             title: title.to_string(),
             detail: task.to_string(),
             kind,
@@ -86,7 +85,17 @@ pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
             notes: Some(
                 "added by Chamber: the task asks for this and the plan had no such step".into(),
             ),
-        });
+        };
+        // A change goes before the first step that runs something (tests).
+        let at = match kind {
+            StepKind::Edit => plan
+                .steps
+                .iter()
+                .position(|s| StepNeeds::of(s).exec)
+                .unwrap_or(plan.steps.len()),
+            _ => plan.steps.len(),
+        };
+        plan.steps.insert(at, step);
     };
     if asked.write && !has(&plan, |n| n.write) {
         add(

@@ -206,6 +206,12 @@ pub(crate) async fn write_file(ctx: &ToolContext, args: WriteFileArgs) -> ToolRe
     }
     let target = resolved.target.clone();
     let content = strip_code_fence(&resolved.rel, &args.content);
+    if tokio::fs::read(&target).await.ok().as_deref() == Some(content.as_bytes()) {
+        return failed(format!(
+            "\"{}\" already has exactly this content; nothing changed. Write the new content, or use edit_file for a small change",
+            args.path
+        ));
+    }
     let bytes = content.as_bytes().to_vec();
     let written = tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await;
     match written {

@@ -189,3 +189,25 @@ async fn list_files_caps_huge_directories() {
     assert_eq!(r.stdout.lines().count(), 502, "header, 500 entries, note");
     assert!(r.stdout.contains("listing stopped at 500 entries"));
 }
+
+#[tokio::test]
+async fn write_file_strips_a_whole_file_fence_and_refuses_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        dir.path(),
+        "write_file",
+        json!({"path": "calc.py", "content": "```python\ndef add(a, b):\n    return a + b\n```"}),
+    )
+    .await;
+    assert_eq!(r.status, ToolStatus::Ok, "{r:?}");
+    let text = std::fs::read_to_string(dir.path().join("calc.py")).unwrap();
+    assert_eq!(text, "def add(a, b):\n    return a + b\n");
+    let r = run(
+        dir.path(),
+        "write_file",
+        json!({"path": "calc.py", "content": text}),
+    )
+    .await;
+    assert_eq!(r.status, ToolStatus::Error, "{r:?}");
+    assert!(r.error.unwrap().contains("nothing changed"));
+}
