@@ -39,6 +39,21 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
         },
         choice.api_key_env
     ));
+    let local_server = if choice.local {
+        let server =
+            chamber_local::running_server(&crate::local_server::local_paths(setup), &choice.model);
+        out.line(format!(
+            "server:    {}",
+            match &server {
+                Some(s) => format!("running at {} (pid {})", s.base_url(), s.server_pid),
+                None =>
+                    "not running (started on demand; `chamber doctor` checks the install)".into(),
+            }
+        ));
+        server
+    } else {
+        None
+    };
     out.line(format!("data dir:  {}", setup.dirs.data.display()));
     out.line("config files in effect:");
     for l in &setup.loaded.layers {
@@ -57,6 +72,7 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
     Ok(json!({
         "project": setup.root.display().to_string(),
         "provider": choice,
+        "local_server": local_server,
         "data_dir": setup.dirs.data.display().to_string(),
         "config_layers": setup.loaded.layers,
         "recent_runs": runs,
