@@ -120,7 +120,7 @@ pub async fn run_step(
             request.require_tool = done.missing(needs).is_some();
             // Once it has looked around, a small model gets only the tools
             // that do what the step still lacks.
-            if let Some(risk) = done.lacking(needs).filter(|_| done.any) {
+            if let Some(risk) = done.lacking(needs).filter(|_| done.calls > 0) {
                 request.tools.retain(|t| risk_of(&t.name) == Some(risk));
             }
         }
@@ -144,7 +144,22 @@ pub async fn run_step(
         let this_turn: Vec<(String, Option<serde_json::Value>)> =
             response.tool_calls.iter().map(call_key).collect();
         for call in &response.tool_calls {
-            let result = if carry && previous_turn.contains(&call_key(call)) {
+            let guard = if carry {
+                crate::write_guard::destructive_write(workspace, call)
+            } else {
+                None
+            };
+            let result = if let Some(problem) = guard {
+                let result = ToolResult::failure(ToolStatus::Error, problem);
+                rec.emit(EventKind::ToolFinished {
+                    step_id: step_id.to_string(),
+                    call_id: call.id.clone(),
+                    name: call.name.clone(),
+                    result: result.clone(),
+                })
+                .await?;
+                result
+            } else if carry && previous_turn.contains(&call_key(call)) {
                 // A small model stuck in a loop: the same call again, with
                 // nothing done in between, would only return the same result.
                 let result = ToolResult::failure(ToolStatus::Error, prompts::REPEATED_CALL);
@@ -192,6 +207,8 @@ pub async fn run_step(
 /// Tool calls so far in a step, by risk.
 #[derive(Default)]
 struct Progress {
+    /// Calls made, whatever their outcome.
+    calls: u32,
     /// Some call succeeded.
     any: bool,
     /// A file was written.
@@ -204,6 +221,7 @@ struct Progress {
 
 impl Progress {
     fn record(&mut self, risk: Option<Risk>, ok: bool) {
+        self.calls += 1;
         self.any |= ok;
         self.wrote |= ok && risk == Some(Risk::Write);
         if risk == Some(Risk::Exec) {

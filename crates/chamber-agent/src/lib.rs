@@ -19,6 +19,7 @@ mod replay;
 mod resume;
 mod step_needs;
 mod workspace;
+mod write_guard;
 
 pub use approval::{Approver, Observer, PlanDecision};
 pub use engine::{Engine, RunOptions, RunOutcome};
