@@ -267,3 +267,77 @@ async fn held_back_answer_keeps_idle_timer_alive() {
     assert_eq!(resp.tool_calls.len(), 1);
     assert_eq!(args(&resp.tool_calls[0]), json!({"command": "lllllllls"}));
 }
+
+/// Answers recorded from qwen2.5-coder-0.5b and -1.5b behind llama-server
+/// (`--jinja`, constrained by the `tool_or_answer` schema, or unconstrained),
+/// taken from Chamber's debug log during the task benchmark.
+#[tokio::test]
+async fn recorded_small_model_answers_become_the_right_calls() {
+    let cases: [(&str, ToolCallMode, Option<(&str, Value)>, &str); 5] = [
+        // Constrained, keys in the "wrong" order, stray spaces.
+        (
+            r#"{"arguments": {"path": "./calc.py" }, "tool": "read_file" }"#,
+            ToolCallMode::JsonSchema,
+            Some(("read_file", json!({"path": "./calc.py"}))),
+            "",
+        ),
+        // Constrained, the plain-answer branch.
+        (
+            r#"{"answer":"wrote calc.py (2 lines, 31 bytes)"}"#,
+            ToolCallMode::JsonSchema,
+            None,
+            "wrote calc.py (2 lines, 31 bytes)",
+        ),
+        // Unconstrained Qwen style: a fenced JSON call with prose after it.
+        (
+            "```json\n{\"name\": \"shell\", \"arguments\": {\"command\": \"python3 -m unittest -q\"}}\n```\nThis runs the tests.",
+            ToolCallMode::Text,
+            Some(("shell", json!({"command": "python3 -m unittest -q"}))),
+            "This runs the tests.",
+        ),
+        // Qwen's own tool-call tags.
+        (
+            "<tool_call>\n{\"name\": \"read_file\", \"arguments\": {\"path\": \"leap.py\"}}\n</tool_call>",
+            ToolCallMode::Text,
+            Some(("read_file", json!({"path": "leap.py"}))),
+            "",
+        ),
+        // A JSON answer that is not a call stays text.
+        (
+            r#"{"result": "ok", "read_file": "is a tool"}"#,
+            ToolCallMode::Text,
+            None,
+            r#"{"result": "ok", "read_file": "is a tool"}"#,
+        ),
+    ];
+    for (text, mode, call, prose) in cases {
+        let server = MockServer::start(vec![Turn::text(text)]).await.unwrap();
+        let (resp, _) = ask(&provider(&server, mode), &request()).await;
+        match call {
+            Some((name, args)) => {
+                assert_eq!(resp.tool_calls.len(), 1, "{text}: {resp:?}");
+                assert_eq!(resp.tool_calls[0].name, name, "{text}");
+                let got: Value = serde_json::from_str(&resp.tool_calls[0].arguments).unwrap();
+                assert_eq!(got, args, "{text}");
+            }
+            None => assert!(resp.tool_calls.is_empty(), "{text}: {resp:?}"),
+        }
+        assert_eq!(resp.content.trim(), prose, "{text}");
+    }
+}
+
+/// An answer cut off by `max_tokens` mid-call is surfaced as a malformed
+/// call (so the registry tells the model exactly what is wrong), never
+/// dropped and never run as something else.
+#[tokio::test]
+async fn truncated_call_is_kept_as_a_malformed_call() {
+    let server = MockServer::start(vec![Turn::text(
+        "<tool_call>\n{\"name\": \"shell\", \"arguments\": {\"command\": \"python3 -m unitt",
+    )])
+    .await
+    .unwrap();
+    let (resp, _) = ask(&provider(&server, ToolCallMode::Text), &request()).await;
+    assert_eq!(resp.tool_calls.len(), 1, "{resp:?}");
+    assert_eq!(resp.tool_calls[0].name, "shell");
+    assert!(serde_json::from_str::<Value>(&resp.tool_calls[0].arguments).is_err());
+}
