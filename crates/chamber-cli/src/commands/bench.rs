@@ -347,21 +347,29 @@ async fn run_with_timeout(
     mut cmd: tokio::process::Command,
     limit: Duration,
 ) -> Result<(i32, String), CliError> {
+    use tokio::io::AsyncReadExt;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
-    let child = cmd
+    let mut child = cmd
         .spawn()
         .map_err(io_err("cannot start a bench process".into()))?;
     let pid = child.id();
-    match tokio::time::timeout(limit, child.wait_with_output()).await {
-        Ok(Ok(o)) => Ok((
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-        )),
-        Ok(Err(e)) => Err(io_err("bench process failed".into())(e)),
+    // Read output as it comes, so a run cut off by the limit still reports
+    // the turns and tokens it used.
+    let mut stdout = child.stdout.take();
+    let reader = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.read_to_end(&mut buf).await;
+        }
+        buf
+    });
+    let code = match tokio::time::timeout(limit, child.wait()).await {
+        Ok(Ok(status)) => status.code().unwrap_or(-1),
+        Ok(Err(e)) => return Err(io_err("bench process failed".into())(e)),
         Err(_) => {
             if let Some(pid) = pid {
                 let _ = nix::sys::signal::killpg(
@@ -369,9 +377,12 @@ async fn run_with_timeout(
                     nix::sys::signal::Signal::SIGKILL,
                 );
             }
-            Ok((124, String::new()))
+            let _ = child.wait().await;
+            124
         }
-    }
+    };
+    let out = reader.await.unwrap_or_default();
+    Ok((code, String::from_utf8_lossy(&out).into_owned()))
 }
 
 #[cfg(test)]
