@@ -33,6 +33,9 @@ pub struct StepJob<'a> {
     pub needs: StepNeeds,
 }
 
+/// Cap on one acting turn of the local model (about 6 KB of code).
+const LOCAL_TURN_MAX_TOKENS: u32 = 1536;
+
 /// Consecutive turns whose every call failed before the step is given up.
 const FAILURE_STREAK_LIMIT: u32 = 3;
 
@@ -116,7 +119,8 @@ pub async fn run_step(
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
         request.tools = tools.clone();
         if carry {
-            request.max_tokens = Some(engine.config.local.context / 2);
+            // A call, or a small file, fits; a rambling answer is cut short.
+            request.max_tokens = Some((engine.config.local.context / 2).min(LOCAL_TURN_MAX_TOKENS));
             request.require_tool = done.missing(needs).is_some();
             // Once it has looked around, a small model gets only the tools
             // that do what the step still lacks.
@@ -261,10 +265,10 @@ fn call_key(call: &ToolCall) -> (String, Option<serde_json::Value>) {
     )
 }
 
-/// A tool schema reduced to its required arguments. Small models fill in
-/// every optional field they are shown (a `start_line` of 101 in a 2-line
-/// file), so the local model only sees what a call needs; the tools' own
-/// defaults apply to the rest.
+/// A tool schema reduced to its required arguments, without per-argument
+/// descriptions. Small models fill in every optional field they are shown (a
+/// `start_line` of 101 in a 2-line file), so the local model only sees what a
+/// call needs; the tools' own defaults apply to the rest.
 fn essential_arguments(mut schema: serde_json::Value) -> serde_json::Value {
     let required: Vec<String> = schema["required"]
         .as_array()
@@ -279,6 +283,14 @@ fn essential_arguments(mut schema: serde_json::Value) -> serde_json::Value {
         .and_then(serde_json::Value::as_object_mut)
     {
         props.retain(|name, _| required.contains(name));
+        // Small models copy a property's description in as its value
+        // ("The complete new content of the file."); the tool's own
+        // description says what the arguments are for.
+        for prop in props.values_mut() {
+            if let Some(p) = prop.as_object_mut() {
+                p.remove("description");
+            }
+        }
     }
     schema
 }
@@ -416,11 +428,13 @@ mod tests {
     #[test]
     fn small_model_schemas_keep_only_required_arguments() {
         let schema = json!({"type": "object", "properties": {
-            "path": {"type": "string"}, "start_line": {"type": "integer"}},
+            "path": {"type": "string", "description": "File to read."},
+            "start_line": {"type": "integer"}},
             "required": ["path"], "additionalProperties": false});
         let reduced = essential_arguments(schema);
         assert!(reduced["properties"].get("path").is_some());
         assert!(reduced["properties"].get("start_line").is_none());
+        assert!(reduced["properties"]["path"].get("description").is_none());
         assert_eq!(reduced["additionalProperties"], false);
     }
 }

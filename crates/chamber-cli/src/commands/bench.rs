@@ -262,8 +262,8 @@ async fn run_task(
 
 /// Counts what the run's JSONL events say: turns, tool calls, tokens, plan
 /// size, final status. A call is invalid when it never started because its
-/// name, JSON or arguments were rejected; calls refused by the policy or as
-/// exact repeats were well-formed and count as valid.
+/// name, JSON or arguments were rejected; calls refused by the policy, as
+/// exact repeats or as destructive writes were well-formed and count as valid.
 fn tally(stdout: &str, r: &mut TaskResult) {
     let mut started = std::collections::HashSet::new();
     let mut invalid = 0u64;
@@ -288,8 +288,11 @@ fn tally(stdout: &str, r: &mut TaskResult) {
             Some("tool_finished") => {
                 let id = v["call_id"].as_str().unwrap_or_default();
                 let error = v["result"]["error"].as_str().unwrap_or_default();
+                // Well-formed calls Chamber chose not to run: policy
+                // denials, exact repeats, destructive writes.
                 let refused = v["result"]["status"] == "denied"
-                    || error.starts_with("You made this exact call");
+                    || error.starts_with("You made this exact call")
+                    || error.starts_with("not written:");
                 if !started.contains(id) && !refused {
                     invalid += 1;
                 }
