@@ -268,12 +268,21 @@ async fn held_back_answer_keeps_idle_timer_alive() {
     assert_eq!(args(&resp.tool_calls[0]), json!({"command": "lllllllls"}));
 }
 
+/// A recorded answer, the mode it came from, the call it must become (if
+/// any) and the prose that must remain.
+type RecordedCase = (
+    &'static str,
+    ToolCallMode,
+    Option<(&'static str, Value)>,
+    &'static str,
+);
+
 /// Answers recorded from qwen2.5-coder-0.5b and -1.5b behind llama-server
 /// (`--jinja`, constrained by the `tool_or_answer` schema, or unconstrained),
 /// taken from Chamber's debug log during the task benchmark.
 #[tokio::test]
 async fn recorded_small_model_answers_become_the_right_calls() {
-    let cases: [(&str, ToolCallMode, Option<(&str, Value)>, &str); 5] = [
+    let cases: [RecordedCase; 5] = [
         // Constrained, keys in the "wrong" order, stray spaces.
         (
             r#"{"arguments": {"path": "./calc.py" }, "tool": "read_file" }"#,
