@@ -307,7 +307,10 @@ async fn real_server_constrained_tool_call_parses_and_executes() {
     );
     request.tools = tools;
     request.require_tool = true;
-    request.max_tokens = Some(96);
+    // Greedy and with room to finish: a call cut off by max_tokens is
+    // (rightly) no call at all.
+    request.temperature = Some(0.0);
+    request.max_tokens = Some(512);
     let response = collect(&provider, &request, Duration::from_secs(60), &mut |_| {})
         .await
         .unwrap();
@@ -350,8 +353,11 @@ async fn real_run_starts_the_model_on_demand_and_records_a_trace() {
             "Print the contents of hello.py",
         ],
     );
+    // Bounded work: one plan attempt, no re-plan, short answers.
     cmd.env("CHAMBER_LOCAL__IDLE_STOP_SECS", "30")
-        .env("CHAMBER_AGENT__MAX_REPLANS", "0");
+        .env("CHAMBER_AGENT__MAX_REPLANS", "0")
+        .env("CHAMBER_AGENT__PLAN_ATTEMPTS", "1")
+        .env("CHAMBER_LOCAL__CONTEXT", "2048");
     let run = Run::from_command(cmd).await;
     // The tiny model may or may not finish the task; the run must end
     // properly either way, with its trace recorded.
