@@ -3,7 +3,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chamber_agent::{Engine, ProviderChoice, build_provider, choose_provider};
-use chamber_config::{Dirs, LoadedConfig, Sources, find_project_root, load};
+use chamber_config::{Config, Dirs, LoadedConfig, Sources, find_project_root, load};
+use chamber_llm::Provider;
+use chamber_local::ServerState;
 use chamber_policy::Policy;
 use chamber_store::Store;
 use chamber_tools::Registry;
@@ -93,31 +95,45 @@ impl Setup {
         choose_provider(&self.loaded.config, |k| std::env::var(k).ok())
     }
 
-    /// Builds the engine for acting commands, starting the local model
-    /// when it is the chosen provider.
-    pub async fn engine(&self, out: &Output) -> Result<Engine, CliError> {
+    /// The provider for `config`, ready to use: for the local model its
+    /// server is started (or reused) and requests keep it alive. Returns the
+    /// local server's state too.
+    pub async fn provider(
+        &self,
+        config: &Config,
+        quiet: bool,
+    ) -> Result<(Arc<dyn Provider>, ProviderChoice, Option<ServerState>), CliError> {
         let env = |k: &str| std::env::var(k).ok();
-        let mut config = self.loaded.config.clone();
-        let mut choice = choose_provider(&config, env);
-        if choice.local {
-            let st = crate::local_server::ensure_local(
-                self,
-                &choice.model,
-                out.is_quiet() || out.is_json(),
-            )
-            .await?;
+        let mut choice = choose_provider(config, env);
+        let server = if choice.local {
+            let st = crate::local_server::ensure_local(self, &choice.model, quiet).await?;
             choice.base_url = st.base_url();
-            // Small models: a shorter project tree keeps the prompt inside their reach.
-            config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
-            config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
-        }
-        let mut provider = build_provider(&config, &choice, env).map_err(provider_error)?;
+            Some(st)
+        } else {
+            None
+        };
+        let mut provider = build_provider(config, &choice, env).map_err(provider_error)?;
         if choice.local {
             provider = Arc::new(chamber_local::KeepAlive::new(
                 provider,
                 crate::local_server::local_paths(self),
                 choice.model.clone(),
             ));
+        }
+        Ok((provider, choice, server))
+    }
+
+    /// Builds the engine for acting commands, starting the local model
+    /// when it is the chosen provider.
+    pub async fn engine(&self, out: &Output) -> Result<Engine, CliError> {
+        let mut config = self.loaded.config.clone();
+        let (provider, choice, _) = self
+            .provider(&config, out.is_quiet() || out.is_json())
+            .await?;
+        if choice.local {
+            // Small models: a shorter project tree keeps the prompt inside their reach.
+            config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
+            config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
         }
         Ok(Engine {
             config,

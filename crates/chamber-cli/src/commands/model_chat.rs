@@ -1,12 +1,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use chamber_agent::{ProviderChoice, build_provider, choose_provider};
 use chamber_llm::{ChatRequest, Message, collect};
 use serde_json::json;
 
 use crate::exit::{CliError, status};
-use crate::local_server::ensure_local;
 use crate::output::{Output, style};
 use crate::setup::Setup;
 
@@ -19,22 +17,14 @@ pub async fn chat(
     max_tokens: Option<u32>,
     out: &Output,
 ) -> Result<serde_json::Value, CliError> {
-    let env = |k: &str| std::env::var(k).ok();
     let mut config = setup.loaded.config.clone();
     config.provider.name = "local".into();
-    let mut choice: ProviderChoice = choose_provider(&config, env);
     let started = Instant::now();
-    let st = ensure_local(setup, &choice.model, out.is_quiet() || out.is_json()).await?;
+    let (provider, choice, server) = setup
+        .provider(&config, out.is_quiet() || out.is_json())
+        .await?;
     let ready_ms = started.elapsed().as_millis() as u64;
-    choice.base_url = st.base_url();
-    let provider = build_provider(&config, &choice, env).map_err(|e| {
-        CliError::new(
-            "provider_setup",
-            e.to_string(),
-            Some(e.kind.hint()),
-            status::PROVIDER,
-        )
-    })?;
+    let (server_pid, port) = server.map(|s| (s.server_pid, s.port)).unwrap_or_default();
     let mut request = ChatRequest::new(choice.model.clone(), vec![Message::user(message)]);
     request.max_tokens = max_tokens;
     request.temperature = Some(0.0);
@@ -95,7 +85,7 @@ pub async fn chat(
         "total_ms": total.as_secs_f64() * 1000.0,
         "prompt_tokens_per_s": prompt_tps,
         "gen_tokens_per_s": gen_tps,
-        "server_pid": st.server_pid,
-        "port": st.port,
+        "server_pid": server_pid,
+        "port": port,
     }))
 }
