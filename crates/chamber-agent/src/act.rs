@@ -248,6 +248,59 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// Ends the run at a spent budget: what was done stays (files are only
+    /// ever written whole), and `chamber resume` with a larger budget goes on.
+    pub(crate) async fn finish_budget(
+        &self,
+        rec: &mut Recorder,
+        reading: &chamber_policy::Reading,
+    ) -> Result<RunOutcome, AgentError> {
+        let r = reading.resource;
+        let flag = match r {
+            chamber_policy::Resource::Cost => "--budget-cost",
+            chamber_policy::Resource::Time => "--budget-time",
+            chamber_policy::Resource::Tokens => "--budget-tokens",
+        };
+        let done: Vec<String> = self
+            .store
+            .events(rec.run_id())
+            .await?
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::StepCompleted { step_id, .. } => Some(step_id),
+                _ => None,
+            })
+            .collect();
+        let mut report = format!(
+            "Run stopped at its {} budget: used {} of {}.",
+            r.as_str(),
+            r.show(reading.used),
+            r.show(reading.limit)
+        );
+        if done.is_empty() {
+            report.push_str(" No step was finished.");
+        } else {
+            report.push_str(&format!(" Steps finished: {}.", done.join(", ")));
+        }
+        report.push_str(&format!(
+            " Files written so far stay in the working tree, uncommitted. Next: `chamber resume {} {flag} <larger>` to continue, or `chamber runs show {}`.",
+            rec.run_id(),
+            rec.run_id()
+        ));
+        rec.emit(EventKind::RunFinished {
+            status: RunStatus::BudgetExceeded,
+            summary: report.clone(),
+            diff: None,
+        })
+        .await?;
+        self.store
+            .set_status(rec.run_id(), RunStatus::BudgetExceeded, Some(&report))
+            .await?;
+        let mut outcome = self.outcome(rec.run_id(), RunStatus::BudgetExceeded, None, report);
+        outcome.commands = self.commands_run(rec.run_id()).await?;
+        Ok(outcome)
+    }
+
     async fn commands_run(&self, run_id: &str) -> Result<Vec<(String, Option<i32>)>, AgentError> {
         let events = self.store.events(run_id).await?;
         let mut started = std::collections::HashMap::new();

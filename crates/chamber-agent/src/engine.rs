@@ -1,12 +1,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use chamber_config::Config;
-use chamber_llm::{
-    ChatRequest, ChatResponse, LlmError, Provider, RetryPolicy, complete_with_retry,
-};
-use chamber_policy::Policy;
+use chamber_policy::{Budget, BudgetMeter, Policy};
 use chamber_protocol::{EventKind, Origin, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
 use chamber_store::{JsonlLog, NewRun, PlanRecord, Store};
 use chamber_tools::Registry;
@@ -17,7 +13,7 @@ use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;
 use crate::workspace::Workspace;
-use crate::{AgentError, Approver, Observer, PlanDecision, ProviderChoice, prompts};
+use crate::{AgentError, Approver, Observer, PlanDecision, ProviderChoice, Routes, prompts};
 
 /// Everything a run needs, assembled once by the front end (CLI or server).
 pub struct Engine {
@@ -25,10 +21,12 @@ pub struct Engine {
     pub config: Config,
     /// Where runs and events are stored.
     pub store: Store,
-    /// The model provider.
-    pub provider: Arc<dyn Provider>,
-    /// Which provider and model, and why.
+    /// The model chains by role (strategic, tactical), with fallbacks and prices.
+    pub routes: Routes,
+    /// Which provider and model is the main one, and why.
     pub choice: ProviderChoice,
+    /// Cost, time and token limits per run.
+    pub budget: Budget,
     /// Command and path rules.
     pub policy: Policy,
     /// The tools offered to the model.
@@ -75,56 +73,13 @@ pub struct RunOutcome {
     pub commit: Option<String>,
     /// Shell commands run, with exit codes.
     pub commands: Vec<(String, Option<i32>)>,
-    /// Tokens used by this invocation.
+    /// Tokens used by the run.
     pub usage: Usage,
+    /// Model cost of the run in USD (calls with unknown prices count 0).
+    pub cost_usd: f64,
 }
 
 impl Engine {
-    /// One model request with retries; records the turn (or the errors).
-    pub(crate) async fn model_turn(
-        &self,
-        rec: &mut Recorder,
-        request: &ChatRequest,
-        step_id: Option<&str>,
-    ) -> Result<ChatResponse, AgentError> {
-        let policy = RetryPolicy {
-            max_retries: self.config.provider.max_retries,
-            base_delay: Duration::from_millis(self.config.provider.retry_base_ms),
-            idle_timeout: Duration::from_secs(self.config.provider.idle_timeout_secs.max(1)),
-        };
-        let observer = rec.observer().clone();
-        let mut failures: Vec<(u32, LlmError, bool)> = Vec::new();
-        let started = Instant::now();
-        let result = complete_with_retry(
-            self.provider.as_ref(),
-            request,
-            policy,
-            &mut |t| observer.text(t),
-            &mut |attempt, e, retrying| failures.push((attempt, e.clone(), retrying)),
-        )
-        .await;
-        for (attempt, error, retrying) in failures {
-            rec.emit(EventKind::ModelError {
-                step_id: step_id.map(String::from),
-                attempt,
-                error: format!("{error}; {}", error.kind.hint()),
-                retrying,
-            })
-            .await?;
-        }
-        let response = result?;
-        rec.emit(EventKind::ModelTurn {
-            step_id: step_id.map(String::from),
-            content: response.content.clone(),
-            tool_calls: response.tool_calls.clone(),
-            usage: response.usage,
-            duration_ms: started.elapsed().as_millis() as u64,
-        })
-        .await?;
-        rec.store().add_usage(rec.run_id(), response.usage).await?;
-        Ok(response)
-    }
-
     /// Where a run's `events.jsonl` goes: the project's `.chamber/runs/<id>/`,
     /// or the data dir for dry runs (the project stays byte-identical).
     pub(crate) fn run_log_dir(&self, run_id: &str, dry_run: bool) -> PathBuf {
@@ -192,6 +147,7 @@ impl Engine {
             Some(jsonl),
             observer,
         );
+        rec.meter = BudgetMeter::new(self.budget, 0.0, 0);
         rec.emit(EventKind::RunStarted {
             task: task.clone(),
             provider: self.choice.provider.clone(),
@@ -336,6 +292,7 @@ impl Engine {
                 let reason = format!("the model request failed: {e}. {}", e.kind.hint());
                 Ok(Err(self.finish_failed(rec, None, &reason, None).await?))
             }
+            Err(AgentError::BudgetExceeded(r)) => Ok(Err(self.finish_budget(rec, &r).await?)),
             Err(e) => Err(e),
         }
     }
@@ -358,6 +315,7 @@ impl Engine {
             commit: None,
             commands: Vec::new(),
             usage: Usage::default(),
+            cost_usd: 0.0,
         }
     }
 }

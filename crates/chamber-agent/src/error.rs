@@ -20,6 +20,9 @@ pub enum AgentError {
     /// The run or plan is not in a state that allows the request.
     #[error("{0}")]
     InvalidState(String),
+    /// A cost, time or token budget ran out; the run stops cleanly.
+    #[error("the {} budget is spent: {} of {}", .0.resource.as_str(), .0.resource.show(.0.used), .0.resource.show(.0.limit))]
+    BudgetExceeded(chamber_policy::Reading),
     /// A file operation failed.
     #[error("{context}: {error}")]
     Io {

@@ -7,6 +7,7 @@ use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus
 use chamber_tools::{OutputSink, Risk, ToolContext};
 
 use crate::engine::{Engine, RunOptions};
+use crate::providers::RouteRole;
 use crate::recorder::Recorder;
 use crate::step_needs::StepNeeds;
 use crate::{AgentError, Approver, prompts};
@@ -92,6 +93,10 @@ pub async fn run_step(
         .unwrap_or(engine.config.agent.max_turns_per_step);
     let mut failure_streak = 0;
     let mut last_failure = String::new();
+    // Turns whose every call failed; enough of them move the step to the
+    // strategic model (once).
+    let mut failed_turns = 0;
+    let mut role = RouteRole::Tactical;
 
     if let Some(Message {
         role: chamber_llm::Role::Assistant,
@@ -128,7 +133,9 @@ pub async fn run_step(
                 request.tools.retain(|t| risk_of(&t.name) == Some(risk));
             }
         }
-        let response = engine.model_turn(rec, &request, Some(step_id)).await?;
+        let response = engine
+            .model_turn(rec, &request, Some(step_id), role)
+            .await?;
         messages.push(Message::assistant(
             response.content.clone(),
             response.tool_calls.clone(),
@@ -192,6 +199,22 @@ pub async fn run_step(
         }
         previous_turn = this_turn;
         failure_streak = if all_failed { failure_streak + 1 } else { 0 };
+        failed_turns += u32::from(all_failed);
+        if role == RouteRole::Tactical
+            && engine.routes.can_escalate()
+            && failed_turns >= engine.routes.escalate_after
+        {
+            role = RouteRole::Strategic;
+            rec.emit(EventKind::Escalated {
+                step_id: step_id.to_string(),
+                from: engine.routes.tactical[0].label(),
+                to: engine.routes.strategic[0].label(),
+                failures: failed_turns,
+            })
+            .await?;
+            // The stronger model gets a fair run of its own.
+            failure_streak = 0;
+        }
         if failure_streak >= FAILURE_STREAK_LIMIT {
             return Ok(StepOutcome::Failed(format!(
                 "{FAILURE_STREAK_LIMIT} turns in a row had only failing tool calls; last: {last_failure}"
@@ -307,6 +330,8 @@ pub async fn execute_call(
     approver: &dyn Approver,
     opts: &RunOptions,
 ) -> Result<ToolResult, AgentError> {
+    // A spent time budget stops the run before the next action, not mid-way.
+    engine.check_time(rec).await?;
     let finish = |result: ToolResult| EventKind::ToolFinished {
         step_id: step_id.to_string(),
         call_id: call.id.clone(),

@@ -11,9 +11,10 @@ mod error;
 mod executor;
 mod history_fit;
 mod interrupted;
+mod model_call;
 mod planner;
 mod prompts;
-mod provider_select;
+mod providers;
 mod recorder;
 mod replay;
 mod resume;
@@ -25,7 +26,9 @@ pub use approval::{Approver, Observer, PlanDecision};
 pub use engine::{Engine, RunOptions, RunOutcome};
 pub use error::AgentError;
 pub use interrupted::{pid_alive, reconcile_interrupted};
-pub use provider_select::{
-    DEFAULT_REMOTE_MODEL, ProviderChoice, build_provider, choose_provider, with_tool_mode,
+pub use providers::{
+    DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan, RouteRole, Routes,
+    all_provider_defs, build_provider, choice_for, choose_provider, model_table, parse_model_ref,
+    plan_routes, preferred_model, provider_def, with_tool_mode,
 };
 pub use workspace::CHAMBER_GITIGNORE;

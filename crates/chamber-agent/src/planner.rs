@@ -44,7 +44,9 @@ pub async fn request_plan(
                 schema: plan_schema(engine.choice.local.then_some(LOCAL_MAX_STEPS)),
             });
         }
-        let response = engine.model_turn(rec, &request, None).await?;
+        let response = engine
+            .model_turn(rec, &request, None, crate::providers::RouteRole::Strategic)
+            .await?;
         match parse_plan(&response.content) {
             Ok(plan) if engine.choice.local => return Ok(Ok(complete_plan(plan, task))),
             Ok(plan) => return Ok(Ok(plan)),

@@ -1,4 +1,7 @@
 use std::sync::Arc;
+use std::time::Instant;
+
+use chamber_policy::{Budget, BudgetMeter};
 
 use chamber_protocol::{Event, EventKind};
 use chamber_store::{JsonlLog, Store};
@@ -14,6 +17,10 @@ pub struct Recorder {
     store: Store,
     jsonl: Option<JsonlLog>,
     observer: Arc<dyn Observer>,
+    /// The run's budget use (this invocation's time; the run's cost and tokens).
+    pub(crate) meter: BudgetMeter,
+    /// When this invocation started working on the run.
+    pub(crate) started: Instant,
 }
 
 impl Recorder {
@@ -31,6 +38,8 @@ impl Recorder {
             store,
             jsonl,
             observer,
+            meter: BudgetMeter::new(Budget::default(), 0.0, 0),
+            started: Instant::now(),
         }
     }
 

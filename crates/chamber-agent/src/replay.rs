@@ -180,6 +180,9 @@ mod tests {
                     tool_calls: vec![call("a"), call("b")],
                     usage: Usage::default(),
                     duration_ms: 1,
+                    provider: String::new(),
+                    model: String::new(),
+                    cost_usd: None,
                 },
             ),
             ev(

@@ -56,6 +56,12 @@ impl Engine {
         ws.check_clean(opts.allow_dirty)?;
         let events = self.store.events(&run.id).await?;
         let mut rec = self.reopen(&run.id, events.len(), observer).await?;
+        // Cost and tokens count over the whole run; time over this invocation.
+        rec.meter = chamber_policy::BudgetMeter::new(
+            self.budget,
+            run.cost_usd,
+            run.prompt_tokens + run.completion_tokens,
+        );
         self.store.mark_plan_applied(&saved.id, &run.id).await?;
         rec.emit(EventKind::PlanApproved {
             plan: plan.clone(),
@@ -89,7 +95,7 @@ impl Engine {
         let mut run = self.store.get_run(run_id).await?;
         reconcile_interrupted(&self.store, &mut run).await?;
         match run.status {
-            RunStatus::Interrupted | RunStatus::Failed => {}
+            RunStatus::Interrupted | RunStatus::Failed | RunStatus::BudgetExceeded => {}
             RunStatus::Running => {
                 return Err(AgentError::InvalidState(format!(
                     "run {} is still running (pid {})",
@@ -105,7 +111,7 @@ impl Engine {
             }
             other => {
                 return Err(AgentError::InvalidState(format!(
-                    "run {} is {}; only interrupted or failed runs can be resumed",
+                    "run {} is {}; only interrupted, failed or budget-stopped runs can be resumed",
                     run.id,
                     other.as_str()
                 )));
@@ -130,6 +136,12 @@ impl Engine {
             ws.check_clean(opts.allow_dirty)?;
         }
         let mut rec = self.reopen(&run.id, events.len(), observer).await?;
+        // Cost and tokens count over the whole run; time over this invocation.
+        rec.meter = chamber_policy::BudgetMeter::new(
+            self.budget,
+            run.cost_usd,
+            run.prompt_tokens + run.completion_tokens,
+        );
         opts.auto_approve |= run.task.constraints.auto_approve;
         if opts.max_turns_per_step.is_none() {
             opts.max_turns_per_step = run.task.constraints.max_turns_per_step;

@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// Provider base URL (overrides config and OPENAI_BASE_URL).
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Pick the model from the price table: cheap, fast or best (among
+    /// providers with an API key in the environment).
+    #[arg(long, global = true, value_name = "WHAT", value_parser = ["cheap", "fast", "best"])]
+    pub prefer: Option<String>,
 }
 
 /// Chamber's commands.
@@ -97,8 +101,25 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelAction,
     },
-    /// Which provider will be used and why; runtime, weights, server, threads, ports.
+    /// Which provider will be used and why; each provider's key, reachability
+    /// and models; the local runtime, weights, server, threads, ports.
     Doctor,
+    /// Model providers: list them, or test one with a real tool-call round trip.
+    Provider {
+        /// What to do.
+        #[command(subcommand)]
+        action: ProviderAction,
+    },
+    /// Tokens, cost, calls, errors by class and latency p50/p95, per provider
+    /// and per run phase.
+    Stats {
+        /// Only this run (id or unique prefix).
+        #[arg(long)]
+        run: Option<String>,
+        /// Only calls in this recent window, such as 1h or 7d.
+        #[arg(long, value_name = "DURATION", value_parser = parse_budget_time)]
+        since: Option<std::time::Duration>,
+    },
     /// Benchmarks.
     Bench {
         /// What to measure.
@@ -148,6 +169,19 @@ pub struct RunFlags {
     /// Model turns allowed per plan step.
     #[arg(long, value_name = "N")]
     pub max_turns: Option<u32>,
+    /// Stop the run once models cost this many USD (warns at 80%).
+    #[arg(long, value_name = "USD")]
+    pub budget_cost: Option<f64>,
+    /// Stop the run after this long, such as 90s, 5m or 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_budget_time)]
+    pub budget_time: Option<std::time::Duration>,
+    /// Stop the run once it has used this many tokens.
+    #[arg(long, value_name = "N")]
+    pub budget_tokens: Option<u64>,
+}
+
+fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {
+    chamber_policy::parse_duration(text)
 }
 
 /// `chamber runs …`
@@ -221,6 +255,19 @@ pub enum ModelAction {
     },
 }
 
+/// `chamber provider …`
+#[derive(Debug, Subcommand)]
+pub enum ProviderAction {
+    /// Built-in and configured providers: wire, URL, key variable, default model.
+    List,
+    /// A real round trip: the model must call a tool, then answer after its
+    /// result. Use --model to test another model than the provider's default.
+    Test {
+        /// Provider name (see `chamber provider list`).
+        name: String,
+    },
+}
+
 /// `chamber bench …`
 #[derive(Debug, Subcommand)]
 pub enum BenchAction {
@@ -279,6 +326,13 @@ impl Command {
                 ModelAction::Rm { .. } => "model rm",
             },
             Command::Doctor => "doctor",
+            Command::Provider {
+                action: ProviderAction::List,
+            } => "provider list",
+            Command::Provider {
+                action: ProviderAction::Test { .. },
+            } => "provider test",
+            Command::Stats { .. } => "stats",
             Command::Bench { .. } => "bench tasks",
             Command::Schemas { .. } => "schemas",
         }

@@ -39,6 +39,9 @@ pub mod status {
     /// Installing or starting the local model failed (a missing program,
     /// a failed build or download, a hash mismatch).
     pub const LOCAL_MODEL: i32 = 11;
+    /// The run stopped at its cost, time or token budget (`chamber resume`
+    /// with a larger budget continues it).
+    pub const BUDGET: i32 = 12;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -102,6 +105,14 @@ impl From<AgentError> for CliError {
                 e.to_string(),
                 Some("check free disk space and permissions of the data dir (CHAMBER_HOME)"),
                 status::INTERNAL,
+            ),
+            AgentError::BudgetExceeded(_) => CliError::new(
+                "budget_exceeded",
+                e.to_string(),
+                Some(
+                    "raise the limit with --budget-cost/--budget-time/--budget-tokens and `chamber resume`",
+                ),
+                status::BUDGET,
             ),
             AgentError::Llm(l) => CliError::new(
                 "model_failed",

@@ -16,7 +16,9 @@ mod setup;
 use clap::Parser;
 use serde_json::json;
 
-use crate::cli::{BenchAction, Cli, Command, ConfigAction, ModelAction, RunsAction};
+use crate::cli::{
+    BenchAction, Cli, Command, ConfigAction, ModelAction, ProviderAction, RunsAction,
+};
 use crate::commands::run::Act;
 use crate::exit::{CliError, status};
 use crate::output::Output;
@@ -116,32 +118,45 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             return Ok(status::OK);
         }
         Command::Plan(args) => {
-            let engine = setup.engine(out).await?;
+            let mut engine = setup.engine(out).await?;
             let act = Act::New {
                 prompt: args.task.join(" "),
                 plan_only: true,
                 dry_run: false,
             };
-            commands::run::act(&engine, act, &Default::default(), out).await?
+            commands::run::act(&mut engine, act, &Default::default(), out).await?
         }
         Command::Run(args) => {
-            let engine = setup.engine(out).await?;
+            let mut engine = setup.engine(out).await?;
             let act = Act::New {
                 prompt: args.task.task.join(" "),
                 plan_only: false,
                 dry_run: args.dry_run,
             };
-            commands::run::act(&engine, act, &args.flags, out).await?
+            commands::run::act(&mut engine, act, &args.flags, out).await?
         }
         Command::Apply { plan_id, run } => {
-            let engine = setup.engine(out).await?;
-            commands::run::act(&engine, Act::Apply(plan_id), &run, out).await?
+            let mut engine = setup.engine(out).await?;
+            commands::run::act(&mut engine, Act::Apply(plan_id), &run, out).await?
         }
         Command::Resume { run_id, run } => {
-            let engine = setup.engine(out).await?;
-            commands::run::act(&engine, Act::Resume(run_id), &run, out).await?
+            let mut engine = setup.engine(out).await?;
+            commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        Command::Provider {
+            action: ProviderAction::List,
+        } => (commands::provider::list(&setup, out)?, status::OK),
+        Command::Provider {
+            action: ProviderAction::Test { name },
+        } => (
+            commands::provider::test(&setup, &name, cli.global.model.as_deref(), out).await?,
+            status::OK,
+        ),
+        Command::Stats { run, since } => (
+            commands::stats::stats(&setup.store().await?, run, since, out).await?,
+            status::OK,
+        ),
         Command::Bench {
             action:
                 BenchAction::Tasks {

@@ -113,6 +113,40 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 if *retrying { ", retrying" } else { "" }
             ),
         ),
+        EventKind::ModelFallback {
+            from,
+            to,
+            error_class,
+            ..
+        } => Output::styled(
+            style::WARN,
+            format!("  fallback: {from} failed ({error_class}); trying {to}"),
+        ),
+        EventKind::Escalated {
+            from, to, failures, ..
+        } => Output::styled(
+            style::WARN,
+            format!("  escalated: {failures} failed turn(s) on {from}; this step moves to {to}"),
+        ),
+        EventKind::BudgetWarning {
+            resource,
+            used,
+            limit,
+        } => Output::styled(
+            style::WARN,
+            format!(
+                "  budget: {resource} at {:.0}% ({used:.4} of {limit})",
+                used / limit * 100.0
+            ),
+        ),
+        EventKind::BudgetExceeded {
+            resource,
+            used,
+            limit,
+        } => Output::styled(
+            style::BAD,
+            format!("  budget spent: {resource} {used:.4} of {limit}; stopping cleanly"),
+        ),
         EventKind::StepCompleted { summary, .. } => format!(
             "  {} {}",
             Output::styled(style::OK, "done:"),
@@ -142,14 +176,17 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             tool_calls,
             usage,
             duration_ms,
+            model,
+            cost_usd,
             ..
         } if verbose > 0 => Output::styled(
             style::DIM,
             format!(
-                "  model: {} call(s), {} tokens in / {} out, {duration_ms} ms{}",
+                "  model {model}: {} call(s), {} tokens in / {} out{}, {duration_ms} ms{}",
                 tool_calls.len(),
                 usage.prompt_tokens,
                 usage.completion_tokens,
+                cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default(),
                 if content.is_empty() {
                     String::new()
                 } else {

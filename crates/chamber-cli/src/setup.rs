@@ -2,10 +2,14 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use chamber_agent::{Engine, ProviderChoice, build_provider, choose_provider};
+use chamber_agent::{
+    Engine, ProviderChoice, Routes, build_provider, choice_for, choose_provider, model_table,
+    plan_routes, preferred_model,
+};
 use chamber_config::{Config, Dirs, LoadedConfig, Sources, find_project_root, load};
-use chamber_llm::Provider;
+use chamber_llm::{Preference, Provider, Target};
 use chamber_local::ServerState;
+use chamber_policy::Budget;
 use chamber_policy::Policy;
 use chamber_store::Store;
 use chamber_tools::Registry;
@@ -59,6 +63,9 @@ impl Setup {
         if let Some(m) = &global.model {
             flags.push(("provider.model".to_string(), toml::Value::String(m.clone())));
         }
+        if let Some(p) = &global.prefer {
+            flags.push(("routing.prefer".to_string(), toml::Value::String(p.clone())));
+        }
         if let Some(u) = &global.base_url {
             flags.push((
                 "provider.base_url".to_string(),
@@ -91,11 +98,11 @@ impl Setup {
     }
 
     /// The provider that would be used, without starting anything.
-    pub fn provider_choice(&self) -> ProviderChoice {
-        choose_provider(&self.loaded.config, |k| std::env::var(k).ok())
+    pub fn provider_choice(&self) -> Result<ProviderChoice, CliError> {
+        main_choice(&self.loaded.config)
     }
 
-    /// The provider for `config`, ready to use: for the local model its
+    /// The main provider for `config`, ready to use: for the local model its
     /// server is started (or reused) and requests keep it alive. Returns the
     /// local server's state too.
     pub async fn provider(
@@ -103,8 +110,18 @@ impl Setup {
         config: &Config,
         quiet: bool,
     ) -> Result<(Arc<dyn Provider>, ProviderChoice, Option<ServerState>), CliError> {
+        self.ready(config, main_choice(config)?, quiet).await
+    }
+
+    /// Makes `choice` usable: starts the local model when it is one, and
+    /// builds the client.
+    pub async fn ready(
+        &self,
+        config: &Config,
+        mut choice: ProviderChoice,
+        quiet: bool,
+    ) -> Result<(Arc<dyn Provider>, ProviderChoice, Option<ServerState>), CliError> {
         let env = |k: &str| std::env::var(k).ok();
-        let mut choice = choose_provider(config, env);
         let server = if choice.local {
             let st = crate::local_server::ensure_local(self, &choice.model, quiet).await?;
             choice.base_url = st.base_url();
@@ -127,18 +144,20 @@ impl Setup {
     /// when it is the chosen provider.
     pub async fn engine(&self, out: &Output) -> Result<Engine, CliError> {
         let mut config = self.loaded.config.clone();
-        let (provider, choice, _) = self
-            .provider(&config, out.is_quiet() || out.is_json())
-            .await?;
+        let quiet = out.is_quiet() || out.is_json();
+        let (provider, choice, _) = self.provider(&config, quiet).await?;
+        let routes = self.routes(&config, &choice, provider, quiet).await?;
         if choice.local {
             // Small models: a shorter project tree keeps the prompt inside their reach.
             config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
             config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
         }
+        let budget = budget_of(&config);
         Ok(Engine {
             config,
             store: self.store().await?,
-            provider,
+            routes,
+            budget,
             choice,
             policy: load_policy(&self.root)?,
             registry: Registry::standard(),
@@ -146,6 +165,89 @@ impl Setup {
             data_dir: self.dirs.data.clone(),
         })
     }
+}
+
+impl Setup {
+    /// Builds the strategic and tactical chains around the main provider,
+    /// making each other provider/model pair ready once.
+    async fn routes(
+        &self,
+        config: &Config,
+        main: &ProviderChoice,
+        main_provider: Arc<dyn Provider>,
+        quiet: bool,
+    ) -> Result<Routes, CliError> {
+        let env = |k: &str| std::env::var(k).ok();
+        let plan = plan_routes(config, main, &env).map_err(config_error)?;
+        let mut ready: Vec<(String, Arc<dyn Provider>)> = vec![(main.label(), main_provider)];
+        for c in plan.distinct() {
+            if !ready.iter().any(|(l, _)| *l == c.label()) {
+                let (p, _, _) = self.ready(config, c.clone(), quiet).await?;
+                ready.push((c.label(), p));
+            }
+        }
+        let targets = |chain: &[ProviderChoice]| -> Vec<Target> {
+            chain
+                .iter()
+                .filter_map(|c| {
+                    ready
+                        .iter()
+                        .find(|(l, _)| *l == c.label())
+                        .map(|(_, p)| Target {
+                            provider: p.clone(),
+                            model: c.model.clone(),
+                        })
+                })
+                .collect()
+        };
+        Ok(Routes {
+            tactical: targets(&plan.tactical),
+            strategic: targets(&plan.strategic),
+            fall_on: plan.fall_on,
+            escalate_after: plan.escalate_after,
+            models: model_table(config),
+        })
+    }
+}
+
+/// The main provider choice, with `--prefer` (routing.prefer) applied.
+fn main_choice(config: &Config) -> Result<ProviderChoice, CliError> {
+    let env = |k: &str| std::env::var(k).ok();
+    if config.routing.prefer.is_empty() {
+        return Ok(choose_provider(config, env));
+    }
+    let preference: Preference = config.routing.prefer.parse().map_err(config_error)?;
+    let (provider, model, why) = preferred_model(config, preference, &env).map_err(|e| {
+        CliError::new(
+            "provider_setup",
+            e,
+            Some("set an API key, or drop --prefer and name --provider/--model"),
+            status::PROVIDER,
+        )
+    })?;
+    let mut choice = choice_for(config, &provider, &model, &env);
+    choice.reason = why;
+    Ok(choice)
+}
+
+/// The run budget from `[budget]` (flags are applied on top by the acting commands).
+pub fn budget_of(config: &Config) -> Budget {
+    let b = &config.budget;
+    Budget {
+        cost_usd: (b.cost_usd > 0.0).then_some(b.cost_usd),
+        time: (b.time_secs > 0).then(|| std::time::Duration::from_secs(b.time_secs)),
+        tokens: (b.tokens > 0).then_some(b.tokens),
+        warn_at: b.warn_at,
+    }
+}
+
+fn config_error(e: String) -> CliError {
+    CliError::new(
+        "config_invalid",
+        e,
+        Some("see docs/configuration.md#routing"),
+        status::CONFIG,
+    )
 }
 
 fn provider_error(e: chamber_llm::LlmError) -> CliError {

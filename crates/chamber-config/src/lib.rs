@@ -4,10 +4,15 @@
 
 mod dirs;
 mod layers;
+mod providers;
 mod settings;
 
 pub use dirs::{Dirs, find_project_root};
 pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load};
+pub use providers::{
+    BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,
+    RoutingConfig, WIRE_FORMATS,
+};
 pub use settings::{
     AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
 };

@@ -1,4 +1,11 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::providers::{
+    BudgetConfig, CustomProvider, FallbackConfig, ModelSpec, RoutingConfig, check_providers,
+    provider_known,
+};
 
 /// Every setting Chamber reads. Each section rejects unknown keys so a typo
 /// is an error naming the key, not a silently ignored line.
@@ -17,6 +24,17 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// The built-in local model.
     pub local: LocalConfig,
+    /// Custom providers, and overrides of built-in ones, by name.
+    pub providers: BTreeMap<String, CustomProvider>,
+    /// Model metadata and price overrides by model name (prices in USD per
+    /// million tokens), on top of the shipped price table.
+    pub models: BTreeMap<String, ModelSpec>,
+    /// Which model plans and which acts; escalation; `--prefer`.
+    pub routing: RoutingConfig,
+    /// Other provider/model pairs to try when a request fails.
+    pub fallback: FallbackConfig,
+    /// Cost, time and token limits per run.
+    pub budget: BudgetConfig,
 }
 
 /// The model provider.
@@ -24,15 +42,17 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderConfig {
     /// `auto` (an explicit base URL, else an API key in the environment,
-    /// else the local model), `openai` (any OpenAI-compatible server) or
-    /// `local` (the built-in model).
+    /// else the local model), `local` (the built-in model), a built-in
+    /// provider (`openai`, `openai-responses`, `anthropic`, `gemini`,
+    /// `openrouter`, `ollama`) or a name defined under `[providers]`.
     pub name: String,
     /// Model name; empty means the provider's default (`gpt-4o-mini` for
     /// OpenAI, `local.model` for the local model).
     pub model: String,
     /// API base URL; empty means `OPENAI_BASE_URL` or the provider's default.
     pub base_url: String,
-    /// Environment variable holding the API key.
+    /// Environment variable holding the API key; empty means the
+    /// provider's own (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, …).
     pub api_key_env: String,
     /// Whole-request timeout.
     pub request_timeout_secs: u64,
@@ -56,7 +76,7 @@ impl Default for ProviderConfig {
             name: "auto".into(),
             model: String::new(),
             base_url: String::new(),
-            api_key_env: "OPENAI_API_KEY".into(),
+            api_key_env: String::new(),
             request_timeout_secs: 300,
             idle_timeout_secs: 120,
             max_retries: 3,
@@ -206,12 +226,17 @@ impl Config {
                 self.approval.mode
             ));
         }
-        if !matches!(self.provider.name.as_str(), "auto" | "openai" | "local") {
+        if !provider_known(&self.provider.name, &self.providers) {
+            let mut names: Vec<&str> = vec!["auto", "local"];
+            names.extend(crate::providers::BUILTIN_PROVIDERS);
+            names.extend(self.providers.keys().map(String::as_str));
             return Err(format!(
-                "provider.name = {:?}: expected \"auto\", \"openai\" (any OpenAI-compatible server) or \"local\"",
-                self.provider.name
+                "provider.name = {:?}: expected one of {} (define others under [providers.NAME])",
+                self.provider.name,
+                names.join(", ")
             ));
         }
+        check_providers(&self.providers, &self.routing, &self.fallback, &self.budget)?;
         if !matches!(
             self.provider.tool_mode.as_str(),
             "auto" | "native" | "json_schema" | "text"

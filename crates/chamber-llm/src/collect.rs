@@ -12,6 +12,10 @@ pub struct ChatResponse {
     pub content: String,
     /// Tool calls, in order, with arguments as raw text.
     pub tool_calls: Vec<ToolCall>,
+    /// The model's reasoning, when the provider exposes it.
+    pub reasoning: String,
+    /// Opaque token to send back with the reasoning (see `Message::reasoning_signature`).
+    pub reasoning_signature: Option<String>,
     /// Token counts (zero when the server sent none).
     pub usage: Usage,
     /// Why the model stopped.
@@ -71,6 +75,11 @@ pub async fn collect(
                 }
                 slot.2.push_str(&arguments);
             }
+            StreamEvent::Reasoning(t) => out.reasoning.push_str(&t),
+            StreamEvent::ReasoningSignature(sig) => out
+                .reasoning_signature
+                .get_or_insert_with(String::new)
+                .push_str(&sig),
             StreamEvent::Progress => {}
             StreamEvent::Usage(u) => out.usage = u,
             StreamEvent::Finish(reason) => out.finish_reason = Some(reason),

@@ -5,19 +5,33 @@
 
 mod collect;
 mod error;
+mod fallback;
 mod message;
 mod openai_chat;
+mod pricing;
 mod provider;
 mod retry;
 mod tool_modes;
 
 pub use collect::{ChatResponse, collect};
 pub use error::{ErrorKind, LlmError};
+pub use fallback::{ALL_KINDS, CallNote, Served, Target, complete_with_fallback};
 pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};
 pub use openai_chat::{OpenAiChat, OpenAiSettings};
+pub use pricing::{ModelInfo, ModelOverride, ModelTable, Preference};
 pub use provider::{EventStream, Provider, StreamEvent};
 pub use retry::{RetryPolicy, complete_with_retry};
 pub use tool_modes::{
     Extracted, ExtractedCall, ToolCallMode, ToolModeProvider, UnknownToolCallMode,
     extract_tool_calls,
 };
+
+// Wire formats beyond Chat Completions, and the factory that picks one.
+mod anthropic;
+mod gemini;
+mod http;
+mod openai_responses;
+#[cfg(test)]
+mod test_support;
+mod wire;
+pub use wire::{HttpSettings, UnknownWire, Wire, build_adapter};

@@ -29,6 +29,13 @@ pub struct Message {
     /// For tool messages: the call this answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// For assistant messages: the reasoning the model showed, sent back to
+    /// providers that require it alongside tool calls (Anthropic thinking).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reasoning: String,
+    /// The provider's opaque signature of `reasoning`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_signature: Option<String>,
 }
 
 impl Message {
@@ -39,6 +46,8 @@ impl Message {
             content: text.into(),
             tool_calls: Vec::new(),
             tool_call_id: None,
+            reasoning: String::new(),
+            reasoning_signature: None,
         }
     }
 
@@ -49,6 +58,8 @@ impl Message {
             content: text.into(),
             tool_calls: Vec::new(),
             tool_call_id: None,
+            reasoning: String::new(),
+            reasoning_signature: None,
         }
     }
 
@@ -59,6 +70,8 @@ impl Message {
             content: text.into(),
             tool_calls,
             tool_call_id: None,
+            reasoning: String::new(),
+            reasoning_signature: None,
         }
     }
 
@@ -69,6 +82,8 @@ impl Message {
             content: text.into(),
             tool_calls: Vec::new(),
             tool_call_id: Some(call_id.into()),
+            reasoning: String::new(),
+            reasoning_signature: None,
         }
     }
 }
@@ -111,6 +126,11 @@ pub struct ChatRequest {
     /// The answer must be a tool call (OpenAI's `tool_choice: "required"`;
     /// in json_schema mode the plain-answer branch is left out).
     pub require_tool: bool,
+    /// Tokens the model may spend thinking before answering, for providers
+    /// with explicit reasoning (Anthropic `thinking.budget_tokens`, Gemini
+    /// `thinkingBudget`, OpenAI `reasoning.effort` derived from it); `None`
+    /// leaves the provider's default.
+    pub thinking_budget: Option<u32>,
 }
 
 impl ChatRequest {
@@ -124,6 +144,7 @@ impl ChatRequest {
             temperature: None,
             max_tokens: None,
             require_tool: false,
+            thinking_budget: None,
         }
     }
 }

@@ -1,13 +1,15 @@
 use std::time::Duration;
 
 use chamber_protocol::Usage;
-use eventsource_stream::Eventsource;
-use futures::StreamExt;
+use eventsource_stream::Event;
 use serde_json::{Value, json};
 
+use crate::http::{self, Http, WireParser};
+use crate::wire::HttpSettings;
 use crate::{ChatRequest, ErrorKind, EventStream, LlmError, Message, Provider, Role, StreamEvent};
 
-/// Connection settings for an OpenAI-compatible server.
+/// Connection settings for an OpenAI-compatible server (the older, narrower
+/// form of [`HttpSettings`], which it converts into).
 #[derive(Debug, Clone)]
 pub struct OpenAiSettings {
     /// Base URL up to and including `/v1`.
@@ -21,39 +23,46 @@ pub struct OpenAiSettings {
 /// The OpenAI Chat Completions adapter. It also drives Ollama, vLLM,
 /// llama.cpp, LM Studio and OpenRouter through `base_url`.
 pub struct OpenAiChat {
-    settings: OpenAiSettings,
+    name: String,
+    endpoint: String,
     url: String,
-    client: reqwest::Client,
+    http: Http,
 }
 
 impl OpenAiChat {
-    /// Builds the adapter and its HTTP client.
+    /// Builds the adapter (named `openai`) and its HTTP client.
     pub fn new(settings: OpenAiSettings) -> Result<Self, LlmError> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| LlmError::from_transport(&e))?;
-        let url = format!(
-            "{}/chat/completions",
-            settings.base_url.trim_end_matches('/')
-        );
+        Self::with_settings("openai", settings.into())
+    }
+
+    /// Builds the adapter named `name` from full HTTP settings.
+    pub fn with_settings(name: &str, settings: HttpSettings) -> Result<Self, LlmError> {
+        let auth = settings.key().map(|k| format!("Bearer {k}"));
+        let own: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let http = Http::new(&settings, &own)?;
         Ok(Self {
-            settings,
-            url,
-            client,
+            name: name.to_string(),
+            endpoint: settings.base_url.clone(),
+            url: format!("{}/chat/completions", http.base_url),
+            http,
         })
     }
 
     /// The JSON body sent for a request.
     pub fn request_body(request: &ChatRequest) -> Value {
+        Self::body(request, true)
+    }
+
+    fn body(request: &ChatRequest, stream: bool) -> Value {
         let messages: Vec<Value> = request.messages.iter().map(wire_message).collect();
         let mut body = json!({
             "model": request.model,
             "messages": messages,
-            "stream": true,
-            "stream_options": {"include_usage": true},
+            "stream": stream,
         });
+        if stream {
+            body["stream_options"] = json!({"include_usage": true});
+        }
         if !request.tools.is_empty() {
             body["tools"] = request
                 .tools
@@ -72,7 +81,7 @@ impl OpenAiChat {
                 "json_schema": {"name": rf.name, "schema": rf.schema}});
         }
         if let Some(t) = request.temperature {
-            body["temperature"] = json!(t);
+            body["temperature"] = http::decimal(t);
         }
         if let Some(m) = request.max_tokens {
             body["max_tokens"] = json!(m);
@@ -99,6 +108,23 @@ fn wire_message(m: &Message) -> Value {
     }
 }
 
+/// Reads a Chat Completions `usage` object, cache and reasoning details included.
+pub(crate) fn usage_of(u: &Value) -> Usage {
+    let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let detail = |outer: &str, k: &str| {
+        u.get(outer)
+            .and_then(|d| d.get(k))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    Usage {
+        prompt_tokens: n("prompt_tokens"),
+        completion_tokens: n("completion_tokens"),
+        cached_tokens: detail("prompt_tokens_details", "cached_tokens"),
+        reasoning_tokens: detail("completion_tokens_details", "reasoning_tokens"),
+    }
+}
+
 /// Turns one `data:` payload into stream events.
 fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
     if data.trim() == "[DONE]" {
@@ -111,21 +137,20 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
         )
     })?;
     if let Some(err) = v.get("error") {
-        let text = err.to_string();
-        return Err(LlmError::from_http(
-            500,
-            &json!({"error": err}).to_string(),
-            None,
-        ))
-        .map_err(|mut e: LlmError| {
-            e.status = None;
-            e.message = format!("error inside stream: {text}");
-            e
-        });
+        return Err(LlmError::from_error_object(err));
     }
     let mut out = Vec::new();
     if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
         let delta = choice.get("delta").unwrap_or(&Value::Null);
+        // Servers that expose reasoning (DeepSeek, OpenRouter, llama.cpp,
+        // vLLM) put it beside `content` under one of these names.
+        for key in ["reasoning_content", "reasoning"] {
+            if let Some(text) = delta.get(key).and_then(Value::as_str)
+                && !text.is_empty()
+            {
+                out.push(StreamEvent::Reasoning(text.to_string()));
+            }
+        }
         if let Some(text) = delta.get("content").and_then(Value::as_str)
             && !text.is_empty()
         {
@@ -158,58 +183,87 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
         }
     }
     if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-        let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
-        out.push(StreamEvent::Usage(Usage {
-            prompt_tokens: n("prompt_tokens"),
-            completion_tokens: n("completion_tokens"),
-        }));
+        out.push(StreamEvent::Usage(usage_of(u)));
     }
+    Ok(out)
+}
+
+/// Reads the Chat Completions stream: one JSON chunk per event, `[DONE]` last.
+struct ChatParser;
+
+impl WireParser for ChatParser {
+    fn event(&mut self, event: &Event) -> Result<Vec<StreamEvent>, LlmError> {
+        parse_chunk(&event.data)
+    }
+}
+
+/// Turns a whole (non-streamed) completion into the events a stream of it
+/// would have produced.
+fn reply_events(v: &Value) -> Result<Vec<StreamEvent>, LlmError> {
+    if let Some(err) = v.get("error") {
+        return Err(LlmError::from_error_object(err));
+    }
+    let choice = v
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| LlmError::new(ErrorKind::MalformedStream, "the reply has no choices"))?;
+    let message = choice.get("message").unwrap_or(&Value::Null);
+    let text = |k: &str| {
+        message
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+    };
+    let mut out = Vec::new();
+    for key in ["reasoning_content", "reasoning"] {
+        if let Some(t) = text(key) {
+            out.push(StreamEvent::Reasoning(t.to_string()));
+        }
+    }
+    if let Some(t) = text("content") {
+        out.push(StreamEvent::Text(t.to_string()));
+    }
+    let calls = message.get("tool_calls").and_then(Value::as_array);
+    for (index, call) in calls.into_iter().flatten().enumerate() {
+        let f = call.get("function").unwrap_or(&Value::Null);
+        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        out.push(StreamEvent::ToolCallDelta {
+            index,
+            id: field(call, "id"),
+            name: field(f, "name"),
+            arguments: field(f, "arguments").unwrap_or_default(),
+        });
+    }
+    if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+        out.push(StreamEvent::Usage(usage_of(u)));
+    }
+    let reason = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .unwrap_or("stop");
+    out.push(StreamEvent::Finish(reason.to_string()));
+    out.push(StreamEvent::Done);
     Ok(out)
 }
 
 #[async_trait::async_trait]
 impl Provider for OpenAiChat {
     fn name(&self) -> &str {
-        "openai"
+        &self.name
     }
 
     fn endpoint(&self) -> &str {
-        &self.settings.base_url
+        &self.endpoint
     }
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
-        let body = Self::request_body(request);
-        tracing::debug!(url = %self.url, body = %body, "chat request");
-        let mut req = self.client.post(&self.url).json(&body);
-        if let Some(key) = self.settings.api_key.as_deref().filter(|k| !k.is_empty()) {
-            req = req.bearer_auth(key);
+        let body = Self::body(request, self.http.stream);
+        let resp = self.http.post_json(&self.url, &body).await?;
+        if self.http.stream {
+            Ok(http::stream_reply(resp, ChatParser))
+        } else {
+            Ok(http::replay(reply_events(&http::read_json(resp).await?)?))
         }
-        let resp = req.send().await.map_err(|e| LlmError::from_transport(&e))?;
-        let status = resp.status().as_u16();
-        if status != 200 {
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(Duration::from_secs_f64);
-            let body = resp.text().await.unwrap_or_default();
-            return Err(LlmError::from_http(status, &body, retry_after));
-        }
-        let events = resp.bytes_stream().eventsource().flat_map(|item| {
-            let parsed: Vec<Result<StreamEvent, LlmError>> = match item {
-                Ok(ev) => match parse_chunk(&ev.data) {
-                    Ok(list) => list.into_iter().map(Ok).collect(),
-                    Err(e) => vec![Err(e)],
-                },
-                Err(e) => vec![Err(LlmError::new(
-                    ErrorKind::Network,
-                    format!("the stream broke off: {e}"),
-                ))],
-            };
-            futures::stream::iter(parsed)
-        });
-        Ok(Box::pin(events))
     }
 }
 
@@ -240,7 +294,8 @@ mod tests {
             ev,
             vec![StreamEvent::Usage(Usage {
                 prompt_tokens: 5,
-                completion_tokens: 7
+                completion_tokens: 7,
+                ..Default::default()
             })]
         );
         assert_eq!(parse_chunk("[DONE]").unwrap(), vec![StreamEvent::Done]);
@@ -248,5 +303,63 @@ mod tests {
             parse_chunk("{oops").unwrap_err().kind,
             ErrorKind::MalformedStream
         );
+    }
+
+    #[tokio::test]
+    async fn a_parsed_stream_collects_into_an_answer() {
+        let body = [
+            r#"{"choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Hmm."}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"Let me look."}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"read_file","arguments":"{\"pa"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"th\":1}"}}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":8}}}"#,
+            "[DONE]",
+        ]
+        .iter()
+        .map(|d| format!("data: {d}\n\n"))
+        .collect::<String>();
+        let parsed = crate::test_support::parse_sse(ChatParser, &body).await;
+        let resp = crate::test_support::collect_events(parsed).await.unwrap();
+        assert_eq!(resp.content, "Let me look.");
+        assert_eq!(resp.reasoning, "Hmm.");
+        assert_eq!(resp.tool_calls.len(), 1);
+        assert_eq!(resp.tool_calls[0].arguments, r#"{"path":1}"#);
+        assert_eq!(resp.usage.cached_tokens, 8);
+        assert_eq!(resp.finish_reason.as_deref(), Some("tool_calls"));
+    }
+
+    #[tokio::test]
+    async fn converts_a_whole_completion() {
+        let reply = json!({
+            "id": "chatcmpl-1", "object": "chat.completion",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": "Reading.", "reasoning_content": "First a.py.",
+                "tool_calls": [
+                    {"id": "call_1", "type": "function",
+                     "function": {"name": "read_file", "arguments": "{\"path\":\"a.py\"}"}},
+                    {"id": "call_2", "type": "function",
+                     "function": {"name": "shell", "arguments": "{}"}}]}}],
+            "usage": {"prompt_tokens": 20, "completion_tokens": 6,
+                      "completion_tokens_details": {"reasoning_tokens": 3}}
+        });
+        let out = reply_events(&reply).unwrap();
+        assert_eq!(out.last(), Some(&StreamEvent::Done));
+        let resp = crate::test_support::collect_events(out.into_iter().map(Ok).collect())
+            .await
+            .unwrap();
+        assert_eq!(resp.content, "Reading.");
+        assert_eq!(resp.reasoning, "First a.py.");
+        assert_eq!(resp.tool_calls[0].id, "call_1");
+        assert_eq!(resp.tool_calls[1].name, "shell");
+        assert_eq!(resp.usage.reasoning_tokens, 3);
+        assert_eq!(resp.finish_reason.as_deref(), Some("tool_calls"));
+
+        let body = OpenAiChat::body(&ChatRequest::new("m", vec![Message::user("x")]), false);
+        assert_eq!(body["stream"], false);
+        assert!(body.get("stream_options").is_none());
+        let err =
+            reply_events(&json!({"error": {"message": "slow", "code": "rate_limit_exceeded"}}));
+        assert_eq!(err.unwrap_err().kind, ErrorKind::RateLimited);
     }
 }

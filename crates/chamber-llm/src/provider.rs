@@ -10,6 +10,11 @@ use crate::{ChatRequest, LlmError};
 pub enum StreamEvent {
     /// More assistant text.
     Text(String),
+    /// More of the model's reasoning ("thinking"), shown but not part of the answer.
+    Reasoning(String),
+    /// An opaque token the provider needs back with the reasoning on the next
+    /// turn (Anthropic's thinking `signature`, OpenAI's encrypted reasoning item).
+    ReasoningSignature(String),
     /// Part of a tool call; pieces with the same `index` concatenate.
     ToolCallDelta {
         /// Position of the call in the answer.

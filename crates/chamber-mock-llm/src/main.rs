@@ -1,5 +1,7 @@
-//! `chamber-mock-llm --script FILE.json [--port N]`: serves a scripted OpenAI-compatible
-//! endpoint for benchmark scripts, printing `listening http://127.0.0.1:PORT/v1` once ready.
+//! `chamber-mock-llm --script FILE.json [--port N]`: serves a scripted endpoint for benchmark
+//! scripts, printing `listening http://127.0.0.1:PORT/v1` once ready. The same port also
+//! answers OpenAI Responses (`/v1/responses`), Anthropic (`/v1/messages`, base URL without
+//! `/v1`) and Gemini (`/v1beta/models/…`) requests, all from the one script.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -13,7 +15,7 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(
     name = "chamber-mock-llm",
-    about = "Scripted OpenAI Chat Completions server for tests and benchmarks"
+    about = "Scripted OpenAI / Anthropic / Gemini chat server for tests and benchmarks"
 )]
 struct Args {
     /// JSON file holding an array of turns (`-` reads it from stdin).

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// One scripted reply, deserializable from JSON so the binary can load a script file.
 ///
-/// Each request to `/v1/chat/completions` consumes exactly one `Turn`, in order.
+/// Each request to any chat route (OpenAI Chat Completions, OpenAI Responses, Anthropic
+/// Messages, Gemini `generateContent`) consumes exactly one `Turn`, in order, from one queue.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     /// Assistant text; `None` means no text (typical for pure tool-call turns).
@@ -16,8 +17,8 @@ pub struct Turn {
     /// Milliseconds to sleep before answering (lets tests kill the client mid-request).
     #[serde(default)]
     pub delay_ms: u64,
-    /// When set and not 200: reply with this HTTP status and `body`
-    /// (or an OpenAI-style error JSON when `body` is `None`).
+    /// When set and not 200: reply with this HTTP status and `body` (or, when `body` is
+    /// `None`, the route's native error JSON for that status; 529 is Anthropic's "overloaded").
     #[serde(default)]
     pub status: Option<u16>,
     /// Raw response body: the error body for `status`, or with `raw_sse` a verbatim SSE stream.
@@ -29,9 +30,57 @@ pub struct Turn {
     /// Usage override for `prompt_tokens`; default is request body bytes / 4.
     #[serde(default)]
     pub prompt_tokens: Option<u64>,
-    /// Usage override for `completion_tokens`; default is (content + arguments bytes) / 4, at least 1.
+    /// Usage override for output tokens; default is (content + arguments + reasoning bytes) / 4,
+    /// at least 1. Reasoning tokens are counted inside this number, as OpenAI and Anthropic do.
     #[serde(default)]
     pub completion_tokens: Option<u64>,
+    /// Thinking / reasoning text sent before the answer: `delta.reasoning_content` (OpenAI chat),
+    /// a `reasoning` item with summary deltas (Responses), a `thinking` block with a
+    /// deterministic `signature_delta` (Anthropic), or a `thought: true` part (Gemini).
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// Value of the `retry-after` header sent with a scripted error `status`
+    /// (a 429 without it still sends `retry-after: 0`).
+    #[serde(default)]
+    pub retry_after: Option<String>,
+    /// Prompt tokens reported as served from the provider's prompt cache, in each format's
+    /// usage block (`cached_tokens`, `cache_read_input_tokens`, `cachedContentTokenCount`).
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
+    /// Fault: send only the first N SSE events of a streamed reply, then end the body
+    /// (a mid-stream disconnect: the final event never arrives).
+    #[serde(default)]
+    pub stop_after_events: Option<usize>,
+    /// Fault: send the first N SSE events of a streamed reply, then keep the connection open
+    /// without sending anything until the server is dropped (a hung stream).
+    #[serde(default)]
+    pub stall_after_events: Option<usize>,
+    /// Fault: an error type sent inside a streamed reply, in the route's own vocabulary (e.g.
+    /// Anthropic `overloaded_error`, OpenAI `server_error`, Gemini `UNAVAILABLE`). The stream
+    /// carries the first half of its events (or `stop_after_events` when set), then the
+    /// format's error event, then ends.
+    #[serde(default)]
+    pub in_stream_error: Option<String>,
+}
+
+/// Token numbers one reply reports, before each format maps them onto its usage block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenCounts {
+    /// All prompt tokens, cached ones included.
+    pub prompt: u64,
+    /// All output tokens, reasoning included.
+    pub completion: u64,
+    /// Prompt tokens served from cache, when the turn scripts them.
+    pub cached: Option<u64>,
+    /// Output tokens spent on reasoning, when the turn has reasoning.
+    pub reasoning: Option<u64>,
+}
+
+impl TokenCounts {
+    /// Prompt plus output tokens.
+    pub fn total(&self) -> u64 {
+        self.prompt + self.completion
+    }
 }
 
 /// One tool call inside a scripted turn, as the model would emit it.
@@ -126,6 +175,42 @@ impl Turn {
         self
     }
 
+    /// Returns this turn with reasoning (thinking) text sent before the answer.
+    pub fn with_reasoning(mut self, s: impl Into<String>) -> Self {
+        self.reasoning = Some(s.into());
+        self
+    }
+
+    /// Returns this turn with a `retry-after` header value for its error status.
+    pub fn with_retry_after(mut self, value: impl Into<String>) -> Self {
+        self.retry_after = Some(value.into());
+        self
+    }
+
+    /// Returns this turn reporting `n` cached prompt tokens in its usage.
+    pub fn with_cached_tokens(mut self, n: u64) -> Self {
+        self.cached_tokens = Some(n);
+        self
+    }
+
+    /// Returns this turn streaming only its first `n` events, then ending the body.
+    pub fn with_stop_after_events(mut self, n: usize) -> Self {
+        self.stop_after_events = Some(n);
+        self
+    }
+
+    /// Returns this turn streaming its first `n` events, then hanging until the server drops.
+    pub fn with_stall_after_events(mut self, n: usize) -> Self {
+        self.stall_after_events = Some(n);
+        self
+    }
+
+    /// Returns this turn ending its stream with an in-stream error of the given type.
+    pub fn with_in_stream_error(mut self, kind: impl Into<String>) -> Self {
+        self.in_stream_error = Some(kind.into());
+        self
+    }
+
     /// The `finish_reason` this turn ends with: `tool_calls` when it calls tools, else `stop`.
     pub(crate) fn finish_reason(&self) -> &'static str {
         if self.tool_calls.is_empty() {
@@ -135,15 +220,31 @@ impl Turn {
         }
     }
 
-    /// Usage reported for this turn, given the raw request body length.
-    pub(crate) fn usage(&self, request_bytes: usize) -> (u64, u64) {
+    /// Token numbers reported for this turn, given the raw request body length.
+    pub(crate) fn tokens(&self, request_bytes: usize) -> TokenCounts {
+        let reasoning_bytes = self.reasoning.as_deref().map_or(0, str::len);
         let prompt = self.prompt_tokens.unwrap_or(request_bytes as u64 / 4);
         let completion = self.completion_tokens.unwrap_or_else(|| {
             let text = self.content.as_deref().map_or(0, str::len);
             let args: usize = self.tool_calls.iter().map(|c| c.arguments.len()).sum();
-            ((text + args) as u64 / 4).max(1)
+            ((text + args + reasoning_bytes) as u64 / 4).max(1)
         });
-        (prompt, completion)
+        let reasoning = self
+            .reasoning
+            .as_ref()
+            .map(|_| (reasoning_bytes as u64 / 4).max(1).min(completion));
+        TokenCounts {
+            prompt,
+            completion,
+            cached: self.cached_tokens,
+            reasoning,
+        }
+    }
+
+    /// Whether the reply carries a text part: when scripted, or when there is nothing else
+    /// to carry (an empty answer still gets an empty text part, as real providers send).
+    pub(crate) fn has_text_part(&self) -> bool {
+        self.content.is_some() || self.tool_calls.is_empty()
     }
 }
 
@@ -170,11 +271,46 @@ mod tests {
 
     #[test]
     fn usage_defaults_and_overrides() {
-        assert_eq!(Turn::text("").usage(40), (10, 1));
-        assert_eq!(Turn::text("abcdefgh").usage(3), (0, 2));
+        let pc = |t: &Turn, bytes| {
+            let n = t.tokens(bytes);
+            (n.prompt, n.completion)
+        };
+        assert_eq!(pc(&Turn::text(""), 40), (10, 1));
+        assert_eq!(pc(&Turn::text("abcdefgh"), 3), (0, 2));
         let t = Turn::call("f", serde_json::json!({"a": 1})).with_content("abcd");
-        assert_eq!(t.usage(0).1, 2); // "abcd" + {"a":1} = 11 bytes
-        assert_eq!(Turn::text("x").with_usage(7, 9).usage(100), (7, 9));
+        assert_eq!(pc(&t, 0).1, 2); // "abcd" + {"a":1} = 11 bytes
+        assert_eq!(pc(&Turn::text("x").with_usage(7, 9), 100), (7, 9));
+        let plain = Turn::text("x").tokens(0);
+        assert_eq!((plain.cached, plain.reasoning), (None, None));
+    }
+
+    #[test]
+    fn reasoning_and_cache_counts() {
+        let t = Turn::text("abcd")
+            .with_reasoning("12345678")
+            .with_cached_tokens(3);
+        let n = t.tokens(40);
+        assert_eq!(n.completion, 3); // 4 + 8 bytes
+        assert_eq!(n.reasoning, Some(2));
+        assert_eq!(n.cached, Some(3));
+        assert_eq!(n.total(), 13);
+        let capped = t.with_usage(10, 1).tokens(0);
+        assert_eq!(capped.reasoning, Some(1));
+    }
+
+    #[test]
+    fn new_fields_default_from_json() {
+        let t: Turn =
+            serde_json::from_str(r#"{"status":529,"retry_after":"2","stall_after_events":3}"#)
+                .unwrap();
+        assert_eq!(
+            t,
+            Turn::http_error(529)
+                .with_retry_after("2")
+                .with_stall_after_events(3)
+        );
+        assert!(!Turn::call("f", serde_json::json!({})).has_text_part());
+        assert!(Turn::default().has_text_part());
     }
 
     #[test]

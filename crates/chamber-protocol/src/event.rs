@@ -88,6 +88,58 @@ pub enum EventKind {
         usage: Usage,
         /// Latency of the request.
         duration_ms: u64,
+        /// Provider that answered (after any fallback).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        provider: String,
+        /// Model that answered.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        model: String,
+        /// Cost in USD, when the model's prices are known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost_usd: Option<f64>,
+    },
+    /// A request moved to the next provider/model of the fallback chain.
+    ModelFallback {
+        /// Step being worked on; absent while planning.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step_id: Option<String>,
+        /// The pair that failed, as `provider:model`.
+        from: String,
+        /// The pair tried next.
+        to: String,
+        /// The failure's class code.
+        error_class: String,
+        /// The failure.
+        error: String,
+    },
+    /// A step moved to the strategic model after repeated failures.
+    Escalated {
+        /// The step.
+        step_id: String,
+        /// The model it leaves, as `provider:model`.
+        from: String,
+        /// The strategic model it moves to.
+        to: String,
+        /// Failed attempts that caused it.
+        failures: u32,
+    },
+    /// A budget passed its warning line.
+    BudgetWarning {
+        /// `cost`, `time` or `tokens`.
+        resource: String,
+        /// Used so far (USD, seconds or tokens).
+        used: f64,
+        /// The limit.
+        limit: f64,
+    },
+    /// A budget ran out; the run stops cleanly.
+    BudgetExceeded {
+        /// `cost`, `time` or `tokens`.
+        resource: String,
+        /// Used so far (USD, seconds or tokens).
+        used: f64,
+        /// The limit.
+        limit: f64,
     },
     /// A model request failed.
     ModelError {
@@ -203,6 +255,13 @@ pub struct Usage {
     pub prompt_tokens: u64,
     /// Tokens generated.
     pub completion_tokens: u64,
+    /// Prompt tokens served from the provider's cache (a subset of
+    /// `prompt_tokens`, billed at the cached price).
+    #[serde(default)]
+    pub cached_tokens: u64,
+    /// Tokens the model spent reasoning (a subset of `completion_tokens`).
+    #[serde(default)]
+    pub reasoning_tokens: u64,
 }
 
 impl Usage {
@@ -210,6 +269,13 @@ impl Usage {
     pub fn add(&mut self, other: Usage) {
         self.prompt_tokens += other.prompt_tokens;
         self.completion_tokens += other.completion_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
+    }
+
+    /// Prompt plus completion tokens.
+    pub fn total(&self) -> u64 {
+        self.prompt_tokens + self.completion_tokens
     }
 }
 
@@ -229,6 +295,9 @@ pub enum RunStatus {
     Rejected,
     /// The process died mid-run; `chamber resume` continues it.
     Interrupted,
+    /// A cost, time or token budget ran out; `chamber resume` with a larger
+    /// budget continues it.
+    BudgetExceeded,
 }
 
 impl RunStatus {
@@ -241,6 +310,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Rejected => "rejected",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::BudgetExceeded => "budget_exceeded",
         }
     }
 
@@ -252,6 +322,7 @@ impl RunStatus {
             "completed" => RunStatus::Completed,
             "rejected" => RunStatus::Rejected,
             "interrupted" => RunStatus::Interrupted,
+            "budget_exceeded" => RunStatus::BudgetExceeded,
             _ => RunStatus::Failed,
         }
     }
@@ -270,6 +341,10 @@ impl EventKind {
             EventKind::StepStarted { .. } => "step_started",
             EventKind::ModelTurn { .. } => "model_turn",
             EventKind::ModelError { .. } => "model_error",
+            EventKind::ModelFallback { .. } => "model_fallback",
+            EventKind::Escalated { .. } => "escalated",
+            EventKind::BudgetWarning { .. } => "budget_warning",
+            EventKind::BudgetExceeded { .. } => "budget_exceeded",
             EventKind::PolicyDecision { .. } => "policy_decision",
             EventKind::ToolStarted { .. } => "tool_started",
             EventKind::ToolOutput { .. } => "tool_output",

@@ -1,11 +1,13 @@
-//! Persistence: runs, their events and saved plans in SQLite (via sqlx, with
+//! Persistence: runs, their events, saved plans and model call records in SQLite (via sqlx, with
 //! migrations), plus the per-run `events.jsonl` file. No domain rules here:
 //! callers decide what a status means.
 
+mod calls;
 mod jsonl;
 mod records;
 mod sqlite;
 
+pub use calls::{CallFilter, CallRecord};
 pub use jsonl::JsonlLog;
 pub use records::{NewRun, PlanRecord, RunRecord};
 pub use sqlite::Store;

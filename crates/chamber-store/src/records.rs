@@ -52,6 +52,8 @@ pub struct RunRecord {
     pub prompt_tokens: u64,
     /// Completion tokens used so far.
     pub completion_tokens: u64,
+    /// Model cost so far in USD (calls with unknown prices count 0).
+    pub cost_usd: f64,
     /// Start time.
     pub created_at: DateTime<Utc>,
     /// Last change.

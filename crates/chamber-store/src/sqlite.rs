@@ -13,13 +13,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The SQLite database under the data dir: runs, events and plans.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 macro_rules! run_columns {
     () => {
         "id, prompt, workdir, status, task_json, plan_json, branch, base_branch, dry_run, pid, \
-         provider, model, summary, prompt_tokens, completion_tokens, created_at, updated_at"
+         provider, model, summary, prompt_tokens, completion_tokens, cost_usd, created_at, updated_at"
     };
 }
 
@@ -124,13 +124,14 @@ impl Store {
         Ok(())
     }
 
-    /// Adds token usage to a run's totals.
-    pub async fn add_usage(&self, id: &str, usage: Usage) -> Result<(), StoreError> {
+    /// Adds token usage and its cost (USD) to a run's totals.
+    pub async fn add_usage(&self, id: &str, usage: Usage, cost_usd: f64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
+            "UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, cost_usd = cost_usd + ? WHERE id = ?",
         )
         .bind(usage.prompt_tokens as i64)
         .bind(usage.completion_tokens as i64)
+        .bind(cost_usd)
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -324,7 +325,7 @@ impl Store {
     }
 }
 
-fn parse_ts(text: &str) -> DateTime<Utc> {
+pub(crate) fn parse_ts(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_default()
@@ -348,6 +349,7 @@ fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> 
         summary: row.get("summary"),
         prompt_tokens: row.get::<i64, _>("prompt_tokens") as u64,
         completion_tokens: row.get::<i64, _>("completion_tokens") as u64,
+        cost_usd: row.get::<f64, _>("cost_usd"),
         created_at: parse_ts(row.get::<&str, _>("created_at")),
         updated_at: parse_ts(row.get::<&str, _>("updated_at")),
     })
@@ -421,7 +423,9 @@ mod tests {
                 Usage {
                     prompt_tokens: 3,
                     completion_tokens: 4,
+                    ..Default::default()
                 },
+                0.5,
             )
             .await
             .unwrap();

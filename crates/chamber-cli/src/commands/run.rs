@@ -31,11 +31,29 @@ pub enum Act {
 /// Runs an acting command, printing live events, and maps the outcome to
 /// a payload and exit status.
 pub async fn act(
-    engine: &Engine,
+    engine: &mut Engine,
     act: Act,
     flags: &RunFlags,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
+    if let Some(c) = flags.budget_cost {
+        if !(c > 0.0 && c.is_finite()) {
+            return Err(CliError::new(
+                "bad_flag",
+                format!("--budget-cost {c}: expected a positive amount of USD"),
+                None,
+                status::CONFIG,
+            ));
+        }
+        engine.budget.cost_usd = Some(c);
+    }
+    if let Some(t) = flags.budget_time {
+        engine.budget.time = Some(t);
+    }
+    if let Some(n) = flags.budget_tokens {
+        engine.budget.tokens = Some(n);
+    }
+    let engine = &*engine;
     let approver = TerminalApprover::new(&engine.config.approval.approver);
     let observer = Arc::new(LivePrinter::new(out));
     let auto = flags.yes || engine.config.approval.mode == "auto";
@@ -68,6 +86,7 @@ pub async fn act(
     if let Ok(run) = engine.store.get_run(&outcome.run_id).await {
         outcome.usage.prompt_tokens = run.prompt_tokens;
         outcome.usage.completion_tokens = run.completion_tokens;
+        outcome.cost_usd = run.cost_usd;
     }
     report(&outcome, out);
     let code = match outcome.status {
@@ -80,6 +99,7 @@ pub async fn act(
             }
         }
         RunStatus::Rejected => status::REJECTED,
+        RunStatus::BudgetExceeded => status::BUDGET,
         _ => status::RUN_FAILED,
     };
     Ok((serde_json::to_value(&outcome).unwrap_or(json!(null)), code))
@@ -129,10 +149,11 @@ fn report(outcome: &RunOutcome, out: &Output) {
             out.line(Output::styled(
                 style::DIM,
                 format!(
-                    "run {} · {} tokens in / {} out · details: chamber runs show {}",
+                    "run {} · {} tokens in / {} out · ${:.4} · details: chamber runs show {}",
                     outcome.run_id,
                     outcome.usage.prompt_tokens,
                     outcome.usage.completion_tokens,
+                    outcome.cost_usd,
                     outcome.run_id
                 ),
             ));

@@ -64,12 +64,16 @@ fn trace_line(ev: &Event) -> Option<String> {
             usage,
             duration_ms,
             content,
+            provider,
+            model,
+            cost_usd,
         } => format!(
-            "model  step {} · {} call(s) · {} in / {} out tokens · {duration_ms} ms{}",
+            "model  step {} · {provider}:{model} · {} call(s) · {} in / {} out tokens{} · {duration_ms} ms{}",
             step_id.as_deref().unwrap_or("plan"),
             tool_calls.len(),
             usage.prompt_tokens,
             usage.completion_tokens,
+            cost_usd.map(|c| format!(" · ${c:.4}")).unwrap_or_default(),
             if tool_calls.is_empty() && !content.is_empty() {
                 format!(
                     " · \"{}\"",

@@ -8,7 +8,7 @@ use crate::setup::Setup;
 
 /// `chamber status`: provider and model, config files in effect, recent runs.
 pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, CliError> {
-    let choice = setup.provider_choice();
+    let choice = setup.provider_choice()?;
     let store = setup.store().await?;
     let mut runs = store.list_runs(5).await?;
     for r in &mut runs {

@@ -75,8 +75,17 @@ impl Project {
         let mut cmd = Command::new(BIN);
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().into_owned();
-            if key.starts_with("OPENAI_") || key.starts_with("CHAMBER_") || key.starts_with("GIT_")
-            {
+            const ISOLATED: &[&str] = &[
+                "OPENAI_",
+                "CHAMBER_",
+                "GIT_",
+                "ANTHROPIC_",
+                "GEMINI_",
+                "GOOGLE_",
+                "OPENROUTER_",
+                "OLLAMA_",
+            ];
+            if ISOLATED.iter().any(|p| key.starts_with(p)) {
                 cmd.env_remove(&key);
             }
         }

@@ -146,6 +146,7 @@ mod tests {
         let usage = Usage {
             prompt_tokens: 3,
             completion_tokens: 4,
+            ..Default::default()
         };
         let out = run(
             ToolCallMode::JsonSchema,

@@ -80,3 +80,68 @@ pub async fn stream(server: &MockServer, include_usage: bool) -> Streamed {
     let data = events.into_iter().map(|e| e.unwrap().data).collect();
     Streamed { data, reads }
 }
+
+/// One SSE event as a client sees it: its `event:` name (`message` when absent) and data.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub event: String,
+    pub data: String,
+}
+
+impl Sse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap()
+    }
+}
+
+/// How a streamed body ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum End {
+    /// The server closed the body.
+    Closed,
+    /// The client's timeout fired while waiting for more.
+    TimedOut,
+}
+
+/// POSTs `body` to `url` with extra headers.
+pub async fn post_to(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> reqwest::Response {
+    let mut request = client.post(url).json(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// Reads an SSE body to its end (or the client timeout), parsing every event.
+pub async fn read_sse(resp: reqwest::Response) -> (Vec<Sse>, End) {
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut stream = resp.bytes_stream().eventsource();
+    let mut events = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(e) => events.push(Sse {
+                event: e.event,
+                data: e.data,
+            }),
+            Err(eventsource_stream::EventStreamError::Transport(err)) if err.is_timeout() => {
+                return (events, End::TimedOut);
+            }
+            Err(err) => panic!("stream error: {err}"),
+        }
+    }
+    (events, End::Closed)
+}
+
+/// A client whose whole-request timeout proves a stalled stream hangs.
+pub fn short_timeout_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(700))
+        .build()
+        .unwrap()
+}

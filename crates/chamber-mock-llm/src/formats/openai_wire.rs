@@ -1,6 +1,8 @@
-//! OpenAI Chat Completions JSON shapes, as typed structs so field order matches OpenAI's output.
+//! OpenAI Chat Completions JSON shapes (and the OpenAI error envelope, shared with Responses), as typed structs so field order matches OpenAI's output.
 
 use serde::Serialize;
+
+use crate::script::TokenCounts;
 
 /// Token usage block shared by streamed usage chunks and non-streamed completions.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -8,15 +10,39 @@ pub(crate) struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub total_tokens: u64,
+    /// Only when the turn scripts cached tokens, so plain usage stays the three classic fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_details: Option<PromptDetails>,
+    /// Only when the turn has reasoning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_tokens_details: Option<CompletionDetails>,
+}
+
+/// `usage.prompt_tokens_details`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct PromptDetails {
+    pub cached_tokens: u64,
+}
+
+/// `usage.completion_tokens_details`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct CompletionDetails {
+    pub reasoning_tokens: u64,
 }
 
 impl Usage {
-    /// Builds a usage block, computing the total.
-    pub fn new((prompt_tokens, completion_tokens): (u64, u64)) -> Self {
+    /// Builds a usage block from a turn's token numbers, computing the total.
+    pub fn new(tokens: TokenCounts) -> Self {
         Self {
-            prompt_tokens,
-            completion_tokens,
-            total_tokens: prompt_tokens + completion_tokens,
+            prompt_tokens: tokens.prompt,
+            completion_tokens: tokens.completion,
+            total_tokens: tokens.total(),
+            prompt_tokens_details: tokens
+                .cached
+                .map(|cached_tokens| PromptDetails { cached_tokens }),
+            completion_tokens_details: tokens
+                .reasoning
+                .map(|reasoning_tokens| CompletionDetails { reasoning_tokens }),
         }
     }
 }
@@ -59,6 +85,9 @@ pub(crate) struct Delta<'a> {
     pub role: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<Option<&'a str>>,
+    /// Reasoning text (the `reasoning_content` extension of DeepSeek-style servers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }
@@ -108,6 +137,8 @@ pub(crate) struct CompletionChoice<'a> {
 pub(crate) struct Message<'a> {
     pub role: &'static str,
     pub content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall<'a>>,
 }
@@ -157,9 +188,10 @@ pub(crate) fn error_json(message: &str, kind: &str, code: Option<&str>) -> Strin
     serde_json::to_string(&body).unwrap_or_else(|_| String::from("{}"))
 }
 
-/// The default error body for a scripted HTTP status, following OpenAI's type/code conventions.
-pub(crate) fn error_for_status(status: u16) -> String {
-    let (message, kind, code) = match status {
+/// The error body for an HTTP status, following OpenAI's type/code conventions;
+/// `message` replaces the default text.
+pub(crate) fn error_for_status(status: u16, message: Option<&str>) -> String {
+    let (default, kind, code) = match status {
         400 => ("mock: bad request", "invalid_request_error", None),
         401 => (
             "Incorrect API key provided: mock. You can find your API key at https://platform.openai.com/account/api-keys.",
@@ -184,53 +216,7 @@ pub(crate) fn error_for_status(status: u16) -> String {
         ),
         _ => ("mock: scripted error", "invalid_request_error", None),
     };
-    error_json(message, kind, code)
-}
-
-/// Serializes the non-streamed `chat.completion` object for a turn.
-pub(crate) fn completion_json(
-    turn: &crate::script::Turn,
-    meta: &ReplyMeta,
-    call_ids: &[String],
-    usage: Usage,
-) -> String {
-    let tool_calls = turn
-        .tool_calls
-        .iter()
-        .zip(call_ids)
-        .map(|(call, id)| ToolCall {
-            id,
-            kind: "function",
-            function: Function {
-                name: &call.name,
-                arguments: &call.arguments,
-            },
-        })
-        .collect::<Vec<_>>();
-    let content = match (&turn.content, tool_calls.is_empty()) {
-        (Some(text), _) => Some(text.as_str()),
-        (None, true) => Some(""),
-        (None, false) => None,
-    };
-    let completion = Completion {
-        id: &meta.id,
-        object: "chat.completion",
-        created: meta.created,
-        model: &meta.model,
-        choices: vec![CompletionChoice {
-            index: 0,
-            message: Message {
-                role: "assistant",
-                content,
-                tool_calls,
-            },
-            logprobs: None,
-            finish_reason: turn.finish_reason(),
-        }],
-        usage,
-        system_fingerprint: None,
-    };
-    serde_json::to_string(&completion).unwrap_or_else(|_| String::from("{}"))
+    error_json(message.unwrap_or(default), kind, code)
 }
 
 #[cfg(test)]
@@ -241,13 +227,13 @@ mod tests {
 
     #[test]
     fn error_shapes() {
-        let v: Value = serde_json::from_str(&error_for_status(401)).unwrap();
+        let v: Value = serde_json::from_str(&error_for_status(401, None)).unwrap();
         assert_eq!(v["error"]["type"], "invalid_request_error");
         assert_eq!(v["error"]["code"], "invalid_api_key");
         assert_eq!(v["error"]["param"], Value::Null);
-        let v: Value = serde_json::from_str(&error_for_status(429)).unwrap();
+        let v: Value = serde_json::from_str(&error_for_status(429, None)).unwrap();
         assert_eq!(v["error"]["code"], "rate_limit_exceeded");
-        let v: Value = serde_json::from_str(&error_for_status(503)).unwrap();
+        let v: Value = serde_json::from_str(&error_for_status(503, None)).unwrap();
         assert_eq!(v["error"]["type"], "server_error");
         assert_eq!(v["error"]["code"], Value::Null);
     }
@@ -257,7 +243,7 @@ mod tests {
         let d = Delta {
             role: Some("assistant"),
             content: Some(None),
-            tool_calls: None,
+            ..Delta::default()
         };
         assert_eq!(
             serde_json::to_value(&d).unwrap(),

@@ -1,0 +1,233 @@
+//! One model request as the run loop makes it: routed by role, retried and
+//! failed over along its chain, priced, recorded per attempt, and metered
+//! against the run's budget.
+
+use std::time::{Duration, Instant};
+
+use chamber_llm::{CallNote, ChatRequest, ChatResponse, RetryPolicy, complete_with_fallback};
+use chamber_policy::{BudgetVerdict, Reading, Resource};
+use chamber_protocol::EventKind;
+use chamber_store::CallRecord;
+
+use crate::AgentError;
+use crate::engine::Engine;
+use crate::providers::RouteRole;
+use crate::recorder::Recorder;
+
+/// What the call loop saw, kept until the request ends so events are
+/// written in order after it.
+enum Seen {
+    Failed {
+        label: String,
+        attempt: u32,
+        error: String,
+        retrying: bool,
+    },
+    FellBack {
+        from: String,
+        to: String,
+        class: String,
+        error: String,
+    },
+}
+
+impl Engine {
+    /// One model request with retries and fallback along `role`'s chain.
+    /// Records each attempt, the turn (or the errors), cost and budget use.
+    pub(crate) async fn model_turn(
+        &self,
+        rec: &mut Recorder,
+        request: &ChatRequest,
+        step_id: Option<&str>,
+        role: RouteRole,
+    ) -> Result<ChatResponse, AgentError> {
+        self.check_time(rec).await?;
+        let started = Instant::now();
+        let policy = RetryPolicy {
+            max_retries: self.config.provider.max_retries,
+            base_delay: Duration::from_millis(self.config.provider.retry_base_ms),
+            idle_timeout: Duration::from_secs(self.config.provider.idle_timeout_secs.max(1)),
+        };
+        let chain = self.routes.chain(role);
+        let observer = rec.observer().clone();
+        let phase = if step_id.is_some() { "step" } else { "plan" };
+        let mut records: Vec<CallRecord> = Vec::new();
+        let mut seen: Vec<Seen> = Vec::new();
+        let models = &self.routes.models;
+        let mut on_text = |t: &str| observer.text(t);
+        let mut on_note = |note: CallNote<'_>| match note {
+            CallNote::Attempt {
+                target,
+                attempt,
+                outcome,
+                latency,
+                retrying,
+            } => {
+                let (usage, error) = match outcome {
+                    Ok(r) => (r.usage, None),
+                    Err(e) => (Default::default(), Some(e)),
+                };
+                records.push(CallRecord {
+                    run_id: String::new(),
+                    step_id: step_id.map(String::from),
+                    phase: phase.into(),
+                    role: role.as_str().into(),
+                    provider: target.provider.name().to_string(),
+                    model: target.model.clone(),
+                    attempt,
+                    ok: error.is_none(),
+                    error_class: error.map(|e| e.kind.code().to_string()),
+                    usage,
+                    cost_usd: models.cost(&target.model, &usage),
+                    latency_ms: latency.as_millis() as u64,
+                    created_at: chrono::Utc::now(),
+                });
+                if let Some(e) = error {
+                    seen.push(Seen::Failed {
+                        label: target.label(),
+                        attempt,
+                        error: format!("{e}; {}", e.kind.hint()),
+                        retrying,
+                    });
+                }
+            }
+            CallNote::FellBack { from, to, error } => seen.push(Seen::FellBack {
+                from: from.label(),
+                to: to.label(),
+                class: error.kind.code().to_string(),
+                error: error.to_string(),
+            }),
+        };
+        let call = complete_with_fallback(
+            chain,
+            request,
+            policy,
+            &self.routes.fall_on,
+            &mut on_text,
+            &mut on_note,
+        );
+        let result = match rec.meter.time_left() {
+            Some(left) => match tokio::time::timeout(left, call).await {
+                Ok(r) => Some(r),
+                Err(_) => None,
+            },
+            None => Some(call.await),
+        };
+        for mut r in records {
+            r.run_id = rec.run_id().to_string();
+            rec.store().record_call(&r).await?;
+        }
+        for s in seen {
+            let kind = match s {
+                Seen::Failed {
+                    label,
+                    attempt,
+                    error,
+                    retrying,
+                } => EventKind::ModelError {
+                    step_id: step_id.map(String::from),
+                    attempt,
+                    error: format!("{label}: {error}"),
+                    retrying,
+                },
+                Seen::FellBack {
+                    from,
+                    to,
+                    class,
+                    error,
+                } => EventKind::ModelFallback {
+                    step_id: step_id.map(String::from),
+                    from,
+                    to,
+                    error_class: class,
+                    error,
+                },
+            };
+            rec.emit(kind).await?;
+        }
+        let Some(result) = result else {
+            // The time budget ran out mid-request; nothing was acted on.
+            return Err(self.stop_for_time(rec).await);
+        };
+        let served = result?;
+        let target = &chain[served.index];
+        let response = served.response;
+        let cost = self.routes.models.cost(&target.model, &response.usage);
+        rec.emit(EventKind::ModelTurn {
+            step_id: step_id.map(String::from),
+            content: response.content.clone(),
+            tool_calls: response.tool_calls.clone(),
+            usage: response.usage,
+            duration_ms: started.elapsed().as_millis() as u64,
+            provider: target.provider.name().to_string(),
+            model: target.model.clone(),
+            cost_usd: cost,
+        })
+        .await?;
+        rec.store()
+            .add_usage(rec.run_id(), response.usage, cost.unwrap_or(0.0))
+            .await?;
+        rec.meter.add(cost.unwrap_or(0.0), response.usage.total());
+        self.check_budget(rec).await?;
+        Ok(response)
+    }
+
+    /// Checks the time budget before work that takes time (a model request,
+    /// a tool call).
+    pub(crate) async fn check_time(&self, rec: &mut Recorder) -> Result<(), AgentError> {
+        self.check_budget(rec).await
+    }
+
+    /// Updates elapsed time and acts on the meter: a warning event once per
+    /// resource, or a stop.
+    async fn check_budget(&self, rec: &mut Recorder) -> Result<(), AgentError> {
+        rec.meter.set_elapsed(rec.started.elapsed());
+        loop {
+            match rec.meter.check() {
+                BudgetVerdict::Within => return Ok(()),
+                BudgetVerdict::Warn(r) => {
+                    rec.emit(EventKind::BudgetWarning {
+                        resource: r.resource.as_str().into(),
+                        used: r.used,
+                        limit: r.limit,
+                    })
+                    .await?;
+                }
+                BudgetVerdict::Exceeded(r) => {
+                    rec.emit(EventKind::BudgetExceeded {
+                        resource: r.resource.as_str().into(),
+                        used: r.used,
+                        limit: r.limit,
+                    })
+                    .await?;
+                    return Err(AgentError::BudgetExceeded(r));
+                }
+            }
+        }
+    }
+
+    async fn stop_for_time(&self, rec: &mut Recorder) -> AgentError {
+        let limit = rec
+            .meter
+            .budget()
+            .time
+            .map(|t| t.as_secs_f64())
+            .unwrap_or_default();
+        let r = Reading {
+            resource: Resource::Time,
+            used: rec.started.elapsed().as_secs_f64(),
+            limit,
+        };
+        if let Err(e) = rec
+            .emit(EventKind::BudgetExceeded {
+                resource: r.resource.as_str().into(),
+                used: r.used,
+                limit: r.limit,
+            })
+            .await
+        {
+            return e;
+        }
+        AgentError::BudgetExceeded(r)
+    }
+}

@@ -1,0 +1,56 @@
+//! The OpenAI Responses adapter: `POST {base}/responses`, stateless
+//! (`store: false`), the whole conversation sent as input items each turn.
+
+mod request;
+mod stream;
+#[cfg(test)]
+mod tests;
+
+use crate::http::{self, Http};
+use crate::wire::HttpSettings;
+use crate::{ChatRequest, EventStream, LlmError, Provider};
+
+/// Talks to the OpenAI Responses API.
+pub(crate) struct OpenAiResponses {
+    name: String,
+    endpoint: String,
+    url: String,
+    http: Http,
+}
+
+impl OpenAiResponses {
+    /// Builds the adapter named `name`; the key goes in a bearer token.
+    pub(crate) fn new(name: &str, settings: HttpSettings) -> Result<Self, LlmError> {
+        let auth = settings.key().map(|k| format!("Bearer {k}"));
+        let own: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let http = Http::new(&settings, &own)?;
+        Ok(Self {
+            name: name.to_string(),
+            endpoint: settings.base_url.clone(),
+            url: format!("{}/responses", http.base_url),
+            http,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for OpenAiResponses {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
+        let body = request::body(request, self.http.stream);
+        let resp = self.http.post_json(&self.url, &body).await?;
+        if self.http.stream {
+            Ok(http::stream_reply(resp, stream::ResponsesParser::default()))
+        } else {
+            let reply = http::read_json(resp).await?;
+            Ok(http::replay(stream::reply_events(&reply)?))
+        }
+    }
+}
