@@ -107,10 +107,7 @@ impl Engine {
             &mut on_note,
         );
         let result = match rec.meter.time_left() {
-            Some(left) => match tokio::time::timeout(left, call).await {
-                Ok(r) => Some(r),
-                Err(_) => None,
-            },
+            Some(left) => tokio::time::timeout(left, call).await.ok(),
             None => Some(call.await),
         };
         for mut r in records {

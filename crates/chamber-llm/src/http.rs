@@ -62,6 +62,23 @@ impl Http {
         })
     }
 
+    /// GETs `url` and reads its JSON, with errors classified like POSTs.
+    pub(crate) async fn get_json(&self, url: &str) -> Result<Value, LlmError> {
+        let resp = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| LlmError::from_transport(&e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let retry_after = retry_after(resp.headers(), Utc::now());
+            let text = resp.text().await.unwrap_or_default();
+            return Err(LlmError::from_http(status.as_u16(), &text, retry_after));
+        }
+        read_json(resp).await
+    }
+
     /// POSTs `body` as JSON. A reply outside 2xx becomes an error classified
     /// from its status and body, with the provider's requested wait.
     pub(crate) async fn post_json(

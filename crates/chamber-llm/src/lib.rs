@@ -1,12 +1,14 @@
 //! Talking to models: one streaming `Provider` trait, one internal message
-//! model, and an adapter per wire format (OpenAI Chat Completions here, which
-//! also covers every OpenAI-compatible server). Errors are classified so the
-//! caller knows what is worth retrying.
+//! model, and an adapter per wire format (OpenAI Chat Completions, which also
+//! covers every OpenAI-compatible server; OpenAI Responses; Anthropic
+//! Messages; Gemini). Errors are classified so the caller knows what is worth
+//! retrying; fallback chains, prices and tool-call modes sit on top.
 
 mod collect;
 mod error;
 mod fallback;
 mod message;
+mod models_list;
 mod openai_chat;
 mod pricing;
 mod provider;
@@ -17,6 +19,7 @@ pub use collect::{ChatResponse, collect};
 pub use error::{ErrorKind, LlmError};
 pub use fallback::{ALL_KINDS, CallNote, Served, Target, complete_with_fallback};
 pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};
+pub use models_list::list_models;
 pub use openai_chat::{OpenAiChat, OpenAiSettings};
 pub use pricing::{ModelInfo, ModelOverride, ModelTable, Preference};
 pub use provider::{EventStream, Provider, StreamEvent};

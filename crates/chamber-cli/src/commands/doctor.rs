@@ -193,19 +193,26 @@ pub async fn doctor(setup: &Setup, out: &Output) -> Result<(serde_json::Value, i
             writable.err().map(|e| format!(": {e}")).unwrap_or_default()
         ),
     ));
+    let providers = super::doctor_providers::provider_reports(config, &choice).await;
     out.line(Output::styled(style::HEAD, "Chamber doctor"));
+    let mark = |state: &str| match state {
+        "ok" => Output::styled(style::OK, "ok  "),
+        "warn" => Output::styled(style::WARN, "warn"),
+        "skip" => Output::styled(style::DIM, "-   "),
+        _ => Output::styled(style::BAD, "FAIL"),
+    };
     for c in &checks {
-        let mark = match c.state {
-            "ok" => Output::styled(style::OK, "ok  "),
-            "warn" => Output::styled(style::WARN, "warn"),
-            _ => Output::styled(style::BAD, "FAIL"),
-        };
-        out.line(format!("{mark} {:<11} {}", c.name, c.detail));
+        out.line(format!("{} {:<11} {}", mark(c.state), c.name, c.detail));
     }
-    let failed = checks.iter().any(|c| c.state == "fail");
+    out.line(Output::styled(style::HEAD, "Providers"));
+    for p in &providers {
+        out.line(format!("{} {:<17} {}", mark(p.state), p.name, p.detail));
+    }
+    let failed =
+        checks.iter().any(|c| c.state == "fail") || providers.iter().any(|p| p.state == "fail");
     let code = if failed { status::PROVIDER } else { status::OK };
     Ok((
-        json!({"provider": choice, "checks": checks, "healthy": !failed}),
+        json!({"provider": choice, "checks": checks, "providers": providers, "healthy": !failed}),
         code,
     ))
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod config_show;
 pub mod doctor;
+pub mod doctor_providers;
 pub mod init;
 pub mod model;
 pub mod model_chat;

@@ -16,7 +16,7 @@ use crate::wire::HttpSettings;
 use crate::{ChatRequest, EventStream, LlmError, Provider};
 
 /// The API version this adapter speaks.
-const API_VERSION: &str = "2023-06-01";
+pub(crate) const API_VERSION: &str = "2023-06-01";
 
 /// Talks to the Anthropic Messages API.
 pub(crate) struct Anthropic {

@@ -49,7 +49,7 @@ impl Gemini {
 }
 
 /// The base URL with an API version: kept when it names one, else `/v1beta`.
-fn api_root(base: &str) -> String {
+pub(crate) fn api_root(base: &str) -> String {
     if base.ends_with("/v1beta") || base.ends_with("/v1") {
         base.to_string()
     } else {
