@@ -85,6 +85,8 @@ pub struct Stats {
     pub by_phase: BTreeMap<String, Group>,
     /// By `provider:model`.
     pub by_model: BTreeMap<String, Group>,
+    /// By step (`plan` for planning), meaningful for one run.
+    pub by_step: BTreeMap<String, Group>,
     /// Distinct runs.
     pub runs: usize,
 }
@@ -102,6 +104,10 @@ pub fn aggregate(calls: &[CallRecord]) -> Stats {
             .entry(format!("{}:{}", c.provider, c.model))
             .or_default()
             .add(c);
+        s.by_step
+            .entry(c.step_id.clone().unwrap_or_else(|| "plan".into()))
+            .or_default()
+            .add(c);
     }
     s.runs = runs.len();
     s.total.finish();
@@ -110,6 +116,7 @@ pub fn aggregate(calls: &[CallRecord]) -> Stats {
         .values_mut()
         .chain(s.by_phase.values_mut())
         .chain(s.by_model.values_mut())
+        .chain(s.by_step.values_mut())
     {
         g.finish();
     }
@@ -161,11 +168,15 @@ pub async fn stats(
                 String::new()
             }
         ));
-        for (title, groups) in [
+        let mut tables = vec![
             ("provider", &s.by_provider),
             ("phase", &s.by_phase),
             ("model", &s.by_model),
-        ] {
+        ];
+        if run_id.is_some() {
+            tables.push(("step", &s.by_step));
+        }
+        for (title, groups) in tables {
             out.line(format!(
                 "\n{}",
                 Output::styled(
@@ -256,6 +267,7 @@ mod tests {
         let step = &s.by_phase["step"];
         assert_eq!((step.latency_p50_ms, step.latency_p95_ms), (100, 190));
         assert_eq!(s.by_provider["anthropic"].unpriced_calls, 1);
+        assert_eq!(s.by_step["plan"].calls, 22);
         assert_eq!(percentile(&[], 50), 0);
         assert_eq!(percentile(&[7], 95), 7);
     }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::harness::{NO_MODEL, Project, Run};
 
 /// A project whose environment has no API key and no base URL.
-fn offline_cmd(p: &Project, args: &[&str]) -> Command {
+pub(super) fn offline_cmd(p: &Project, args: &[&str]) -> Command {
     let mut cmd = p.cmd(args);
     cmd.env_remove("OPENAI_BASE_URL")
         .env_remove("OPENAI_API_KEY");
@@ -167,7 +167,7 @@ async fn install_reports_missing_tools_and_unknown_models() {
 }
 
 /// The shared install (runtime + smollm2-135m), if this machine has one.
-fn shared_install() -> Option<PathBuf> {
+pub(super) fn shared_install() -> Option<PathBuf> {
     let home = std::env::var_os("CHAMBER_TEST_LOCAL_HOME").map(PathBuf::from);
     let ready = home.as_ref().is_some_and(|h| {
         h.join("models/smollm2-135m.verified.json").is_file() && h.join("runtime").is_dir()
@@ -184,7 +184,7 @@ fn shared_install() -> Option<PathBuf> {
 }
 
 /// A project whose data dir shares the machine's installed runtime and weights.
-fn local_project(home: &std::path::Path) -> Project {
+pub(super) fn local_project(home: &std::path::Path) -> Project {
     let p = Project::git(NO_MODEL);
     let data = p.data_dir();
     std::fs::create_dir_all(&data).unwrap();

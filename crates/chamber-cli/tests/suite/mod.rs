@@ -5,6 +5,7 @@ mod cli_surface;
 mod dry_run;
 mod harness;
 mod local_model;
+mod local_provider;
 mod recovery;
 mod resume;
 mod run_basic;
