@@ -2,6 +2,7 @@
 
 mod approval;
 mod cli_surface;
+mod doctor_providers;
 mod dry_run;
 mod harness;
 mod local_model;
