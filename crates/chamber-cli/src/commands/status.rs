@@ -54,6 +54,31 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
     } else {
         None
     };
+    let config = &setup.loaded.config;
+    let env = |k: &str| std::env::var(k).ok();
+    let routes = chamber_agent::plan_routes(config, &choice, &env).ok();
+    if let Some(r) = &routes {
+        let chain = |v: &[chamber_agent::ProviderChoice]| {
+            v.iter().map(|c| c.label()).collect::<Vec<_>>().join(" → ")
+        };
+        out.line(format!("planning:  {}", chain(&r.strategic)));
+        out.line(format!("acting:    {}", chain(&r.tactical)));
+    }
+    let budget = crate::setup::budget_of(config);
+    if budget.is_limited() {
+        out.line(format!(
+            "budget:    {}",
+            [
+                budget.cost_usd.map(|c| format!("${c}")),
+                budget.time.map(|t| format!("{}s", t.as_secs())),
+                budget.tokens.map(|t| format!("{t} tokens")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+        ));
+    }
     out.line(format!("data dir:  {}", setup.dirs.data.display()));
     out.line("config files in effect:");
     for l in &setup.loaded.layers {
@@ -73,6 +98,12 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
         "project": setup.root.display().to_string(),
         "provider": choice,
         "local_server": local_server,
+        "routes": routes.map(|r| json!({
+            "strategic": r.strategic.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "tactical": r.tactical.iter().map(|c| c.label()).collect::<Vec<_>>(),
+            "fallback_on": r.fall_on.iter().map(|k| k.code()).collect::<Vec<_>>(),
+            "escalate_after": r.escalate_after,
+        })),
         "data_dir": setup.dirs.data.display().to_string(),
         "config_layers": setup.loaded.layers,
         "recent_runs": runs,
