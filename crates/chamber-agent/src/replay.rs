@@ -30,12 +30,21 @@ pub struct PartialStep {
     pub turns_used: u32,
 }
 
+/// One recorded model turn of a step, with the results of its calls.
+struct Turn {
+    step: String,
+    content: String,
+    calls: Vec<ToolCall>,
+    results: HashMap<String, String>,
+}
+
 /// Rebuilds the resume point from a run's events.
 pub fn resume_point(events: &[Event]) -> ResumePoint {
     let mut point = ResumePoint::default();
     let mut current: Option<String> = None;
-    let mut results: HashMap<String, String> = HashMap::new();
-    let mut turns: Vec<(String, String, Vec<ToolCall>)> = Vec::new();
+    // Each turn keeps its own results: ids from some servers repeat across
+    // turns, so a later call must never pick up an earlier call's result.
+    let mut turns: Vec<Turn> = Vec::new();
     for ev in events {
         match &ev.kind {
             EventKind::PlanApproved { plan, .. } => {
@@ -66,12 +75,22 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                 tool_calls,
                 ..
             } => {
-                turns.push((step.clone(), content.clone(), tool_calls.clone()));
+                turns.push(Turn {
+                    step: step.clone(),
+                    content: content.clone(),
+                    calls: tool_calls.clone(),
+                    results: HashMap::new(),
+                });
             }
             EventKind::ToolFinished {
-                call_id, result, ..
+                step_id,
+                call_id,
+                result,
+                ..
             } => {
-                results.insert(call_id.clone(), result.to_model_text());
+                if let Some(turn) = turns.last_mut().filter(|t| t.step == *step_id) {
+                    turn.results.insert(call_id.clone(), result.to_model_text());
+                }
             }
             _ => {}
         }
@@ -80,12 +99,12 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
         let mut messages = Vec::new();
         let mut pending = Vec::new();
         let mut turns_used = 0;
-        for (_, content, calls) in turns.into_iter().filter(|(s, _, _)| *s == step_id) {
+        for turn in turns.into_iter().filter(|t| t.step == step_id) {
             turns_used += 1;
             pending.clear();
-            messages.push(Message::assistant(content, calls.clone()));
-            for call in calls {
-                match results.get(&call.id) {
+            messages.push(Message::assistant(turn.content, turn.calls.clone()));
+            for call in turn.calls {
+                match turn.results.get(&call.id) {
                     Some(text) => messages.push(Message::tool(call.id.clone(), text.clone())),
                     None => pending.push(call),
                 }
@@ -258,5 +277,59 @@ mod tests {
         assert!(p.done.is_empty());
         assert!(p.partial.is_none());
         assert_eq!(p.plan.unwrap().steps.len(), 2);
+    }
+
+    #[test]
+    fn a_repeated_call_id_never_borrows_an_earlier_result() {
+        let turn = |seq, calls| {
+            ev(
+                seq,
+                EventKind::ModelTurn {
+                    step_id: Some("1".into()),
+                    content: String::new(),
+                    tool_calls: calls,
+                    usage: Usage::default(),
+                    duration_ms: 1,
+                    provider: String::new(),
+                    model: String::new(),
+                    cost_usd: None,
+                },
+            )
+        };
+        let events = vec![
+            ev(
+                1,
+                EventKind::PlanApproved {
+                    plan: plan(&["1"]),
+                    by: "x".into(),
+                },
+            ),
+            ev(
+                2,
+                EventKind::StepStarted {
+                    step_id: "1".into(),
+                    title: "s1".into(),
+                },
+            ),
+            turn(3, vec![call("same")]),
+            ev(
+                4,
+                EventKind::ToolFinished {
+                    step_id: "1".into(),
+                    call_id: "same".into(),
+                    name: "shell".into(),
+                    result: ToolResult {
+                        status: ToolStatus::Ok,
+                        stdout: "first".into(),
+                        ..Default::default()
+                    },
+                },
+            ),
+            turn(5, vec![call("same")]),
+        ];
+        let partial = resume_point(&events).partial.unwrap();
+        assert_eq!(partial.turns_used, 2);
+        assert_eq!(partial.pending.len(), 1, "the second call never ran");
+        assert_eq!(partial.messages.len(), 3);
     }
 }

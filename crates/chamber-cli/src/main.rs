@@ -140,6 +140,8 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, Act::Apply(plan_id), &run, out).await?
         }
         Command::Resume { run_id, run } => {
+            let mut setup = setup;
+            setup.pin_run_provider(&run_id, &cli.global).await?;
             let mut engine = setup.engine(out).await?;
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }

@@ -168,6 +168,36 @@ impl Setup {
 }
 
 impl Setup {
+    /// `resume` continues on the provider and model the run started with,
+    /// unless `--provider`, `--model` or `--prefer` says otherwise.
+    pub async fn pin_run_provider(
+        &mut self,
+        run_id: &str,
+        global: &GlobalArgs,
+    ) -> Result<(), CliError> {
+        if global.provider.is_some()
+            || global.model.is_some()
+            || global.prefer.is_some()
+            || global.base_url.is_some()
+        {
+            return Ok(());
+        }
+        let Ok(run) = self.store().await?.get_run(run_id).await else {
+            // The engine reports a missing run with its own message.
+            return Ok(());
+        };
+        let config = &mut self.loaded.config;
+        let known = run.provider == "local"
+            || chamber_config::BUILTIN_PROVIDERS.contains(&run.provider.as_str())
+            || config.providers.contains_key(&run.provider);
+        if known && !run.model.is_empty() {
+            config.provider.name = run.provider;
+            config.provider.model = run.model;
+            config.routing.prefer.clear();
+        }
+        Ok(())
+    }
+
     /// Builds the strategic and tactical chains around the main provider,
     /// making each other provider/model pair ready once.
     async fn routes(

@@ -95,11 +95,14 @@ pub async fn collect(
             "the stream ended before the answer was complete",
         ));
     }
+    // Servers that send no ids get unique ones: results are matched to
+    // calls by id, across turns too (resume, Gemini tool-result names).
+    let tag = fastrand::u32(..);
     out.tool_calls = calls
         .into_iter()
         .enumerate()
         .map(|(i, (id, name, arguments))| ToolCall {
-            id: id.unwrap_or_else(|| format!("call_{i}")),
+            id: id.unwrap_or_else(|| format!("call_{tag:08x}_{i}")),
             name,
             arguments,
         })

@@ -2,6 +2,7 @@
 //! scripting plans for the mock model, and digging through recorded requests and events.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -113,6 +114,19 @@ impl Project {
     /// lives on it and must keep answering).
     pub async fn run(&self, args: &[&str]) -> Run {
         Run::from_command(self.cmd(args)).await
+    }
+
+    /// Like [`Project::run`], with extra environment variables on top of the isolated ones.
+    pub async fn run_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        &self,
+        args: &[&str],
+        env: &[(K, V)],
+    ) -> Run {
+        let mut cmd = self.cmd(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        Run::from_command(cmd).await
     }
 
     /// Writes a file relative to the root.

@@ -11,7 +11,14 @@ async fn real_provider_test_round_trips_a_tool_call_through_llama_server() {
     let p = local_project(&home);
     let run = Run::from_command(offline_cmd(
         &p,
-        &["--json", "--model", "smollm2-135m", "provider", "test", "local"],
+        &[
+            "--json",
+            "--model",
+            "smollm2-135m",
+            "provider",
+            "test",
+            "local",
+        ],
     ))
     .await;
     run.assert_code(0);

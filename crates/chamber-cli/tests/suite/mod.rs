@@ -7,6 +7,7 @@ mod dry_run;
 mod harness;
 mod local_model;
 mod local_provider;
+mod providers;
 mod recovery;
 mod resume;
 mod run_basic;

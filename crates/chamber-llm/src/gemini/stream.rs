@@ -17,9 +17,16 @@ pub(super) struct GeminiParser {
     calls: usize,
     finished: bool,
     signed: bool,
+    /// Random per answer, so generated call ids never repeat across turns
+    /// (resume and tool-result names match results to calls by id).
+    tag: Option<u32>,
 }
 
 impl GeminiParser {
+    fn tag(&mut self) -> String {
+        format!("{:08x}", *self.tag.get_or_insert_with(|| fastrand::u32(..)))
+    }
+
     /// The events in one response chunk.
     fn chunk(&mut self, v: &Value) -> Result<Vec<StreamEvent>, LlmError> {
         if let Some(err) = v.get("error") {
@@ -47,7 +54,7 @@ impl GeminiParser {
                     .and_then(Value::as_str)
                     .filter(|id| !id.is_empty())
                     .map(String::from)
-                    .unwrap_or_else(|| format!("gemini_call_{index}"));
+                    .unwrap_or_else(|| format!("gemini_call_{}_{index}", self.tag()));
                 let args = call.get("args").filter(|a| a.is_object());
                 out.push(StreamEvent::ToolCallDelta {
                     index,

@@ -208,14 +208,31 @@ async fn parses_tool_calls_across_chunks() {
         .await
         .unwrap();
     assert_eq!(resp.content, "Reading both.");
+    let got: Vec<(&str, &str)> = resp
+        .tool_calls
+        .iter()
+        .map(|c| (c.name.as_str(), c.arguments.as_str()))
+        .collect();
     assert_eq!(
-        resp.tool_calls,
-        vec![
-            call("gemini_call_0", "read_file", r#"{"path":"a.py"}"#),
-            call("gemini_call_1", "list_dir", "{}"),
-            call("gemini_call_2", "shell", r#"{"command":"ls"}"#),
+        got,
+        [
+            ("read_file", r#"{"path":"a.py"}"#),
+            ("list_dir", "{}"),
+            ("shell", r#"{"command":"ls"}"#)
         ]
     );
+    // Generated ids are unique within the answer and across answers.
+    let ids: std::collections::HashSet<&str> =
+        resp.tool_calls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids.iter().all(|id| id.starts_with("gemini_call_")),
+        "{ids:?}"
+    );
+    let again = collect_events(parse_sse(GeminiParser::default(), &body).await)
+        .await
+        .unwrap();
+    assert_ne!(again.tool_calls[0].id, resp.tool_calls[0].id);
     assert_eq!(resp.reasoning_signature.as_deref(), Some("first"));
     assert_eq!(resp.finish_reason.as_deref(), Some("tool_calls"));
     assert_eq!(resp.usage.completion_tokens, 5);
