@@ -23,8 +23,8 @@ pub struct ChatResponse {
 }
 
 /// Streams one answer and assembles it. Text pieces go to `on_text` as they
-/// arrive. A stream that stalls longer than `idle` or ends without a proper
-/// finish is an error, never a silently truncated answer.
+/// arrive. A stream that stalls longer than `idle` or ends without its end
+/// marker is an error, never a silently truncated answer.
 pub async fn collect(
     provider: &dyn Provider,
     request: &ChatRequest,
@@ -41,7 +41,10 @@ pub async fn collect(
             Err(_) => {
                 return Err(LlmError::new(
                     ErrorKind::Timeout,
-                    format!("no data from the model for {}s mid-answer", idle.as_secs()),
+                    format!(
+                        "no data from the model for {:.1}s mid-answer",
+                        idle.as_secs_f64()
+                    ),
                 ));
             }
         };
@@ -89,10 +92,17 @@ pub async fn collect(
             }
         }
     }
-    if !done && out.finish_reason.is_none() {
+    // Every adapter ends a complete answer with `Done` (after the usage,
+    // which some formats send after the finish reason): a stream cut even
+    // after the finish reason would lose the usage, so it is an error too.
+    if !done {
         return Err(LlmError::new(
             ErrorKind::MalformedStream,
-            "the stream ended before the answer was complete",
+            if out.finish_reason.is_none() {
+                "the stream ended before the answer was complete"
+            } else {
+                "the stream ended after the answer but before its end marker (usage lost)"
+            },
         ));
     }
     // Servers that send no ids get unique ones: results are matched to

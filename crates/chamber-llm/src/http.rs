@@ -8,11 +8,11 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use eventsource_stream::{Event, EventStreamError, Eventsource};
 use futures::{Stream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::sse::{SseError, SseEvent as Event, SseStream};
 use crate::wire::HttpSettings;
 use crate::{ErrorKind, EventStream, LlmError, StreamEvent};
 
@@ -193,20 +193,32 @@ where
     B: AsRef<[u8]> + Send + 'static,
     E: std::error::Error + Send + 'static,
 {
-    body.eventsource().map(|item| {
+    SseStream::new(Box::pin(body)).map(|item| {
         item.map_err(|e| match e {
-            EventStreamError::Transport(e) => {
-                let mut message = format!("the stream broke off: {e}");
+            SseError::Transport(e) => {
+                let timed_out = (&e as &dyn std::error::Error)
+                    .downcast_ref::<reqwest::Error>()
+                    .is_some_and(reqwest::Error::is_timeout);
+                let mut message = if timed_out {
+                    "the request timed out mid-answer (provider.request_timeout_secs)".to_string()
+                } else {
+                    format!("the stream broke off: {e}")
+                };
                 let mut source = e.source();
                 while let Some(s) = source {
                     message.push_str(&format!(": {s}"));
                     source = s.source();
                 }
-                LlmError::new(ErrorKind::Network, message)
+                let kind = if timed_out {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Network
+                };
+                LlmError::new(kind, message)
             }
-            other => LlmError::new(
+            SseError::Utf8(e) => LlmError::new(
                 ErrorKind::MalformedStream,
-                format!("not an event stream: {other}"),
+                format!("not an event stream: {e}"),
             ),
         })
     })

@@ -13,6 +13,7 @@ mod openai_chat;
 mod pricing;
 mod provider;
 mod retry;
+mod sse;
 mod tool_modes;
 
 pub use collect::{ChatResponse, collect};
@@ -24,6 +25,7 @@ pub use openai_chat::{OpenAiChat, OpenAiSettings};
 pub use pricing::{ModelInfo, ModelOverride, ModelTable, Preference};
 pub use provider::{EventStream, Provider, StreamEvent};
 pub use retry::{RetryPolicy, complete_with_retry};
+pub use sse::{SseDecoder, SseEvent};
 pub use tool_modes::{
     Extracted, ExtractedCall, ToolCallMode, ToolModeProvider, UnknownToolCallMode,
     extract_tool_calls,

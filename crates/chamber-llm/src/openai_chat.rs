@@ -1,7 +1,7 @@
 use std::time::Duration;
 
+use crate::sse::SseEvent as Event;
 use chamber_protocol::Usage;
-use eventsource_stream::Event;
 use serde_json::{Value, json};
 
 use crate::http::{self, Http, WireParser};

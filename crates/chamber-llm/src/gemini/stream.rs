@@ -2,8 +2,8 @@
 //! `GenerateContentResponse` holding the next parts; a non-streamed reply
 //! is one such object.
 
+use crate::sse::SseEvent as Event;
 use chamber_protocol::Usage;
-use eventsource_stream::Event;
 use serde_json::Value;
 
 use crate::http::{WireParser, json_data};

@@ -1,8 +1,8 @@
 //! Reading Responses API answers: the semantic SSE events of a stream, and
 //! a whole response object for non-streamed requests.
 
+use crate::sse::SseEvent as Event;
 use chamber_protocol::Usage;
-use eventsource_stream::Event;
 use serde_json::Value;
 
 use crate::http::{WireParser, json_data, non_empty};
