@@ -26,6 +26,8 @@ pub(crate) struct Http {
     pub(crate) base_url: String,
     /// Whether answers are asked for as a stream.
     pub(crate) stream: bool,
+    /// Longest wait for the reply headers (the whole reply when not streaming).
+    request_timeout: Duration,
 }
 
 impl Http {
@@ -49,27 +51,41 @@ impl Http {
             value.set_sensitive(true);
             headers.insert(name, value);
         }
-        let client = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .default_headers(headers)
-            .build()
-            .map_err(|e| LlmError::from_transport(&e))?;
+            .default_headers(headers);
+        // A streamed answer may legitimately take longer than any fixed
+        // limit; it is bounded by the time to its reply headers here and by
+        // the idle timeout between events in `collect`.
+        if !settings.stream {
+            builder = builder.timeout(settings.request_timeout);
+        }
+        let client = builder.build().map_err(|e| LlmError::from_transport(&e))?;
         Ok(Self {
             client,
+            request_timeout: settings.request_timeout,
             base_url: settings.base_url.trim_end_matches('/').to_string(),
             stream: settings.stream,
         })
     }
 
+    /// Sends a request, waiting at most `request_timeout` for its headers.
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, LlmError> {
+        match tokio::time::timeout(self.request_timeout, req.send()).await {
+            Ok(r) => r.map_err(|e| LlmError::from_transport(&e)),
+            Err(_) => Err(LlmError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no reply within {}s (provider.request_timeout_secs)",
+                    self.request_timeout.as_secs_f64()
+                ),
+            )),
+        }
+    }
+
     /// GETs `url` and reads its JSON, with errors classified like POSTs.
     pub(crate) async fn get_json(&self, url: &str) -> Result<Value, LlmError> {
-        let resp = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| LlmError::from_transport(&e))?;
+        let resp = self.send(self.client.get(url)).await?;
         let status = resp.status();
         if !status.is_success() {
             let retry_after = retry_after(resp.headers(), Utc::now());
@@ -87,13 +103,7 @@ impl Http {
         body: &Value,
     ) -> Result<reqwest::Response, LlmError> {
         tracing::debug!(%url, %body, "model request");
-        let resp = self
-            .client
-            .post(url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| LlmError::from_transport(&e))?;
+        let resp = self.send(self.client.post(url).json(body)).await?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
