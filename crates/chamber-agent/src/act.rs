@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use chamber_llm::Message;
 use chamber_protocol::{EventKind, Plan, RunStatus, Task, ToolStatus};
 
+use crate::checkpoint::StepChanges;
 use crate::context::ProjectContext;
 use crate::engine::{Engine, RunOptions, RunOutcome};
 use crate::executor::{self, StepJob, StepOutcome};
@@ -61,6 +62,9 @@ impl Engine {
                     request = format!("{}\n{request}", needs.instruction());
                 }
                 let first = vec![Message::system(prompts::ACT_SYSTEM), Message::user(request)];
+                let run_id = rec.run_id().to_string();
+                let changes =
+                    |resumed| StepChanges::new(&ws, &run_id, &step.id, opts.dry_run, resumed);
                 let job = match partial.take().filter(|p| p.step_id == step.id) {
                     Some(p) => StepJob {
                         step_id: &step.id,
@@ -68,6 +72,7 @@ impl Engine {
                         pending: p.pending,
                         turns_used: p.turns_used,
                         needs,
+                        changes: changes(p.checkpoint),
                     },
                     None => {
                         rec.emit(EventKind::StepStarted {
@@ -81,6 +86,7 @@ impl Engine {
                             pending: Vec::new(),
                             turns_used: 0,
                             needs,
+                            changes: changes(None),
                         }
                     }
                 };

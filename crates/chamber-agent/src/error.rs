@@ -23,6 +23,9 @@ pub enum AgentError {
     /// A cost, time or token budget ran out; the run stops cleanly.
     #[error("the {} budget is spent: {} of {}", .0.resource.as_str(), .0.resource.show(.0.used), .0.resource.show(.0.limit))]
     BudgetExceeded(chamber_policy::Reading),
+    /// Recording, finding, applying or rolling back a patch failed.
+    #[error(transparent)]
+    Patch(#[from] chamber_tools::patches::PatchError),
     /// A file operation failed.
     #[error("{context}: {error}")]
     Io {

@@ -6,6 +6,7 @@ use chamber_policy::{Action, Decision};
 use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus};
 use chamber_tools::{OutputSink, Risk, ToolContext};
 
+use crate::checkpoint::StepChanges;
 use crate::engine::{Engine, RunOptions};
 use crate::providers::RouteRole;
 use crate::recorder::Recorder;
@@ -32,6 +33,8 @@ pub struct StepJob<'a> {
     pub turns_used: u32,
     /// Which tool calls the step requires (enforced for the local model).
     pub needs: StepNeeds,
+    /// The step's checkpoint and patch bookkeeping.
+    pub changes: StepChanges,
 }
 
 /// Cap on one acting turn of the local model (about 6 KB of code).
@@ -56,6 +59,7 @@ pub async fn run_step(
         pending,
         mut turns_used,
         needs,
+        mut changes,
     } = job;
     // Small local models tend to "answer" a step instead of doing it; for
     // them the harness requires a tool call until something was done (and,
@@ -77,7 +81,7 @@ pub async fn run_step(
         .into_iter()
         // Small models delete files they were asked to change; they keep
         // `shell` for the rare real deletion, under the command policy.
-        .filter(|s| !(carry && s.name == "delete_file"))
+        .filter(|s| !(carry && matches!(s.name.as_str(), "delete_file" | "multi_edit")))
         .map(|s| ToolDef {
             name: s.name,
             description: s.description,
@@ -111,7 +115,8 @@ pub async fn run_step(
         return Ok(StepOutcome::Done(content.clone()));
     }
     for call in pending {
-        let result = execute_call(engine, rec, workspace, step_id, &call, approver, opts).await?;
+        let result =
+            execute_call(engine, rec, workspace, &mut changes, &call, approver, opts).await?;
         done.record(risk_of(&call.name), result.status == ToolStatus::Ok);
         messages.push(Message::tool(call.id.clone(), result.to_model_text()));
     }
@@ -183,7 +188,7 @@ pub async fn run_step(
                 .await?;
                 result
             } else {
-                execute_call(engine, rec, workspace, step_id, call, approver, opts).await?
+                execute_call(engine, rec, workspace, &mut changes, call, approver, opts).await?
             };
             done.record(risk_of(&call.name), result.status == ToolStatus::Ok);
             if result.status == ToolStatus::Ok {
@@ -325,13 +330,15 @@ pub async fn execute_call(
     engine: &Engine,
     rec: &mut Recorder,
     workspace: &std::path::Path,
-    step_id: &str,
+    step: &mut StepChanges,
     call: &ToolCall,
     approver: &dyn Approver,
     opts: &RunOptions,
 ) -> Result<ToolResult, AgentError> {
     // A spent time budget stops the run before the next action, not mid-way.
     engine.check_time(rec).await?;
+    let step_name = step.step_id().to_string();
+    let step_id = step_name.as_str();
     let finish = |result: ToolResult| EventKind::ToolFinished {
         step_id: step_id.to_string(),
         call_id: call.id.clone(),
@@ -407,6 +414,9 @@ pub async fn execute_call(
         return Ok(result);
     }
 
+    if valid.risk != Risk::Read {
+        step.ensure_checkpoint(rec).await?;
+    }
     rec.emit(EventKind::ToolStarted {
         step_id: step_id.to_string(),
         call: call.clone(),
@@ -420,6 +430,8 @@ pub async fn execute_call(
     ctx.shell_timeout = Duration::from_secs(engine.config.agent.shell_timeout_secs.max(1));
     ctx.output_cap = engine.config.agent.output_cap_bytes;
     ctx.output = Some(sink);
+    ctx.journal = step.journal();
+    ctx.syntax_check = engine.config.agent.syntax_check;
     let result = {
         let running = engine.registry.execute(&valid, &ctx);
         tokio::pin!(running);
@@ -442,6 +454,7 @@ pub async fn execute_call(
         .await?;
     }
     rec.emit(finish(result.clone())).await?;
+    step.after_call(rec, call, ctx.journal.take()).await?;
     Ok(result)
 }
 

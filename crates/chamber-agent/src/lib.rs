@@ -5,10 +5,12 @@
 
 mod act;
 mod approval;
+mod checkpoint;
 mod context;
 mod engine;
 mod error;
 mod executor;
+mod file_checkpoint;
 mod history_fit;
 mod interrupted;
 mod model_call;
@@ -19,6 +21,7 @@ mod recorder;
 mod replay;
 mod resume;
 mod step_needs;
+mod undo;
 mod workspace;
 mod write_guard;
 
@@ -31,4 +34,5 @@ pub use providers::{
     all_provider_defs, build_provider, choice_for, choose_provider, model_table, parse_model_ref,
     plan_routes, preferred_model, provider_def, with_tool_mode,
 };
+pub use undo::{UndoAction, UndoFile, UndoPlan, UndoReport, UndoRequest, apply_undo, plan_undo};
 pub use workspace::CHAMBER_GITIGNORE;

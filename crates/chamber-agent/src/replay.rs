@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use chamber_llm::Message;
-use chamber_protocol::{Event, EventKind, Plan, ToolCall};
+use chamber_protocol::{Checkpoint, Event, EventKind, Plan, ToolCall};
 
 /// Where an interrupted run stands, rebuilt from its events.
 #[derive(Default)]
@@ -28,6 +28,8 @@ pub struct PartialStep {
     pub pending: Vec<ToolCall>,
     /// Model turns already spent.
     pub turns_used: u32,
+    /// The checkpoint the step made before its first change, if it got that far.
+    pub checkpoint: Option<Checkpoint>,
 }
 
 /// One recorded model turn of a step, with the results of its calls.
@@ -42,6 +44,7 @@ struct Turn {
 pub fn resume_point(events: &[Event]) -> ResumePoint {
     let mut point = ResumePoint::default();
     let mut current: Option<String> = None;
+    let mut checkpoint: Option<Checkpoint> = None;
     // Each turn keeps its own results: ids from some servers repeat across
     // turns, so a later call must never pick up an earlier call's result.
     let mut turns: Vec<Turn> = Vec::new();
@@ -56,7 +59,14 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                 point.done.clear();
                 point.replans_used += 1;
             }
-            EventKind::StepStarted { step_id, .. } => current = Some(step_id.clone()),
+            EventKind::StepStarted { step_id, .. } => {
+                current = Some(step_id.clone());
+                checkpoint = None;
+            }
+            EventKind::CheckpointCreated {
+                step_id,
+                checkpoint: made,
+            } if current.as_ref() == Some(step_id) => checkpoint = Some(made.clone()),
             EventKind::StepCompleted { step_id, summary } => {
                 point.done.push(step_id.clone());
                 let title = point
@@ -115,6 +125,7 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
             messages,
             pending,
             turns_used,
+            checkpoint,
         });
     }
     point

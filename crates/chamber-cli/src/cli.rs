@@ -77,6 +77,25 @@ pub enum Command {
         #[command(subcommand)]
         action: RunsAction,
     },
+    /// Put the project back to before a run's last steps (default: the last
+    /// step of the most recent run here).
+    Undo {
+        /// The run (id or unique prefix); default: the most recent run here.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// How many of the run's last steps to undo.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        steps: u32,
+        /// Restore without asking.
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+    /// The patches recorded for every change: list, show, create, apply, roll back.
+    Patch {
+        /// What to do.
+        #[command(subcommand)]
+        action: PatchAction,
+    },
     /// Print events across runs as they are recorded.
     TailEvents {
         /// Keep waiting for new events.
@@ -200,6 +219,35 @@ pub enum RunsAction {
     },
 }
 
+/// `chamber patch …`
+#[derive(Debug, Subcommand)]
+pub enum PatchAction {
+    /// Recorded patches, newest first: id, run, step, tool, files, time.
+    List,
+    /// A patch's metadata and diff (changed words highlighted in a terminal).
+    Show {
+        /// Patch id (or a unique prefix).
+        id: String,
+    },
+    /// Save a new patch: a run's patches combined, or the uncommitted
+    /// changes against HEAD (git). Prints the diff file's path.
+    Create {
+        /// Combine the patches of this run (id or prefix).
+        #[arg(long, value_name = "ID")]
+        from_run: Option<String>,
+    },
+    /// Apply a diff file or a recorded patch, all or nothing.
+    Apply {
+        /// A diff file, or a patch id.
+        target: String,
+    },
+    /// Undo a recorded patch; files changed since are 3-way merged.
+    Rollback {
+        /// Patch id (or a unique prefix).
+        id: String,
+    },
+}
+
 /// `chamber model …`
 #[derive(Debug, Subcommand)]
 pub enum ModelAction {
@@ -289,6 +337,21 @@ pub enum BenchAction {
         #[arg(long, value_name = "FILE")]
         json_out: Option<PathBuf>,
     },
+    /// Apply real edits of real code (Rust crates, the Python standard
+    /// library, this repository's history) in every patch format, clean and
+    /// perturbed the way models get them wrong, with Chamber, `git apply`
+    /// and `patch`; report correct / wrong place / rejected and timings.
+    Edits {
+        /// Files (or history hunks) taken from each source.
+        #[arg(long, value_name = "N", default_value_t = 40)]
+        files: usize,
+        /// Seed of every random choice (same seed, same corpus).
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json_out: Option<PathBuf>,
+    },
 }
 
 /// `chamber config …`
@@ -314,6 +377,14 @@ impl Command {
             Command::Runs {
                 action: RunsAction::Show { .. },
             } => "runs show",
+            Command::Undo { .. } => "undo",
+            Command::Patch { action } => match action {
+                PatchAction::List => "patch list",
+                PatchAction::Show { .. } => "patch show",
+                PatchAction::Create { .. } => "patch create",
+                PatchAction::Apply { .. } => "patch apply",
+                PatchAction::Rollback { .. } => "patch rollback",
+            },
             Command::TailEvents { .. } => "tail-events",
             Command::Config { .. } => "config show",
             Command::Model { action } => match action {
@@ -333,7 +404,12 @@ impl Command {
                 action: ProviderAction::Test { .. },
             } => "provider test",
             Command::Stats { .. } => "stats",
-            Command::Bench { .. } => "bench tasks",
+            Command::Bench {
+                action: BenchAction::Tasks { .. },
+            } => "bench tasks",
+            Command::Bench {
+                action: BenchAction::Edits { .. },
+            } => "bench edits",
             Command::Schemas { .. } => "schemas",
         }
     }

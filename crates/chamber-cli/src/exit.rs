@@ -123,6 +123,7 @@ impl From<AgentError> for CliError {
             AgentError::InvalidState(_) => {
                 CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
             }
+            AgentError::Patch(p) => patch_error(p),
             AgentError::Io { .. } => CliError::new(
                 "io_failed",
                 e.to_string(),
@@ -131,6 +132,64 @@ impl From<AgentError> for CliError {
             ),
         }
     }
+}
+
+impl From<chamber_tools::patches::PatchError> for CliError {
+    fn from(e: chamber_tools::patches::PatchError) -> Self {
+        patch_error(&e)
+    }
+}
+
+/// A patch failure as the CLI reports it; conflicts list their regions.
+fn patch_error(e: &chamber_tools::patches::PatchError) -> CliError {
+    use chamber_tools::patches::PatchError as P;
+    let (code, hint, exit) = match e {
+        P::NotFound(_) => (
+            "not_found",
+            Some("`chamber patch list` shows the recorded patches"),
+            status::NOT_FOUND,
+        ),
+        P::Ambiguous { .. } => (
+            "ambiguous_id",
+            Some("give more characters of the id"),
+            status::NOT_FOUND,
+        ),
+        P::Invalid(_) => ("invalid_patch", None, status::INVALID_STATE),
+        P::DoesNotApply(_) => (
+            "patch_does_not_apply",
+            Some("the files differ from what the patch expects; check `git status` and the diff"),
+            status::INVALID_STATE,
+        ),
+        P::Missing(_) => (
+            "file_missing",
+            Some("restore the missing files first (e.g. `git checkout -- <file>`)"),
+            status::INVALID_STATE,
+        ),
+        P::Conflicts(_) => (
+            "conflict",
+            Some(
+                "resolve by hand: the conflicting regions are listed in the message (ours = the file now, theirs = before the patch)",
+            ),
+            status::INVALID_STATE,
+        ),
+        P::Io { .. } => (
+            "io_failed",
+            Some("check free disk space and permissions"),
+            status::INTERNAL,
+        ),
+    };
+    let mut message = e.to_string();
+    if let P::Conflicts(conflicts) = e {
+        for c in conflicts {
+            message.push_str(&format!("\n--- {}\n", c.path));
+            for hunk in &c.hunks {
+                message.push_str(hunk.trim_end());
+                message.push('\n');
+            }
+        }
+        message = message.trim_end().to_string();
+    }
+    CliError::new(code, message, hint, exit)
 }
 
 impl From<chamber_store::StoreError> for CliError {

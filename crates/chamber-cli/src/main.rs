@@ -4,6 +4,7 @@
 mod approver;
 mod cli;
 mod commands;
+mod diff_view;
 mod exit;
 mod install_progress;
 mod local_server;
@@ -113,6 +114,14 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::runs::show(&setup.store().await?, &run_id, out).await?,
             status::OK,
         ),
+        Command::Undo { run, steps, yes } => (
+            commands::undo::undo(&setup, run, steps, yes, out).await?,
+            status::OK,
+        ),
+        Command::Patch { action } => (
+            commands::patch::patch(&setup, action, out).await?,
+            status::OK,
+        ),
         Command::TailEvents { follow, run, lines } => {
             commands::tail::tail(&setup.store().await?, follow, run, lines, out).await?;
             return Ok(status::OK);
@@ -187,6 +196,22 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 json_out,
             };
             (commands::bench::tasks(args, flags, out).await?, status::OK)
+        }
+        Command::Bench {
+            action:
+                BenchAction::Edits {
+                    files,
+                    seed,
+                    json_out,
+                },
+        } => {
+            let args = commands::bench_edits::EditsArgs {
+                files,
+                seed,
+                json_out,
+                repo: setup.root.clone(),
+            };
+            (commands::bench_edits::edits(args, out).await?, status::OK)
         }
         Command::Model { action } => (model(&setup, action, out).await?, status::OK),
         Command::Schemas { .. } => return Ok(status::OK),

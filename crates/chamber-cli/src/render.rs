@@ -171,6 +171,29 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             files.len()
         ),
         EventKind::RunResumed { from_step } => format!("resuming from step {from_step}"),
+        EventKind::CheckpointCreated { checkpoint, .. } if verbose > 0 => Output::styled(
+            style::DIM,
+            format!(
+                "  checkpoint {}{}",
+                checkpoint.id,
+                checkpoint
+                    .tree
+                    .as_ref()
+                    .map(|t| format!(" (git tree {})", &t[..t.len().min(10)]))
+                    .unwrap_or_default()
+            ),
+        ),
+        EventKind::PatchRecorded {
+            patch_id, files, ..
+        } if verbose > 0 => Output::styled(
+            style::DIM,
+            format!("    patch {patch_id}: {}", files.join(", ")),
+        ),
+        EventKind::Undone { steps, files, .. } => format!(
+            "{} {steps} step(s): {} file(s) restored",
+            Output::styled(style::WARN, "undone"),
+            files.len()
+        ),
         EventKind::ModelTurn {
             content,
             tool_calls,

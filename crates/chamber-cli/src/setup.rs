@@ -12,7 +12,7 @@ use chamber_local::ServerState;
 use chamber_policy::Budget;
 use chamber_policy::Policy;
 use chamber_store::Store;
-use chamber_tools::Registry;
+use chamber_tools::{EditFormat, Registry};
 
 use crate::cli::GlobalArgs;
 use crate::exit::{CliError, status};
@@ -153,6 +153,7 @@ impl Setup {
             config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
         }
         let budget = budget_of(&config);
+        let registry = registry_for(&config, &choice);
         Ok(Engine {
             config,
             store: self.store().await?,
@@ -160,7 +161,7 @@ impl Setup {
             budget,
             choice,
             policy: load_policy(&self.root)?,
-            registry: Registry::standard(),
+            registry,
             root: self.root.clone(),
             data_dir: self.dirs.data.clone(),
         })
@@ -258,6 +259,31 @@ fn main_choice(config: &Config) -> Result<ProviderChoice, CliError> {
     let mut choice = choice_for(config, &provider, &model, &env);
     choice.reason = why;
     Ok(choice)
+}
+
+/// The tools for this model: the edit format from `agent.edit_format`
+/// (`auto` picks apply_patch for OpenAI models trained on it, search/replace
+/// otherwise); symbol edits for remote models when enabled.
+pub fn registry_for(config: &Config, choice: &ProviderChoice) -> Registry {
+    let format = match config.agent.edit_format.parse::<EditFormat>() {
+        Ok(f) => f,
+        Err(_) => auto_edit_format(choice),
+    };
+    Registry::for_edit_format(format, config.agent.symbol_edits && !choice.local)
+}
+
+/// The edit format a model does best with when none is configured.
+pub fn auto_edit_format(choice: &ProviderChoice) -> EditFormat {
+    let model = choice.model.rsplit('/').next().unwrap_or(&choice.model);
+    let openai_wire = choice.wire.starts_with("openai") && !choice.local;
+    let trained_on_patches = ["gpt-4.1", "gpt-5", "o3", "o4"]
+        .iter()
+        .any(|p| model.starts_with(p));
+    if openai_wire && trained_on_patches {
+        EditFormat::ApplyPatch
+    } else {
+        EditFormat::SearchReplace
+    }
 }
 
 /// The run budget from `[budget]` (flags are applied on top by the acting commands).

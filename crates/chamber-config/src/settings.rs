@@ -105,6 +105,16 @@ pub struct AgentConfig {
     pub instruction_files: Vec<String>,
     /// Entries of the project tree shown to the model.
     pub tree_max_entries: usize,
+    /// How the model writes partial edits: `auto` (apply_patch for OpenAI's
+    /// GPT-4.1/GPT-5/o-series, search_replace otherwise), `apply_patch`,
+    /// `search_replace`, `udiff` or `whole`.
+    pub edit_format: String,
+    /// Offer the symbol-level edit tools (replace/insert/delete/rename a
+    /// function or class by name) to remote models.
+    pub symbol_edits: bool,
+    /// Refuse edits that add syntax errors (Rust, Python, TypeScript,
+    /// JavaScript, Go), with the error's location.
+    pub syntax_check: bool,
 }
 
 impl Default for AgentConfig {
@@ -121,6 +131,9 @@ impl Default for AgentConfig {
                 ".chamber/instructions.md".into(),
             ],
             tree_max_entries: 200,
+            edit_format: "auto".into(),
+            symbol_edits: true,
+            syntax_check: true,
         }
     }
 }
@@ -248,6 +261,15 @@ impl Config {
         }
         if self.local.context < 512 {
             return Err("local.context must be at least 512 tokens".into());
+        }
+        if !matches!(
+            self.agent.edit_format.as_str(),
+            "auto" | "apply_patch" | "search_replace" | "udiff" | "whole"
+        ) {
+            return Err(format!(
+                "agent.edit_format = {:?}: expected \"auto\", \"apply_patch\", \"search_replace\", \"udiff\" or \"whole\"",
+                self.agent.edit_format
+            ));
         }
         if self.agent.max_turns_per_step == 0 {
             return Err("agent.max_turns_per_step must be at least 1".into());

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Plan, Task, ToolCall, ToolResult};
+use crate::{Checkpoint, Plan, Task, ToolCall, ToolResult};
 
 /// One entry of a run's append-only log. Trace, resume, dashboards and audit
 /// are all derived from these, so every field needed to replay a run is here.
@@ -72,6 +72,36 @@ pub enum EventKind {
         step_id: String,
         /// Step title.
         title: String,
+    },
+    /// The working tree was saved before the step's first tool call.
+    CheckpointCreated {
+        /// The step about to change things.
+        step_id: String,
+        /// What was saved, and where.
+        checkpoint: Checkpoint,
+    },
+    /// A tool call's file changes were saved as a patch in `.chamber/patches/`.
+    PatchRecorded {
+        /// Step the call belongs to.
+        step_id: String,
+        /// The call.
+        call_id: String,
+        /// Patch id (`<id>.diff` and `<id>.json`).
+        patch_id: String,
+        /// Paths it changed, relative to the project.
+        files: Vec<String>,
+    },
+    /// `chamber undo` put the working tree back to a checkpoint of this run.
+    Undone {
+        /// The checkpoint restored.
+        checkpoint_id: String,
+        /// How many of the run's last steps were undone.
+        steps: u32,
+        /// Paths restored or removed.
+        files: Vec<String>,
+        /// The patch recording the undo itself (`chamber patch rollback` redoes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patch_id: Option<String>,
     },
     /// The model answered one request.
     ModelTurn {
@@ -339,6 +369,9 @@ impl EventKind {
             EventKind::PlanRejected { .. } => "plan_rejected",
             EventKind::PlanSaved { .. } => "plan_saved",
             EventKind::StepStarted { .. } => "step_started",
+            EventKind::CheckpointCreated { .. } => "checkpoint_created",
+            EventKind::PatchRecorded { .. } => "patch_recorded",
+            EventKind::Undone { .. } => "undone",
             EventKind::ModelTurn { .. } => "model_turn",
             EventKind::ModelError { .. } => "model_error",
             EventKind::ModelFallback { .. } => "model_fallback",

@@ -1,6 +1,7 @@
 //! The types every Chamber crate shares: tasks, plans, tool calls and results,
 //! events and the CLI/API envelope. Pure data: no IO, nothing async.
 
+mod checkpoint;
 mod envelope;
 mod event;
 mod ids;
@@ -9,6 +10,7 @@ mod schema_export;
 mod task;
 mod tool;
 
+pub use checkpoint::{Checkpoint, CheckpointKind};
 pub use envelope::{Envelope, ErrorBody};
 pub use event::{Event, EventKind, OutputStream, RunStatus, Usage};
 pub use ids::new_id;

@@ -1,4 +1,5 @@
-//! What every tool call runs against: the workspace root and shell limits.
+//! What every tool call runs against: the workspace root, shell limits and
+//! the write journal.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -6,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chamber_protocol::OutputStream;
+
+use crate::journal::Journal;
 
 /// Receives live shell output as it arrives, so the CLI and event log can show
 /// progress before a long command finishes.
@@ -22,17 +25,25 @@ pub struct ToolContext {
     pub output_cap: usize,
     /// Where live shell output goes, if anywhere.
     pub output: Option<OutputSink>,
+    /// Records files' content before the tools change them (see
+    /// [`ToolContext::before_change`]); `None` records nothing.
+    pub journal: Option<Arc<Journal>>,
+    /// Refuse edits that add syntax errors to Rust, Python, TypeScript,
+    /// JavaScript or Go files (checked with tree-sitter before writing).
+    pub syntax_check: bool,
 }
 
 impl ToolContext {
     /// A context rooted at `root` with a 120 s shell timeout, a 32 KiB output
-    /// cap and no live output sink.
+    /// cap, no live output sink, no journal, and syntax checks on.
     pub fn new(root: PathBuf) -> Self {
         Self {
             root,
             shell_timeout: Duration::from_secs(120),
             output_cap: 32 * 1024,
             output: None,
+            journal: None,
+            syntax_check: true,
         }
     }
 }
@@ -44,6 +55,8 @@ impl fmt::Debug for ToolContext {
             .field("shell_timeout", &self.shell_timeout)
             .field("output_cap", &self.output_cap)
             .field("output", &self.output.as_ref().map(|_| "<sink>"))
+            .field("journal", &self.journal.is_some())
+            .field("syntax_check", &self.syntax_check)
             .finish()
     }
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::atomic::write_atomic;
 use crate::context::ToolContext;
 use crate::fs_tools::read_text;
+use crate::patch_tools::{EditItem, MultiEditArgs, PatchOp, patch_edit};
 use crate::paths::resolve;
 use crate::result::{changed, failed};
 use crate::specs::ToolArgs;
@@ -51,12 +52,24 @@ pub(crate) async fn edit_file(ctx: &ToolContext, args: EditFileArgs) -> ToolResu
         Ok(t) => t,
         Err(e) => return failed(e),
     };
+    let replace_all = args.replace_all.unwrap_or(false);
     let (old, new) = match pick_line_endings(&text, &args.old_string, &args.new_string) {
         Some(pair) => pair,
+        // Not there verbatim: the matching cascade (whitespace, indentation,
+        // punctuation, elision, fuzzy) finds the one place or explains why not.
+        None if !replace_all => {
+            let op = PatchOp::MultiEdit(MultiEditArgs {
+                edits: vec![EditItem {
+                    path: args.path,
+                    old_string: args.old_string,
+                    new_string: args.new_string,
+                }],
+            });
+            return patch_edit(ctx, op).await;
+        }
         None => return failed(not_found_message(&args.path, &text, &args.old_string)),
     };
     let starts: Vec<usize> = text.match_indices(old.as_str()).map(|(i, _)| i).collect();
-    let replace_all = args.replace_all.unwrap_or(false);
     if starts.len() > 1 && !replace_all {
         let lines: Vec<String> = starts
             .iter()
@@ -74,7 +87,19 @@ pub(crate) async fn edit_file(ctx: &ToolContext, args: EditFileArgs) -> ToolResu
     } else {
         text.replacen(&old, &new, 1)
     };
+    if ctx.syntax_check
+        && let Err(e) = chamber_edit::syntax::check_edit(
+            std::path::Path::new(&resolved.rel),
+            Some(&text),
+            &updated,
+        )
+    {
+        return failed(e.to_string());
+    }
     let target = resolved.target.clone();
+    if let Err(e) = ctx.before_change(&target) {
+        return failed(e);
+    }
     let bytes = updated.into_bytes();
     match tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await {
         Ok(Ok(())) => {}

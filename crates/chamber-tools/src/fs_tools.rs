@@ -206,11 +206,25 @@ pub(crate) async fn write_file(ctx: &ToolContext, args: WriteFileArgs) -> ToolRe
     }
     let target = resolved.target.clone();
     let content = strip_code_fence(&resolved.rel, &args.content);
-    if tokio::fs::read(&target).await.ok().as_deref() == Some(content.as_bytes()) {
+    let existing = tokio::fs::read(&target).await.ok();
+    if existing.as_deref() == Some(content.as_bytes()) {
         return failed(format!(
             "\"{}\" already has exactly this content; nothing changed. Write the new content, or use edit_file for a small change",
             args.path
         ));
+    }
+    if ctx.syntax_check {
+        let before = existing
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok());
+        if let Err(e) =
+            chamber_edit::syntax::check_edit(std::path::Path::new(&resolved.rel), before, &content)
+        {
+            return failed(e.to_string());
+        }
+    }
+    if let Err(e) = ctx.before_change(&target) {
+        return failed(e);
     }
     let bytes = content.as_bytes().to_vec();
     let written = tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await;
@@ -246,6 +260,9 @@ pub(crate) async fn delete_file(ctx: &ToolContext, args: DeleteFileArgs) -> Tool
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return failed(not_found(&args.path)),
         Err(e) => return failed(format!("cannot delete \"{}\": {e}", args.path)),
+    }
+    if let Err(e) = ctx.before_change(&resolved.link) {
+        return failed(e);
     }
     match tokio::fs::remove_file(&resolved.link).await {
         Ok(()) => changed(format!("deleted {}", resolved.rel), vec![resolved.rel]),

@@ -87,16 +87,28 @@ impl Git {
 
     /// Runs git and returns its output whatever the exit code.
     fn output(&self, args: &[&str]) -> Result<Output, GitError> {
-        self.command(args)
-            .output()
-            .map_err(|source| GitError::Spawn {
-                command: render(args),
-                source,
-            })
+        self.output_with_index(args, None)
+    }
+
+    /// Runs git, with `GIT_INDEX_FILE` set to `index` when given, and
+    /// returns its output whatever the exit code.
+    pub(crate) fn output_with_index(
+        &self,
+        args: &[&str],
+        index: Option<&Path>,
+    ) -> Result<Output, GitError> {
+        let mut cmd = self.command(args);
+        if let Some(index) = index {
+            cmd.env("GIT_INDEX_FILE", index);
+        }
+        cmd.output().map_err(|source| GitError::Spawn {
+            command: render(args),
+            source,
+        })
     }
 
     /// Runs git and returns stdout, failing on a non-zero exit.
-    fn run(&self, args: &[&str]) -> Result<String, GitError> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<String, GitError> {
         let out = self.output(args)?;
         check(args, &out)?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -233,7 +245,7 @@ fn is_state_path(path: &str) -> bool {
 }
 
 /// `Ok` for a zero exit, else a [`GitError::Failed`] with git's stderr.
-fn check(args: &[&str], out: &Output) -> Result<(), GitError> {
+pub(crate) fn check(args: &[&str], out: &Output) -> Result<(), GitError> {
     if out.status.success() {
         return Ok(());
     }

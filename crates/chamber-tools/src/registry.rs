@@ -7,21 +7,15 @@ use chamber_protocol::{ToolCall, ToolResult};
 use serde_json::Value;
 
 use crate::context::ToolContext;
-use crate::edit_tool::{EditFileArgs, edit_file};
-use crate::fs_tools::{
-    DeleteFileArgs, ReadFileArgs, WriteFileArgs, delete_file, read_file, write_file,
-};
-use crate::list_tool::{ListFilesArgs, list_files};
 use crate::paths::canonical_root;
 use crate::result::failed;
-use crate::search_tool::{SearchArgs, search};
-use crate::shell::{ShellArgs, shell};
 use crate::specs::{ArgsError, Risk, ToolArgs, ToolSpec, parse_args, schema_for};
+use crate::tool_table::{self, EditFormat};
 use crate::valid_call::ValidCall;
 
 /// One tool's static description and its argument checker.
 #[derive(Clone, Copy)]
-struct Entry {
+pub(crate) struct Entry {
     name: &'static str,
     description: &'static str,
     risk: Risk,
@@ -30,7 +24,11 @@ struct Entry {
 }
 
 impl Entry {
-    fn of<A: ToolArgs>(name: &'static str, risk: Risk, description: &'static str) -> Self {
+    pub(crate) fn of<A: ToolArgs>(
+        name: &'static str,
+        risk: Risk,
+        description: &'static str,
+    ) -> Self {
         Self {
             name,
             description,
@@ -60,46 +58,18 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
-    /// All built-in tools.
+    /// The default tool set: search/replace editing plus symbol edits.
     pub fn standard() -> Self {
-        let entries = vec![
-            Entry::of::<ReadFileArgs>(
-                "read_file",
-                Risk::Read,
-                "Read a text file. Returns its lines prefixed with line numbers and a tab (the numbers are not part of the file). Shows at most 2000 lines per call; use start_line and end_line for other parts of a large file.",
-            ),
-            Entry::of::<ListFilesArgs>(
-                "list_files",
-                Risk::Read,
-                "List files and directories under a directory as an indented tree (directories end with \"/\"). Files ignored by .gitignore are left out.",
-            ),
-            Entry::of::<SearchArgs>(
-                "search",
-                Risk::Read,
-                "Search file contents with a regular expression. Returns matching lines as \"path:line: text\". Skips gitignored and binary files.",
-            ),
-            Entry::of::<WriteFileArgs>(
-                "write_file",
-                Risk::Write,
-                "Create a file, or replace the entire content of an existing one. Parent directories are created. To change part of an existing file, prefer edit_file.",
-            ),
-            Entry::of::<EditFileArgs>(
-                "edit_file",
-                Risk::Write,
-                "Replace an exact piece of text in an existing file. old_string must match the file exactly, including indentation, and occur exactly once unless replace_all is true. Read the file first.",
-            ),
-            Entry::of::<DeleteFileArgs>(
-                "delete_file",
-                Risk::Write,
-                "Delete one file. Directories are refused.",
-            ),
-            Entry::of::<ShellArgs>(
-                "shell",
-                Risk::Exec,
-                "Run a shell command (bash -c) in the workspace and return its stdout, stderr and exit code. Use it to build, test, run programs and use git. Commands are non-interactive (stdin is empty) and are killed after the time limit. Very long output is cut in the middle.",
-            ),
-        ];
-        Self { entries }
+        Self::for_edit_format(EditFormat::SearchReplace, true)
+    }
+
+    /// The tools for one edit format: reading, searching, whole-file
+    /// writes, deleting and shell always; the format's own edit tool; and,
+    /// when `symbol_edits`, the symbol-level (AST) edit tools.
+    pub fn for_edit_format(format: EditFormat, symbol_edits: bool) -> Self {
+        Self {
+            entries: tool_table::entries(format, symbol_edits),
+        }
     }
 
     /// The specs offered to the model, in a stable order.
@@ -205,7 +175,7 @@ impl Drop for AbortOnDrop {
 /// Runs the tool on its own task so a panic becomes an error result.
 async fn run_isolated(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
     let (call_owned, ctx_owned) = (call.clone(), ctx.clone());
-    let task = tokio::spawn(async move { dispatch(&call_owned, &ctx_owned).await });
+    let task = tokio::spawn(async move { tool_table::dispatch(&call_owned, &ctx_owned).await });
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
@@ -214,48 +184,6 @@ async fn run_isolated(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
             call.name
         )),
         Err(_) => failed(format!("the {} call was cancelled", call.name)),
-    }
-}
-
-/// Parses the arguments for the named tool and runs it.
-async fn dispatch(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
-    fn args<A: ToolArgs>(call: &ValidCall) -> Result<A, String> {
-        parse_args::<A>(&call.args).map_err(|e| match e {
-            ArgsError::Schema(m) | ArgsError::Invalid(m) => {
-                format!("invalid arguments for {}: {m}", call.name)
-            }
-        })
-    }
-    match call.name.as_str() {
-        "read_file" => match args(call) {
-            Ok(a) => read_file(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "list_files" => match args(call) {
-            Ok(a) => list_files(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "search" => match args(call) {
-            Ok(a) => search(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "write_file" => match args(call) {
-            Ok(a) => write_file(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "edit_file" => match args(call) {
-            Ok(a) => edit_file(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "delete_file" => match args(call) {
-            Ok(a) => delete_file(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        "shell" => match args(call) {
-            Ok(a) => shell(ctx, a).await,
-            Err(e) => failed(e),
-        },
-        other => failed(format!("unknown tool \"{other}\"")),
     }
 }
 

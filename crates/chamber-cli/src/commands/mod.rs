@@ -1,12 +1,15 @@
 //! One module per command family; each returns its payload or a `CliError`.
 
 pub mod bench;
+pub mod bench_edits;
 pub mod config_show;
 pub mod doctor;
 pub mod doctor_providers;
 pub mod init;
 pub mod model;
 pub mod model_chat;
+pub mod patch;
+pub mod patch_apply;
 pub mod provider;
 pub mod run;
 pub mod runs;
@@ -14,3 +17,4 @@ pub mod serve;
 pub mod stats;
 pub mod status;
 pub mod tail;
+pub mod undo;

@@ -1,9 +1,11 @@
 //! Test areas; `harness` holds the shared temp-project and mock-script helpers.
 
 mod approval;
+mod bench_edits;
 mod cli_surface;
 mod doctor_providers;
 mod dry_run;
+mod edit_formats;
 mod harness;
 mod local_model;
 mod local_provider;
@@ -11,3 +13,5 @@ mod providers;
 mod recovery;
 mod resume;
 mod run_basic;
+mod undo;
+mod user_patches;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod edit;
+mod edit_formats;
 mod files;
 mod git;
 mod search;
