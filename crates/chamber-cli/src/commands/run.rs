@@ -139,7 +139,7 @@ fn report(outcome: &RunOutcome, out: &Output) {
                 && (outcome.branch.is_none() || out.verbose > 0)
             {
                 out.line(format!("\n{}", Output::styled(style::HEAD, "Diff:")));
-                out.line(diff.trim_end());
+                out.line(crate::diff_view::colored(diff.trim_end()));
             }
             let mark = match outcome.status {
                 RunStatus::Completed => Output::styled(style::OK, "✔"),
