@@ -5,14 +5,16 @@
 //! - the search splits into segments of ordinary lines at the markers;
 //!   a leading or trailing marker stands for nothing (the match starts at
 //!   the first segment and ends at the last one);
-//! - lines are compared like the punctuation level (trimmed, typographic
-//!   punctuation normalised);
+//! - lines are compared by the keys the caller gives: first as written
+//!   (but for trailing whitespace), and only if that finds nothing like
+//!   the punctuation level (trimmed, typographic punctuation normalised);
 //! - each later segment is taken at its *nearest* occurrence after the
 //!   previous one whose indentation shift (file minus search) equals the
 //!   first segment's, so that `}` at another depth is not taken for the
 //!   closing line of the block;
 //! - a candidate is one start of the first segment for which every segment
-//!   is found; two candidates make the match ambiguous.
+//!   is found; two candidates make the match ambiguous, unless they all
+//!   turn the file into the same text (see `ties.rs`).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -34,7 +36,7 @@ struct Segment {
 }
 
 /// All candidates of the elision level. `file_keys`/`search_keys` are the
-/// punctuation-level keys of `file`/`search`.
+/// keys of `file`/`search` at the level lines are compared at.
 pub(crate) fn candidates(
     file: &[&str],
     file_keys: &[Cow<'_, str>],

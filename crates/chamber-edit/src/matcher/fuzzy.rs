@@ -57,9 +57,15 @@ pub(crate) struct Scan {
 pub(crate) enum Pick {
     /// One window wins.
     One(Hit),
-    /// Several separate places score within the margin of the best one
-    /// (their first lines, 0-based, best first).
-    Tie(Vec<usize>),
+    /// Several separate places score within the margin of the best one.
+    Tie {
+        /// One window per place, best first: every tied place, or, when
+        /// `unsure`, at most [`MAX_LISTED`] places ending with the
+        /// unchecked windows (scored by their bound).
+        places: Vec<Hit>,
+        /// Whether a window left unchecked might beat the best one.
+        unsure: bool,
+    },
     /// Nothing reaches the threshold.
     None,
 }
@@ -160,6 +166,12 @@ pub(crate) fn scan(
     }
 }
 
+/// The first lines (0-based) of the first tied `places`, as many as are
+/// listed in an error.
+pub(crate) fn listed(places: &[Hit]) -> Vec<usize> {
+    places.iter().take(MAX_LISTED).map(|h| h.start).collect()
+}
+
 /// Applies the "clearly better" rule for a search of `n` lines: the best
 /// hit (highest score; then the length closest to `n`; then the earliest)
 /// wins unless a separate place (not overlapping it) scores, or may score,
@@ -192,25 +204,28 @@ pub(crate) fn pick(scan: Scan, n: usize, margin: f64) -> Pick {
             places.push(*hit);
         }
     }
-    let mut starts: Vec<usize> = places
+    let mut tied: Vec<Hit> = places
         .iter()
         .skip(1)
         .filter(|h| best.score - h.score < margin)
-        .map(|h| h.start)
-        .take(MAX_LISTED - 1)
+        .copied()
         .collect();
-    if starts.is_empty() && !unsure {
+    if tied.is_empty() && !unsure {
         return Pick::One(best);
     }
-    starts.insert(0, best.start);
+    tied.insert(0, best);
     if unsure {
+        tied.truncate(MAX_LISTED);
         for u in unchecked.iter().filter(|u| u.score > best.score) {
-            if starts.len() < MAX_LISTED && !starts.contains(&u.start) {
-                starts.push(u.start);
+            if tied.len() < MAX_LISTED && tied.iter().all(|t| t.start != u.start) {
+                tied.push(*u);
             }
         }
     }
-    Pick::Tie(starts)
+    Pick::Tie {
+        places: tied,
+        unsure,
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +233,13 @@ pub(crate) fn pick(scan: Scan, n: usize, margin: f64) -> Pick {
 mod tests {
     use super::super::lcs::ratio;
     use super::*;
+
+    fn starts(p: Pick) -> (Vec<usize>, bool) {
+        match p {
+            Pick::Tie { places, unsure } => (listed(&places), unsure),
+            other => panic!("not a tie: {other:?}"),
+        }
+    }
 
     fn cows(lines: &[&'static str]) -> Vec<Cow<'static, str>> {
         lines.iter().map(|l| Cow::Borrowed(*l)).collect()
@@ -261,7 +283,7 @@ mod tests {
             hits: vec![a, b, near],
             unchecked: vec![],
         };
-        assert_eq!(pick(found, 3, 0.05), Pick::Tie(vec![0, 10]));
+        assert_eq!(starts(pick(found, 3, 0.05)), (vec![0, 10], false));
         let far = Hit {
             start: 10,
             end: 13,
@@ -293,15 +315,15 @@ mod tests {
             score: 0.99,
         };
         assert_eq!(
-            pick(
+            starts(pick(
                 Scan {
                     hits: vec![a],
                     unchecked: vec![maybe]
                 },
                 3,
                 0.05
-            ),
-            Pick::Tie(vec![0, 20])
+            )),
+            (vec![0, 20], true)
         );
         let weak = Hit {
             start: 20,
@@ -338,15 +360,15 @@ mod tests {
             score: 0.97,
         };
         assert_eq!(
-            pick(
+            starts(pick(
                 Scan {
                     hits: vec![a],
                     unchecked: vec![shifted]
                 },
                 3,
                 0.05
-            ),
-            Pick::Tie(vec![0, 1])
+            )),
+            (vec![0, 1], true)
         );
     }
 

@@ -12,7 +12,9 @@
 //! 4. [`MatchLevel::Punctuation`]: also with typographic punctuation
 //!    normalised (curly quotes, dashes, ellipsis, exotic spaces).
 //! 5. [`MatchLevel::Elision`]: a search line `...` (or `// ...`) stands for
-//!    any run of lines (see `elision.rs` for the exact rule).
+//!    any run of lines (see `elision.rs` for the exact rule); lines are
+//!    compared as written (but for trailing whitespace) first, then as at
+//!    the punctuation level.
 //! 6. [`MatchLevel::Fuzzy`]: character similarity of at least
 //!    [`MatchOptions::fuzzy_threshold`] over a window of about the search's
 //!    length (±10%, at most ±5 lines), and only when the best place beats every other
@@ -20,12 +22,27 @@
 //!    Work is bounded (see `fuzzy.rs`): in very repetitive files the level
 //!    may refuse as ambiguous, never pick another place.
 //!
-//! The line hint ([`MatchOptions::hint`], e.g. from a unified diff header)
-//! never finds a place by itself. It only breaks a tie at levels 1-5: when
-//! several candidates were found at the same level and exactly one of them
-//! *starts* at the hinted line, that one is taken. A hint near but not on
-//! a candidate, or on several, changes nothing; fuzzy ties are never
-//! broken by hints.
+//! Several candidates at a level are a tie, refused as ambiguous, except
+//! under the rules below (see `ties.rs`). The line hint
+//! ([`MatchOptions::hint`], e.g. from a unified diff header) never finds a
+//! place by itself:
+//! - at levels 1-5, when several candidates were found at the same level
+//!   and exactly one of them *starts* at the hinted line, that one is
+//!   taken; a hint near but not on a candidate, or on several, changes
+//!   nothing;
+//! - at the fuzzy level, when several separate places score within the
+//!   margin and every one of them was compared exactly (none is known only
+//!   by its bound), the one place whose start is within 2 lines of the
+//!   hint is taken, or else the one place whose lines are indented exactly
+//!   as the search lines are (the cascade's own order: a match that needs
+//!   no re-indenting beats one that does); if both rules pick a place, it
+//!   must be the same one.
+//!
+//! At the elision level, candidates that all turn the file into the same
+//! text are not a tie: a common line such as `}` before a `...` may occur
+//! many times before the distinctive lines after the marker, and when that
+//! line is unchanged context and the marker keeps what it covers, every
+//! candidate gives the same result.
 
 mod align;
 mod bag;
@@ -36,11 +53,15 @@ mod grams;
 mod lcs;
 mod normalize;
 mod rebuild;
+mod reindent;
+mod ties;
 
 use std::fmt;
 use std::ops::Range;
 
 use crate::error::{EditError, LineSpan, Site};
+
+use ties::decide;
 
 pub(crate) use elision::has_marker;
 pub(crate) use normalize::{indent, is_blank};
@@ -255,11 +276,19 @@ where
         }
     }
     if opts.max_level >= MatchLevel::Elision && has_marker(&search) {
-        let fk = normalize::keys(view, MatchLevel::Elision);
-        let sk = normalize::keys(&search, MatchLevel::Elision);
-        let cands = elision::candidates(view, &fk, &search, &sk, from, opts.at_end);
-        if let Some(found) = decide(cands, MatchLevel::Elision, opts.hint)? {
-            return finish(&file, &search, &replace, found, MatchLevel::Elision);
+        let level = MatchLevel::Elision;
+        // Lines as written (but for trailing whitespace) first, as the
+        // line levels do: a block indented like the search wins.
+        for keys in [MatchLevel::TrailingWhitespace, MatchLevel::Elision] {
+            let fk = normalize::keys(view, keys);
+            let sk = normalize::keys(&search, keys);
+            let cands = elision::candidates(view, &fk, &search, &sk, from, opts.at_end);
+            if let Some(found) = ties::same_outcome(&file, &search, &replace, &cands, level) {
+                return Ok(found);
+            }
+            if let Some(found) = decide(cands, level, opts.hint)? {
+                return finish(&file, &search, &replace, found, level);
+            }
         }
     }
     if opts.max_level >= MatchLevel::Fuzzy && search.len() >= opts.fuzzy_min_lines.max(1) {
@@ -273,26 +302,36 @@ where
             opts.fuzzy_threshold,
             opts.fuzzy_margin,
         );
-        match fuzzy::pick(scan, search.len(), opts.fuzzy_margin) {
-            fuzzy::Pick::One(hit) => {
-                let map = align::align(&fk[hit.start..hit.end], &sk, hit.start);
-                let cand = Candidate {
-                    start: hit.start,
-                    end: hit.end,
-                    score: hit.score,
-                    map,
-                    gaps: vec![],
+        let to_candidate = |hit: fuzzy::Hit| Candidate {
+            start: hit.start,
+            end: hit.end,
+            score: hit.score,
+            map: align::align(&fk[hit.start..hit.end], &sk, hit.start),
+            gaps: vec![],
+        };
+        let found = match fuzzy::pick(scan, search.len(), opts.fuzzy_margin) {
+            fuzzy::Pick::One(hit) => Some(to_candidate(hit)),
+            fuzzy::Pick::Tie { places, unsure } => {
+                let tie = ties::FuzzyTie {
+                    places: &places,
+                    unsure,
+                    hint: opts.hint,
                 };
-                return finish(&file, &search, &replace, cand, MatchLevel::Fuzzy);
+                match tie.resolve(view, &search, to_candidate) {
+                    Some(cand) => Some(cand),
+                    None => {
+                        let candidates = fuzzy::listed(&places).iter().map(|s| s + 1).collect();
+                        return Err(MatchFailure::Ambiguous {
+                            level: MatchLevel::Fuzzy,
+                            candidates,
+                        });
+                    }
+                }
             }
-            fuzzy::Pick::Tie(starts) => {
-                let candidates = starts.into_iter().map(|s| s + 1).collect();
-                return Err(MatchFailure::Ambiguous {
-                    level: MatchLevel::Fuzzy,
-                    candidates,
-                });
-            }
-            fuzzy::Pick::None => {}
+            fuzzy::Pick::None => None,
+        };
+        if let Some(cand) = found {
+            return finish(&file, &search, &replace, cand, MatchLevel::Fuzzy);
         }
     }
     Err(not_found(&file, &search))
@@ -336,31 +375,6 @@ fn line_level(
         .collect()
 }
 
-/// One candidate: found; none: try the next level; several: the hint may
-/// pick the one starting exactly at it, otherwise ambiguous.
-fn decide(
-    mut cands: Vec<Candidate>,
-    level: MatchLevel,
-    hint: Option<usize>,
-) -> Result<Option<Candidate>, MatchFailure> {
-    match cands.len() {
-        0 => Ok(None),
-        1 => Ok(cands.pop()),
-        _ => {
-            if let Some(line) = hint {
-                let at_hint: Vec<usize> = (0..cands.len())
-                    .filter(|&i| cands[i].start + 1 == line)
-                    .collect();
-                if let [only] = at_hint[..] {
-                    return Ok(Some(cands.swap_remove(only)));
-                }
-            }
-            let candidates = cands.iter().map(|c| c.start + 1).collect();
-            Err(MatchFailure::Ambiguous { level, candidates })
-        }
-    }
-}
-
 fn finish(
     file: &[&str],
     search: &[&str],
@@ -400,3 +414,5 @@ fn not_found(file: &[&str], search: &[&str]) -> MatchFailure {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tie_tests;

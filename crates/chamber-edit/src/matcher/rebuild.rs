@@ -8,19 +8,20 @@
 //!   is not invented;
 //! - a removed line removes the file line it matched;
 //! - an added line is inserted, re-indented at the lenient levels by the
-//!   shift between nearby search lines and the file lines they matched;
+//!   shift between nearby search lines and the file lines they matched,
+//!   in the file's style of indentation (see `reindent.rs`);
 //! - file lines of the region that no search line matched (a fuzzy match
 //!   where the model skipped a line) are kept where they are;
 //! - at the elision level, the k-th marker of the replacement brings back
 //!   the lines the k-th marker of the search stood for; a replacement
 //!   without markers replaces them too.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use super::normalize::{indent, is_blank, is_elision};
+use super::normalize::is_elision;
+use super::reindent::Reindent;
 use super::{Candidate, MatchFailure, MatchLevel};
 
 /// The lines to put in place of `cand`'s region of `file`.
@@ -59,7 +60,8 @@ pub(crate) fn replacement(
         file,
         cand,
         free,
-        reindent: (level >= MatchLevel::Indentation).then(|| Reindent::new(file, search, cand)),
+        reindent: (level >= MatchLevel::Indentation)
+            .then(|| Reindent::new(file, search, replace, cand)),
         expand,
         next_file: cand.start,
         next_marker: 0,
@@ -166,80 +168,6 @@ impl Merge<'_> {
                 .extend(self.file[gap].iter().map(|l| (*l).to_owned()));
         }
         self.next_marker += 1;
-    }
-}
-
-/// The indentation change from the search lines to the file lines.
-struct Reindent {
-    /// Per search line: (its indentation, the matched file line's), for
-    /// matched non-blank pairs.
-    pairs: Vec<Option<(String, String)>>,
-    /// Search indentation -> file indentation (first pair wins).
-    exact: HashMap<String, String>,
-}
-
-impl Reindent {
-    fn new(file: &[&str], search: &[&str], cand: &Candidate) -> Reindent {
-        let mut pairs = vec![None; search.len()];
-        let mut exact = HashMap::new();
-        for (i, mapped) in cand.map.iter().enumerate() {
-            let (Some(j), Some(s)) = (mapped, search.get(i)) else {
-                continue;
-            };
-            let Some(f) = file.get(*j) else { continue };
-            if is_blank(s) || is_blank(f) {
-                continue;
-            }
-            let pair = (indent(s).to_owned(), indent(f).to_owned());
-            exact
-                .entry(pair.0.clone())
-                .or_insert_with(|| pair.1.clone());
-            if let Some(slot) = pairs.get_mut(i) {
-                *slot = Some(pair);
-            }
-        }
-        Reindent { pairs, exact }
-    }
-
-    /// The pair nearest to search line `near` (looking back first), or the
-    /// first pair.
-    fn anchor(&self, near: Option<usize>) -> Option<&(String, String)> {
-        let n = self.pairs.len();
-        let near = near.filter(|&i| i < n);
-        let back = near.and_then(|i| self.pairs[..=i].iter().rev().flatten().next());
-        let ahead = near.and_then(|i| self.pairs[i..].iter().flatten().next());
-        back.or(ahead)
-            .or_else(|| self.pairs.iter().flatten().next())
-    }
-
-    fn apply(&self, line: &str, near: Option<usize>) -> String {
-        if is_blank(line) {
-            return line.to_owned();
-        }
-        let own = indent(line);
-        let body = &line[own.len()..];
-        let Some((s, f)) = self.anchor(near) else {
-            return line.to_owned();
-        };
-        if let Some(extra) = own.strip_prefix(s.as_str()) {
-            // As deep as the anchor or deeper: keep the extra indentation.
-            return format!("{f}{extra}{body}");
-        }
-        if let Some(target) = self.exact.get(own) {
-            return format!("{target}{body}");
-        }
-        if let Some(missing) = s.strip_prefix(own) {
-            // Shallower than the anchor: remove as much from the file's.
-            let keep = f
-                .strip_suffix(missing)
-                .map(str::to_owned)
-                .unwrap_or_else(|| {
-                    let n = f.chars().count().saturating_sub(missing.chars().count());
-                    f.chars().take(n).collect()
-                });
-            return format!("{keep}{body}");
-        }
-        line.to_owned()
     }
 }
 
