@@ -145,6 +145,13 @@ pub enum Command {
         #[command(subcommand)]
         action: BenchAction,
     },
+    /// Detect (or read `[test] command`), run and parse the project's tests:
+    /// runner, counts, each failure with file:line, and short hints.
+    Test {
+        /// Stop the tests after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 600)]
+        timeout: u64,
+    },
     /// Write the protocol JSON Schemas to a directory.
     #[command(hide = true)]
     Schemas {
@@ -410,6 +417,7 @@ impl Command {
             Command::Bench {
                 action: BenchAction::Edits { .. },
             } => "bench edits",
+            Command::Test { .. } => "test",
             Command::Schemas { .. } => "schemas",
         }
     }

@@ -42,6 +42,8 @@ pub mod status {
     /// The run stopped at its cost, time or token budget (`chamber resume`
     /// with a larger budget continues it).
     pub const BUDGET: i32 = 12;
+    /// `chamber test`: the tests ran and some failed.
+    pub const TESTS_FAILED: i32 = 13;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -214,6 +214,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             (commands::bench_edits::edits(args, out).await?, status::OK)
         }
         Command::Model { action } => (model(&setup, action, out).await?, status::OK),
+        Command::Test { timeout } => commands::test::test(&setup, timeout, out).await?,
         Command::Schemas { .. } => return Ok(status::OK),
     };
     let mut meta = meta;

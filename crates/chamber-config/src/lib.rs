@@ -15,4 +15,5 @@ pub use providers::{
 };
 pub use settings::{
     AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
+    TestConfig,
 };

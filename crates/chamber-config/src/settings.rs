@@ -35,6 +35,8 @@ pub struct Config {
     pub fallback: FallbackConfig,
     /// Cost, time and token limits per run.
     pub budget: BudgetConfig,
+    /// How `chamber test` runs the project's tests.
+    pub test: TestConfig,
 }
 
 /// The model provider.
@@ -194,6 +196,19 @@ impl Default for LoggingConfig {
             max_files: 7,
         }
     }
+}
+
+/// How `chamber test` runs the project's tests. Both keys empty (the
+/// default) means: detect the command from the project's files.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TestConfig {
+    /// The test command, run with `bash -c` in the project root.
+    pub command: String,
+    /// Which parser reads its output: `cargo_test`, `nextest`, `pytest`,
+    /// `unittest`, `jest`, `vitest`, `go_test` or `generic`; empty means
+    /// guessed from the command.
+    pub runner: String,
 }
 
 /// The built-in local model (see `chamber model`).

@@ -17,4 +17,5 @@ pub mod serve;
 pub mod stats;
 pub mod status;
 pub mod tail;
+pub mod test;
 pub mod undo;

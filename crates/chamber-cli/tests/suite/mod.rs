@@ -13,5 +13,6 @@ mod providers;
 mod recovery;
 mod resume;
 mod run_basic;
+mod test_command;
 mod undo;
 mod user_patches;

@@ -1,0 +1,124 @@
+//! `chamber test`: detect the project's test command (or take `[test]
+//! command`), run it, and print a structured result with short hints.
+
+use std::time::Duration;
+
+use chamber_verify::{
+    HintLimits, RunOptions, TestConfig, TestRun, Tools, VerifyError, detect, hints, run_tests,
+};
+use serde_json::json;
+
+use crate::exit::{CliError, status};
+use crate::output::{Output, style};
+use crate::setup::Setup;
+
+/// Runs the first detected test command; the payload is
+/// `{detected, also_detected, run, hints}` and the exit status 0 when green,
+/// 13 (`TESTS_FAILED`) when tests fail.
+pub async fn test(
+    setup: &Setup,
+    timeout_secs: u64,
+    out: &Output,
+) -> Result<(serde_json::Value, i32), CliError> {
+    let section = &setup.loaded.config.test;
+    let config = TestConfig {
+        command: Some(section.command.clone()).filter(|c| !c.trim().is_empty()),
+        runner: Some(section.runner.clone()).filter(|r| !r.trim().is_empty()),
+    };
+    let tools = Tools::probe(&setup.root);
+    let mut found = detect(&setup.root, &config, tools).map_err(config_error)?;
+    if found.is_empty() {
+        return Err(CliError::new(
+            "no_test_command",
+            format!("no test command found in {}", setup.root.display()),
+            Some(
+                "set [test] command in .chamber/config.toml (for example `command = \"./run-tests.sh\"`)",
+            ),
+            status::CONFIG,
+        ));
+    }
+    let detected = found.remove(0);
+    out.line(format!(
+        "{} {} ({}, {})",
+        Output::styled(style::HEAD, "running"),
+        detected.command,
+        detected.runner,
+        detected.reason
+    ));
+    let options = RunOptions {
+        timeout: Duration::from_secs(timeout_secs.max(1)),
+        ..RunOptions::default()
+    };
+    let run = run_tests(&setup.root, &detected, options)
+        .await
+        .map_err(|e| CliError::new("test_run_failed", e.to_string(), None, status::INTERNAL))?;
+    let hints = hints(&run.report, HintLimits::default());
+    print_summary(&run, out);
+    if !hints.lines.is_empty() {
+        out.line(Output::styled(style::HEAD, "hints:"));
+        out.line(hints.text());
+    }
+    let code = if run.passed() {
+        status::OK
+    } else {
+        status::TESTS_FAILED
+    };
+    let payload = json!({
+        "detected": detected,
+        "also_detected": found,
+        "passed": run.passed(),
+        "run": run,
+        "hints": hints.lines,
+        "hints_omitted": hints.omitted,
+    });
+    Ok((payload, code))
+}
+
+fn config_error(e: VerifyError) -> CliError {
+    CliError::new(
+        "invalid_test_config",
+        e.to_string(),
+        Some("fix [test] in .chamber/config.toml"),
+        status::CONFIG,
+    )
+}
+
+fn print_summary(run: &TestRun, out: &Output) {
+    let r = &run.report;
+    let n = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+    let verdict = if run.passed() {
+        Output::styled(style::OK, "passed")
+    } else if run.timed_out {
+        Output::styled(style::BAD, "timed out")
+    } else {
+        Output::styled(style::BAD, "failed")
+    };
+    let exit = run
+        .exit_code
+        .map_or_else(|| "none".to_string(), |c| c.to_string());
+    out.line(format!(
+        "{verdict}: {} passed, {} failed ({}, exit {exit}, {} ms{})",
+        n(r.passed),
+        n(r.failed),
+        r.runner,
+        run.duration_ms,
+        if run.truncated {
+            ", output truncated"
+        } else {
+            ""
+        }
+    ));
+    for f in &r.failures {
+        let place = match (&f.file, f.line) {
+            (Some(file), Some(line)) => format!(" {file}:{line}"),
+            (Some(file), None) => format!(" {file}"),
+            _ => String::new(),
+        };
+        out.line(format!(
+            "  {}{} {}",
+            Output::styled(style::BAD, &f.name),
+            Output::styled(style::DIM, place),
+            f.message
+        ));
+    }
+}
