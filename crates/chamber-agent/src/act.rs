@@ -7,12 +7,13 @@ use crate::checkpoint::StepChanges;
 use crate::context::ProjectContext;
 use crate::engine::{Engine, RunOptions, RunOutcome};
 use crate::executor::{self, StepJob, StepOutcome};
+use crate::fix_run::Finish;
 use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;
 use crate::step_needs::StepNeeds;
 use crate::workspace::Workspace;
-use crate::{AgentError, Approver, prompts};
+use crate::{AgentError, Approver, commit_text, prompts};
 
 impl Engine {
     /// Carries out an approved plan step by step, re-planning once on a
@@ -32,7 +33,7 @@ impl Engine {
         if let Some(b) = &branch {
             ws.enter_branch(b)?;
         }
-        // The run commits only at the end, so HEAD here is what the run started from.
+        // HEAD here is what the run (or this resumption of it) starts from.
         let base_commit = ws.git.as_ref().map(|g| g.head()).transpose()?.flatten();
         let context = match ws.context.take() {
             Some(c) => c,
@@ -102,6 +103,8 @@ impl Engine {
                             summary: summary.clone(),
                         })
                         .await?;
+                        self.commit_step(rec, &ws, branch.as_deref(), &step.title, &summary, opts)
+                            .await?;
                         done.insert(step.id.clone());
                         summaries.push((step.title.clone(), summary));
                     }
@@ -146,12 +149,50 @@ impl Engine {
             }
             break;
         }
-        self.finish_completed(rec, plan, ws, branch, base_commit, &summaries, opts)
+        let done = Finish {
+            plan,
+            ws,
+            branch,
+            base_commit,
+            summaries,
+        };
+        self.verify_and_finish(rec, task, done, None, approver, opts)
             .await
     }
 
+    /// With `[git] commit_mode = "per_step"`, commits a completed step's
+    /// changes on the run branch (subject: the step title).
+    async fn commit_step(
+        &self,
+        rec: &mut Recorder,
+        ws: &Workspace,
+        branch: Option<&str>,
+        title: &str,
+        summary: &str,
+        opts: &RunOptions,
+    ) -> Result<(), AgentError> {
+        let (Some(git), Some(branch)) = (&ws.git, branch) else {
+            return Ok(());
+        };
+        if opts.dry_run || !self.config.git.commit || self.config.git.commit_mode != "per_step" {
+            return Ok(());
+        }
+        let files = git.dirty_paths().unwrap_or_default();
+        let message = commit_text::step_message(title, summary, &files, rec.run_id());
+        if let Some(commit) = git.commit_all_with(&message, opts.signoff)? {
+            rec.emit(EventKind::Committed {
+                branch: branch.to_string(),
+                commit: commit.id,
+                files: commit.files,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Commits the run's changes on its branch and reports it completed.
     #[allow(clippy::too_many_arguments)]
-    async fn finish_completed(
+    pub(crate) async fn finish_completed(
         &self,
         rec: &mut Recorder,
         plan: Plan,
@@ -172,8 +213,8 @@ impl Engine {
             outcome.diff = Some(chamber_tools::tree_diff(&ws.project, &ws.dir));
         } else if let (Some(git), Some(branch), true) = (&ws.git, &branch, self.config.git.commit) {
             let files = git.dirty_paths().unwrap_or_default();
-            let message = commit_message(&plan, summaries, &files, rec.run_id());
-            if let Some(commit) = git.commit_all(&message)? {
+            let message = commit_text::run_message(&plan, summaries, &files, rec.run_id());
+            if let Some(commit) = git.commit_all_with(&message, opts.signoff)? {
                 rec.emit(EventKind::Committed {
                     branch: branch.clone(),
                     commit: commit.id.clone(),
@@ -181,6 +222,9 @@ impl Engine {
                 })
                 .await?;
                 outcome.commit = Some(commit.id);
+            } else if self.config.git.commit_mode == "per_step" {
+                // The steps committed already: report the last of them.
+                outcome.commit = git.head()?.filter(|h| Some(h) != base_commit.as_ref());
             }
             outcome.branch = Some(branch.clone());
             outcome.diff = match &base_commit {
@@ -337,32 +381,4 @@ impl Engine {
         }
         Ok(out)
     }
-}
-
-/// The run's commit message: the plan title, then what changed and why.
-fn commit_message(
-    plan: &Plan,
-    summaries: &[(String, String)],
-    files: &[String],
-    run_id: &str,
-) -> String {
-    let mut subject: String = plan.title.trim().chars().take(72).collect();
-    if subject.is_empty() {
-        subject = "Chamber run".into();
-    }
-    let mut body = String::from("Steps:\n");
-    for (title, summary) in summaries {
-        let first_line = summary.lines().next().unwrap_or_default();
-        body.push_str(&format!(
-            "- {title}: {}\n",
-            first_line.chars().take(200).collect::<String>()
-        ));
-    }
-    if !files.is_empty() {
-        body.push_str("\nFiles changed:\n");
-        for f in files {
-            body.push_str(&format!("- {f}\n"));
-        }
-    }
-    format!("{subject}\n\n{body}\nChamber-Run: {run_id}\n")
 }

@@ -9,6 +9,7 @@ use chamber_tools::Registry;
 use serde::Serialize;
 
 use crate::context::ProjectContext;
+use crate::fix_loop::{FixReport, FixSettings};
 use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;
@@ -50,6 +51,10 @@ pub struct RunOptions {
     pub plan_only: bool,
     /// Override of the per-step turn budget.
     pub max_turns_per_step: Option<u32>,
+    /// Add a `Signed-off-by:` trailer to the run's commits.
+    pub signoff: bool,
+    /// Run the tests after the plan and fix them until green (`--verify`).
+    pub verify: Option<FixSettings>,
 }
 
 /// What a run produced, for the front end to print.
@@ -77,6 +82,9 @@ pub struct RunOutcome {
     pub usage: Usage,
     /// Model cost of the run in USD (calls with unknown prices count 0).
     pub cost_usd: f64,
+    /// What the fix loop did, for `chamber fix` and `run --verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixReport>,
 }
 
 impl Engine {
@@ -107,6 +115,18 @@ impl Engine {
         approver: &dyn Approver,
         observer: Arc<dyn Observer>,
     ) -> Result<RunOutcome, AgentError> {
+        let (mut rec, task, ws) = self.start_run(prompt, &opts, observer).await?;
+        self.plan_and_gate(&mut rec, &task, ws, opts, approver)
+            .await
+    }
+
+    /// Records a new run for `prompt` and emits `run_started`.
+    pub(crate) async fn start_run(
+        &self,
+        prompt: &str,
+        opts: &RunOptions,
+        observer: Arc<dyn Observer>,
+    ) -> Result<(Recorder, Task, Workspace), AgentError> {
         let ws = Workspace::prepare(&self.root, opts.dry_run)?;
         if !opts.plan_only {
             ws.check_clean(opts.allow_dirty)?;
@@ -156,8 +176,7 @@ impl Engine {
             workspace: ws.dir.display().to_string(),
         })
         .await?;
-        self.plan_and_gate(&mut rec, &task, ws, opts, approver)
-            .await
+        Ok((rec, task, ws))
     }
 
     /// Gathers context, gets a plan, and passes it through the approval gate.
@@ -316,6 +335,7 @@ impl Engine {
             commands: Vec::new(),
             usage: Usage::default(),
             cost_usd: 0.0,
+            fix: None,
         }
     }
 }

@@ -6,11 +6,15 @@
 mod act;
 mod approval;
 mod checkpoint;
+mod commit_text;
 mod context;
 mod engine;
 mod error;
 mod executor;
 mod file_checkpoint;
+mod fix_context;
+mod fix_loop;
+mod fix_run;
 mod history_fit;
 mod interrupted;
 mod model_call;
@@ -26,8 +30,10 @@ mod workspace;
 mod write_guard;
 
 pub use approval::{Approver, Observer, PlanDecision};
+pub use commit_text::{SUBJECT_MAX, shape_message, trim_subject, wrap};
 pub use engine::{Engine, RunOptions, RunOutcome};
 pub use error::AgentError;
+pub use fix_loop::{FixReport, FixSettings, FixStop};
 pub use interrupted::{pid_alive, reconcile_interrupted};
 pub use providers::{
     DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan, RouteRole, Routes,

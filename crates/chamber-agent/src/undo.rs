@@ -150,7 +150,7 @@ pub async fn plan_undo(store: &Store, req: &UndoRequest) -> Result<UndoPlan, Age
         targets: Vec::new(),
     };
     match plan.checkpoint.kind {
-        CheckpointKind::Git => plan_git(&mut plan, &run)?,
+        CheckpointKind::Git => plan_git(&mut plan, run.branch.as_deref())?,
         CheckpointKind::Files => plan_files(&mut plan)?,
     }
     Ok(plan)
@@ -200,18 +200,18 @@ fn last_commit(events: &[Event]) -> (Option<String>, Option<String>) {
         .unwrap_or((None, None))
 }
 
-fn plan_git(plan: &mut UndoPlan, run: &RunRecord) -> Result<(), AgentError> {
+fn plan_git(plan: &mut UndoPlan, run_branch: Option<&str>) -> Result<(), AgentError> {
     let git = Git::discover(&plan.project).ok_or_else(|| {
         AgentError::InvalidState(
             "the checkpoint is a git tree, but the project is no longer a git repository".into(),
         )
     })?;
-    if let Some(branch) = &run.branch {
+    if let Some(branch) = run_branch {
         let current = git.current_branch().unwrap_or_default();
-        if &current != branch {
+        if current != branch {
             return Err(AgentError::InvalidState(format!(
                 "run {} worked on branch {branch}, but {} is checked out; `git switch {branch}` first",
-                run.id,
+                plan.run_id,
                 if current.is_empty() {
                     "a detached HEAD"
                 } else {
@@ -278,6 +278,57 @@ pub struct UndoReport {
 /// Carries out a planned undo, records it as a patch and an `undone` event
 /// in the run's log.
 pub async fn apply_undo(store: &Store, plan: UndoPlan) -> Result<UndoReport, AgentError> {
+    let patch_id = restore(&plan)?;
+    let recorded = store.events(&plan.run_id).await?.len() as u64;
+    let jsonl = JsonlLog::open(&plan.project.join(".chamber/runs").join(&plan.run_id)).ok();
+    let mut rec = Recorder::new(
+        plan.run_id.clone(),
+        recorded,
+        store.clone(),
+        jsonl,
+        Arc::new(Silent),
+    );
+    rec.emit(EventKind::Undone {
+        checkpoint_id: plan.checkpoint.id.clone(),
+        steps: plan.steps,
+        files: plan.files.iter().map(|f| f.path.clone()).collect(),
+        patch_id: patch_id.clone(),
+    })
+    .await?;
+    Ok(UndoReport { plan, patch_id })
+}
+
+/// Puts the working tree of a running run back to one of its checkpoints
+/// (the fix loop's auto-revert); returns the paths restored or removed.
+pub(crate) fn restore_checkpoint(
+    project: &Path,
+    run_id: &str,
+    checkpoint: Checkpoint,
+) -> Result<Vec<String>, AgentError> {
+    let mut plan = UndoPlan {
+        run_id: run_id.to_string(),
+        checkpoint: checkpoint.clone(),
+        steps: 1,
+        step_ids: Vec::new(),
+        available: 1,
+        files: Vec::new(),
+        commit: None,
+        branch: None,
+        project: project.to_path_buf(),
+        git: None,
+        undone: vec![checkpoint],
+        targets: Vec::new(),
+    };
+    match plan.checkpoint.kind {
+        CheckpointKind::Git => plan_git(&mut plan, None)?,
+        CheckpointKind::Files => plan_files(&mut plan)?,
+    }
+    restore(&plan)?;
+    Ok(plan.files.into_iter().map(|f| f.path).collect())
+}
+
+/// Writes a plan's targets back and records them as a patch.
+fn restore(plan: &UndoPlan) -> Result<Option<String>, AgentError> {
     let journal = Journal::new(&plan.project);
     for (path, _) in &plan.targets {
         // A path that is not a plain file (a symlink to a directory) is
@@ -333,23 +384,7 @@ pub async fn apply_undo(store: &Store, plan: UndoPlan) -> Result<UndoReport, Age
                 .id,
         )
     };
-    let recorded = store.events(&plan.run_id).await?.len() as u64;
-    let jsonl = JsonlLog::open(&plan.project.join(".chamber/runs").join(&plan.run_id)).ok();
-    let mut rec = Recorder::new(
-        plan.run_id.clone(),
-        recorded,
-        store.clone(),
-        jsonl,
-        Arc::new(Silent),
-    );
-    rec.emit(EventKind::Undone {
-        checkpoint_id: plan.checkpoint.id.clone(),
-        steps: plan.steps,
-        files: plan.files.iter().map(|f| f.path.clone()).collect(),
-        patch_id: patch_id.clone(),
-    })
-    .await?;
-    Ok(UndoReport { plan, patch_id })
+    Ok(patch_id)
 }
 
 /// Removes now-empty directories above a removed file, up to the project.

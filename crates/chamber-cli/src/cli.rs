@@ -152,6 +152,46 @@ pub enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 600)]
         timeout: u64,
     },
+    /// Commit the staged changes (or a run's, with --run) with a message
+    /// given or written by the model from the diff and the run's plan.
+    Commit {
+        /// The commit message (default: written by the model).
+        #[arg(short = 'm', long, value_name = "MSG")]
+        message: Option<String>,
+        /// Add a Signed-off-by trailer from git's user.name and user.email.
+        #[arg(long)]
+        signoff: bool,
+        /// Commit this run's uncommitted changes on its branch (id or prefix).
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+    },
+    /// Pull requests on GitHub for runs' branches.
+    Pr {
+        /// What to do.
+        #[command(subcommand)]
+        action: PrAction,
+    },
+    /// Review a change: static checks (size, secrets, protected paths,
+    /// debug leftovers, TODOs, missing tests), then model line comments.
+    /// Default: the working tree's changes against HEAD.
+    Review {
+        /// A unified diff file to review instead.
+        #[arg(conflicts_with_all = ["run", "staged"])]
+        diff: Option<PathBuf>,
+        /// Review this run's branch against its base branch (id or prefix).
+        #[arg(long, value_name = "ID", conflicts_with = "staged")]
+        run: Option<String>,
+        /// Review the staged changes.
+        #[arg(long)]
+        staged: bool,
+        /// Static checks only; no model request.
+        #[arg(long)]
+        no_model: bool,
+    },
+    /// Run the tests; while they fail, let the model fix them in rounds
+    /// (reverting rounds that make things worse) until green, out of
+    /// budget, out of rounds, or without progress.
+    Fix(FixArgs),
     /// Write the protocol JSON Schemas to a directory.
     #[command(hide = true)]
     Schemas {
@@ -167,6 +207,17 @@ pub struct TaskArgs {
     /// What you want done, in plain words.
     #[arg(required = true, num_args = 1..)]
     pub task: Vec<String>,
+}
+
+/// `chamber fix` arguments.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Most fix rounds (default: `[test] max_fix_rounds`).
+    #[arg(long, value_name = "N")]
+    pub max_rounds: Option<u32>,
+    /// Flags shared with `run`.
+    #[command(flatten)]
+    pub flags: RunFlags,
 }
 
 /// `chamber run` arguments.
@@ -204,6 +255,13 @@ pub struct RunFlags {
     /// Stop the run once it has used this many tokens.
     #[arg(long, value_name = "N")]
     pub budget_tokens: Option<u64>,
+    /// The tests must pass at the end: after the plan, failing tests are
+    /// fixed in rounds on the same run (as `chamber fix` does).
+    #[arg(long)]
+    pub verify: bool,
+    /// Add a Signed-off-by trailer to the run's commits.
+    #[arg(long)]
+    pub signoff: bool,
 }
 
 fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {
@@ -361,6 +419,30 @@ pub enum BenchAction {
     },
 }
 
+/// `chamber pr …`
+#[derive(Debug, Subcommand)]
+pub enum PrAction {
+    /// Push the run's branch and open a pull request whose body has the
+    /// plan, summary, commands and tests run, files changed and cost.
+    Open {
+        /// The run (id or prefix); default: the most recent run with a branch.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Title (default: the plan's title).
+        #[arg(long)]
+        title: Option<String>,
+        /// Open it as a draft.
+        #[arg(long)]
+        draft: bool,
+        /// Branch to merge into (default: the branch the run started from).
+        #[arg(long, value_name = "BRANCH")]
+        base: Option<String>,
+        /// Remote to push to.
+        #[arg(long, default_value = "origin")]
+        remote: String,
+    },
+}
+
 /// `chamber config …`
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
@@ -418,6 +500,12 @@ impl Command {
                 action: BenchAction::Edits { .. },
             } => "bench edits",
             Command::Test { .. } => "test",
+            Command::Fix(_) => "fix",
+            Command::Commit { .. } => "commit",
+            Command::Pr {
+                action: PrAction::Open { .. },
+            } => "pr open",
+            Command::Review { .. } => "review",
             Command::Schemas { .. } => "schemas",
         }
     }

@@ -44,6 +44,8 @@ pub mod status {
     pub const BUDGET: i32 = 12;
     /// `chamber test`: the tests ran and some failed.
     pub const TESTS_FAILED: i32 = 13;
+    /// `chamber review`: the review found error-severity problems.
+    pub const REVIEW_FINDINGS: i32 = 14;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -215,6 +215,58 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         }
         Command::Model { action } => (model(&setup, action, out).await?, status::OK),
         Command::Test { timeout } => commands::test::test(&setup, timeout, out).await?,
+        Command::Fix(args) => {
+            let mut engine = setup.engine(out).await?;
+            commands::fix::fix(&mut engine, &args, out).await?
+        }
+        Command::Commit {
+            message,
+            signoff,
+            run,
+        } => {
+            let args = commands::commit::CommitArgs {
+                message,
+                signoff,
+                run,
+            };
+            (
+                commands::commit::commit(&setup, args, out).await?,
+                status::OK,
+            )
+        }
+        Command::Pr {
+            action:
+                cli::PrAction::Open {
+                    run,
+                    title,
+                    draft,
+                    base,
+                    remote,
+                },
+        } => {
+            let args = commands::pr::PrOpenArgs {
+                run,
+                title,
+                draft,
+                base,
+                remote,
+            };
+            (commands::pr::open(&setup, args, out).await?, status::OK)
+        }
+        Command::Review {
+            diff,
+            run,
+            staged,
+            no_model,
+        } => {
+            let source = match (diff, run) {
+                (Some(path), _) => commands::review::Source::File(path),
+                (None, Some(id)) => commands::review::Source::Run(id),
+                (None, None) if staged => commands::review::Source::Staged,
+                (None, None) => commands::review::Source::WorkingTree,
+            };
+            commands::review::review(&setup, source, no_model, out).await?
+        }
         Command::Schemas { .. } => return Ok(status::OK),
     };
     let mut meta = meta;

@@ -194,6 +194,30 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             Output::styled(style::WARN, "undone"),
             files.len()
         ),
+        EventKind::TestsChecked {
+            round,
+            scope,
+            failures,
+            passed,
+            ..
+        } => format!(
+            "{} round {round} ({scope}): {}",
+            Output::styled(style::HEAD, "tests"),
+            if *passed {
+                Output::styled(style::OK, "green")
+            } else {
+                Output::styled(style::BAD, format!("{failures} failing"))
+            }
+        ),
+        EventKind::RoundReverted {
+            round,
+            failures_before,
+            failures_after,
+            ..
+        } => format!(
+            "{} round {round}: {failures_after} failing after it, {failures_before} before; its changes were reverted",
+            Output::styled(style::WARN, "reverted")
+        ),
         EventKind::ModelTurn {
             content,
             tool_calls,

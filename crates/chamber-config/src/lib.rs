@@ -5,6 +5,7 @@
 mod dirs;
 mod layers;
 mod providers;
+mod review;
 mod settings;
 
 pub use dirs::{Dirs, find_project_root};
@@ -13,6 +14,7 @@ pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,
     RoutingConfig, WIRE_FORMATS,
 };
+pub use review::ReviewConfig;
 pub use settings::{
     AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
     TestConfig,

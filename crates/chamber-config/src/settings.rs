@@ -37,6 +37,8 @@ pub struct Config {
     pub budget: BudgetConfig,
     /// How `chamber test` runs the project's tests.
     pub test: TestConfig,
+    /// How `chamber review` judges a change.
+    pub review: crate::review::ReviewConfig,
 }
 
 /// The model provider.
@@ -148,6 +150,9 @@ pub struct GitConfig {
     pub branch_prefix: String,
     /// Commit the run's changes at the end.
     pub commit: bool,
+    /// `squash` (the default): one commit at the end of a run; `per_step`:
+    /// a commit after each completed step.
+    pub commit_mode: String,
 }
 
 impl Default for GitConfig {
@@ -155,6 +160,7 @@ impl Default for GitConfig {
         Self {
             branch_prefix: "chamber/".into(),
             commit: true,
+            commit_mode: "squash".into(),
         }
     }
 }
@@ -200,7 +206,7 @@ impl Default for LoggingConfig {
 
 /// How `chamber test` runs the project's tests. Both keys empty (the
 /// default) means: detect the command from the project's files.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TestConfig {
     /// The test command, run with `bash -c` in the project root.
@@ -209,6 +215,25 @@ pub struct TestConfig {
     /// `unittest`, `jest`, `vitest`, `go_test` or `generic`; empty means
     /// guessed from the command.
     pub runner: String,
+    /// Most fix rounds of `chamber fix` and `chamber run --verify`.
+    pub max_fix_rounds: u32,
+    /// The fix loop stops after this many rounds in a row that did not
+    /// lower the number of failing tests.
+    pub max_no_progress: u32,
+    /// Longest a test run may take in the fix loop, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            command: String::new(),
+            runner: String::new(),
+            max_fix_rounds: 5,
+            max_no_progress: 2,
+            timeout_secs: 600,
+        }
+    }
 }
 
 /// The built-in local model (see `chamber model`).
@@ -284,6 +309,12 @@ impl Config {
             return Err(format!(
                 "agent.edit_format = {:?}: expected \"auto\", \"apply_patch\", \"search_replace\", \"udiff\" or \"whole\"",
                 self.agent.edit_format
+            ));
+        }
+        if !matches!(self.git.commit_mode.as_str(), "squash" | "per_step") {
+            return Err(format!(
+                "git.commit_mode = {:?}: expected \"squash\" or \"per_step\"",
+                self.git.commit_mode
             ));
         }
         if self.agent.max_turns_per_step == 0 {

@@ -103,6 +103,31 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         patch_id: Option<String>,
     },
+    /// The fix loop ran the tests (`chamber fix`, `chamber run --verify`).
+    TestsChecked {
+        /// Fix round the run belongs to; 0 is the check before any round.
+        round: u32,
+        /// `failing` (only the tests that failed before) or `all`.
+        scope: String,
+        /// The command that ran.
+        command: String,
+        /// Failing tests counted.
+        failures: u32,
+        /// Whether the run was green.
+        passed: bool,
+    },
+    /// A fix round left more failing tests than before it, so the working
+    /// tree was put back to the round's checkpoint.
+    RoundReverted {
+        /// The fix round (1-based).
+        round: u32,
+        /// Failing tests before the round.
+        failures_before: u32,
+        /// Failing tests after it, before the revert.
+        failures_after: u32,
+        /// Paths restored or removed.
+        files: Vec<String>,
+    },
     /// The model answered one request.
     ModelTurn {
         /// Step being worked on; absent while planning.
@@ -372,6 +397,8 @@ impl EventKind {
             EventKind::CheckpointCreated { .. } => "checkpoint_created",
             EventKind::PatchRecorded { .. } => "patch_recorded",
             EventKind::Undone { .. } => "undone",
+            EventKind::TestsChecked { .. } => "tests_checked",
+            EventKind::RoundReverted { .. } => "round_reverted",
             EventKind::ModelTurn { .. } => "model_turn",
             EventKind::ModelError { .. } => "model_error",
             EventKind::ModelFallback { .. } => "model_fallback",

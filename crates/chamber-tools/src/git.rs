@@ -186,8 +186,33 @@ impl Git {
     /// `Ok(None)` when there is nothing to commit. Works without a configured
     /// git identity by falling back to `Chamber <chamber@localhost>`.
     pub fn commit_all(&self, message: &str) -> Result<Option<CommitInfo>, GitError> {
+        self.commit_all_with(message, false)
+    }
+
+    /// [`Git::commit_all`], adding a `Signed-off-by:` trailer when `signoff`.
+    pub fn commit_all_with(
+        &self,
+        message: &str,
+        signoff: bool,
+    ) -> Result<Option<CommitInfo>, GitError> {
+        self.stage_all()?;
+        self.commit_staged(message, signoff)
+    }
+
+    /// Stages every change except `.chamber/` (`git add -A`).
+    pub fn stage_all(&self) -> Result<(), GitError> {
         let exclude = format!(":(exclude){STATE_DIR}");
-        self.run(&["add", "-A", "--", ".", exclude.as_str()])?;
+        self.run(&["add", "-A", "--", ".", exclude.as_str()])
+            .map(|_| ())
+    }
+
+    /// Commits what is staged; `Ok(None)` when nothing is. `signoff` adds a
+    /// `Signed-off-by:` trailer from the configured identity.
+    pub fn commit_staged(
+        &self,
+        message: &str,
+        signoff: bool,
+    ) -> Result<Option<CommitInfo>, GitError> {
         let staged = ["diff", "--cached", "--quiet"];
         let out = self.output(&staged)?;
         match out.status.code() {
@@ -205,6 +230,9 @@ impl Git {
             ]);
         }
         args.extend(["commit", "--quiet", "-m", message]);
+        if signoff {
+            args.push("--signoff");
+        }
         self.run(&args)?;
         let id = self.run(&["rev-parse", "HEAD"])?.trim().to_string();
         let listed = self.run(&[
@@ -222,6 +250,19 @@ impl Git {
             .map(str::to_string)
             .collect();
         Ok(Some(CommitInfo { id, files }))
+    }
+
+    /// The staged changes: `(unified diff, --stat summary, file names)`.
+    pub fn staged_diff(&self) -> Result<(String, String, Vec<String>), GitError> {
+        let diff = self.run(&["diff", "--cached", "--no-color", "--no-ext-diff"])?;
+        let stat = self.run(&["diff", "--cached", "--no-color", "--stat=72"])?;
+        let names = self.run(&["diff", "--cached", "--name-only", "-z"])?;
+        let files = names
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok((diff, stat, files))
     }
 
     /// Whether `user.email` is configured (empty or unset counts as no).

@@ -15,6 +15,7 @@ mod context;
 mod edit_tool;
 mod fs_tools;
 pub mod git;
+mod git_remote;
 mod git_tree;
 mod journal;
 mod list_tool;

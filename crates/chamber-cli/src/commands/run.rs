@@ -26,6 +26,13 @@ pub enum Act {
     Apply(String),
     /// `chamber resume`.
     Resume(String),
+    /// `chamber fix`, after a red test run.
+    Fix {
+        /// The fix loop's settings.
+        settings: Box<chamber_agent::FixSettings>,
+        /// The test run that failed.
+        first: Box<chamber_verify::TestRun>,
+    },
 }
 
 /// Runs an acting command, printing live events, and maps the outcome to
@@ -61,8 +68,12 @@ pub async fn act(
         auto_approve: auto,
         allow_dirty: flags.allow_dirty,
         max_turns_per_step: flags.max_turns,
+        signoff: flags.signoff,
         ..RunOptions::default()
     };
+    if flags.verify && !matches!(act, Act::Fix { .. }) {
+        opts.verify = Some(crate::commands::fix::settings(engine, None)?);
+    }
     let plan_only = matches!(
         act,
         Act::New {
@@ -82,6 +93,11 @@ pub async fn act(
         }
         Act::Apply(id) => engine.apply(&id, opts, &approver, observer).await?,
         Act::Resume(id) => engine.resume(&id, opts, &approver, observer).await?,
+        Act::Fix { settings, first } => {
+            engine
+                .fix(*settings, *first, opts, &approver, observer)
+                .await?
+        }
     };
     if let Ok(run) = engine.store.get_run(&outcome.run_id).await {
         outcome.usage.prompt_tokens = run.prompt_tokens;
@@ -100,6 +116,7 @@ pub async fn act(
         }
         RunStatus::Rejected => status::REJECTED,
         RunStatus::BudgetExceeded => status::BUDGET,
+        RunStatus::Failed if outcome.fix.is_some() => status::TESTS_FAILED,
         _ => status::RUN_FAILED,
     };
     Ok((serde_json::to_value(&outcome).unwrap_or(json!(null)), code))
@@ -140,6 +157,9 @@ fn report(outcome: &RunOutcome, out: &Output) {
             {
                 out.line(format!("\n{}", Output::styled(style::HEAD, "Diff:")));
                 out.line(crate::diff_view::colored(diff.trim_end()));
+            }
+            if let Some(fix) = &outcome.fix {
+                crate::commands::fix::print_report(fix, out);
             }
             let mark = match outcome.status {
                 RunStatus::Completed => Output::styled(style::OK, "✔"),

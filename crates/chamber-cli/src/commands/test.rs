@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use chamber_verify::{
-    HintLimits, RunOptions, TestConfig, TestRun, Tools, VerifyError, detect, hints, run_tests,
+    Detected, HintLimits, RunOptions, TestConfig, TestRun, Tools, VerifyError, detect, hints,
+    run_tests,
 };
 use serde_json::json;
 
@@ -20,23 +21,7 @@ pub async fn test(
     timeout_secs: u64,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
-    let section = &setup.loaded.config.test;
-    let config = TestConfig {
-        command: Some(section.command.clone()).filter(|c| !c.trim().is_empty()),
-        runner: Some(section.runner.clone()).filter(|r| !r.trim().is_empty()),
-    };
-    let tools = Tools::probe(&setup.root);
-    let mut found = detect(&setup.root, &config, tools).map_err(config_error)?;
-    if found.is_empty() {
-        return Err(CliError::new(
-            "no_test_command",
-            format!("no test command found in {}", setup.root.display()),
-            Some(
-                "set [test] command in .chamber/config.toml (for example `command = \"./run-tests.sh\"`)",
-            ),
-            status::CONFIG,
-        ));
-    }
+    let mut found = detect_tests(&setup.loaded.config.test, &setup.root)?;
     let detected = found.remove(0);
     out.line(format!(
         "{} {} ({}, {})",
@@ -74,6 +59,30 @@ pub async fn test(
     Ok((payload, code))
 }
 
+/// The project's test commands, the one to use first: `[test] command`
+/// when set, else detected from the project's files. Never empty.
+pub fn detect_tests(
+    section: &chamber_config::TestConfig,
+    root: &std::path::Path,
+) -> Result<Vec<Detected>, CliError> {
+    let config = TestConfig {
+        command: Some(section.command.clone()).filter(|c| !c.trim().is_empty()),
+        runner: Some(section.runner.clone()).filter(|r| !r.trim().is_empty()),
+    };
+    let found = detect(root, &config, Tools::probe(root)).map_err(config_error)?;
+    if found.is_empty() {
+        return Err(CliError::new(
+            "no_test_command",
+            format!("no test command found in {}", root.display()),
+            Some(
+                "set [test] command in .chamber/config.toml (for example `command = \"./run-tests.sh\"`)",
+            ),
+            status::CONFIG,
+        ));
+    }
+    Ok(found)
+}
+
 fn config_error(e: VerifyError) -> CliError {
     CliError::new(
         "invalid_test_config",
@@ -83,7 +92,8 @@ fn config_error(e: VerifyError) -> CliError {
     )
 }
 
-fn print_summary(run: &TestRun, out: &Output) {
+/// Prints a test run's verdict, counts and failures.
+pub fn print_summary(run: &TestRun, out: &Output) {
     let r = &run.report;
     let n = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
     let verdict = if run.passed() {
