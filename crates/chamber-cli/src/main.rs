@@ -3,6 +3,7 @@
 
 mod approver;
 mod cli;
+mod cli_actions;
 mod commands;
 mod diff_view;
 mod exit;

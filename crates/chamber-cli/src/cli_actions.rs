@@ -1,0 +1,189 @@
+//! The subcommands of command families (`runs`, `patch`, `model`,
+//! `provider`, `bench`, `pr`, `config`), kept apart from the top-level
+//! command list in `cli.rs`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+/// `chamber runs …`
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// Recent runs, newest first.
+    List {
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// A run's full trace: plan, tool calls with arguments, results, durations, tokens.
+    Show {
+        /// The run id (or a unique prefix).
+        run_id: String,
+    },
+}
+
+/// `chamber patch …`
+#[derive(Debug, Subcommand)]
+pub enum PatchAction {
+    /// Recorded patches, newest first: id, run, step, tool, files, time.
+    List,
+    /// A patch's metadata and diff (changed words highlighted in a terminal).
+    Show {
+        /// Patch id (or a unique prefix).
+        id: String,
+    },
+    /// Save a new patch: a run's patches combined, or the uncommitted
+    /// changes against HEAD (git). Prints the diff file's path.
+    Create {
+        /// Combine the patches of this run (id or prefix).
+        #[arg(long, value_name = "ID")]
+        from_run: Option<String>,
+    },
+    /// Apply a diff file or a recorded patch, all or nothing.
+    Apply {
+        /// A diff file, or a patch id.
+        target: String,
+    },
+    /// Undo a recorded patch; files changed since are 3-way merged.
+    Rollback {
+        /// Patch id (or a unique prefix).
+        id: String,
+    },
+}
+
+/// `chamber model …`
+#[derive(Debug, Subcommand)]
+pub enum ModelAction {
+    /// The catalogue and registered files: size, RAM, speed, installed, verified.
+    List,
+    /// Build the runtime (once) and fetch, join and verify a model's weights.
+    Install {
+        /// Model name (default: local.model).
+        name: Option<String>,
+    },
+    /// Serve a model in the foreground (OpenAI-compatible, loopback only).
+    Serve {
+        /// Model name (default: local.model).
+        name: Option<String>,
+        /// Port (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Stop after this many idle seconds.
+        #[arg(long, value_name = "SECS")]
+        idle_stop: Option<u64>,
+        /// Generation threads (default: local.threads or automatic).
+        #[arg(long)]
+        threads: Option<u32>,
+        /// Started on demand by another chamber process.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
+    /// One streamed answer from the local model, with first-token time and tokens/s.
+    Chat {
+        /// The message.
+        message: String,
+        /// Cap on generated tokens.
+        #[arg(long)]
+        max_tokens: Option<u32>,
+    },
+    /// Stop a running server (all of them without a name).
+    Stop {
+        /// Model name.
+        name: Option<String>,
+    },
+    /// Register your own GGUF file under a name.
+    Add {
+        /// Name to use with --model and local.model.
+        name: String,
+        /// The GGUF file.
+        #[arg(long, value_name = "PATH")]
+        gguf: PathBuf,
+    },
+    /// Delete an installed model (or forget a registered file).
+    Rm {
+        /// Model name.
+        name: String,
+    },
+}
+
+/// `chamber provider …`
+#[derive(Debug, Subcommand)]
+pub enum ProviderAction {
+    /// Built-in and configured providers: wire, URL, key variable, default model.
+    List,
+    /// A real round trip: the model must call a tool, then answer after its
+    /// result. Use --model to test another model than the provider's default.
+    Test {
+        /// Provider name (see `chamber provider list`).
+        name: String,
+    },
+}
+
+/// `chamber bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Run a folder of tasks (starting tree, instruction, test command) and
+    /// report solved/failed, tokens, time and tool-call validity.
+    Tasks {
+        /// The folder of task folders (see bench/tasks/README.md).
+        dir: PathBuf,
+        /// Only these tasks (folder names; repeatable).
+        #[arg(long)]
+        only: Vec<String>,
+        /// Time limit of one run, in seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Model turns allowed per plan step.
+        #[arg(long, value_name = "N")]
+        max_turns: Option<u32>,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json_out: Option<PathBuf>,
+    },
+    /// Apply real edits of real code (Rust crates, the Python standard
+    /// library, this repository's history) in every patch format, clean and
+    /// perturbed the way models get them wrong, with Chamber, `git apply`
+    /// and `patch`; report correct / wrong place / rejected and timings.
+    Edits {
+        /// Files (or history hunks) taken from each source.
+        #[arg(long, value_name = "N", default_value_t = 40)]
+        files: usize,
+        /// Seed of every random choice (same seed, same corpus).
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json_out: Option<PathBuf>,
+    },
+}
+
+/// `chamber pr …`
+#[derive(Debug, Subcommand)]
+pub enum PrAction {
+    /// Push the run's branch and open a pull request whose body has the
+    /// plan, summary, commands and tests run, files changed and cost.
+    Open {
+        /// The run (id or prefix); default: the most recent run with a branch.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Title (default: the plan's title).
+        #[arg(long)]
+        title: Option<String>,
+        /// Open it as a draft.
+        #[arg(long)]
+        draft: bool,
+        /// Branch to merge into (default: the branch the run started from).
+        #[arg(long, value_name = "BRANCH")]
+        base: Option<String>,
+        /// Remote to push to.
+        #[arg(long, default_value = "origin")]
+        remote: String,
+    },
+}
+
+/// `chamber config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// The merged configuration, each value with the layer it came from.
+    Show,
+}
