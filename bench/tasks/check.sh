@@ -6,10 +6,11 @@
 #   2. overlay solution/ onto that copy and run it again: it must PASS.
 # Prints `ok  NN-slug` or `BAD NN-slug: reason` per task; exits 1 if any task is bad.
 #
-# Usage: bench/tasks/check.sh [NN-slug ...]
+# Usage: [CHECK_DIR=DIR] bench/tasks/check.sh [NN-slug ...]
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# CHECK_DIR: another folder of tasks in this format (such as ../tasks-fix).
+here="${CHECK_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
 limit="${CHECK_TIMEOUT:-300}" # seconds per test run
 
 # toml_get KEY FILE: value of a one-line basic string `KEY = "..."` (handles \" and \\).

@@ -55,6 +55,11 @@ pub struct RunOptions {
     pub signoff: bool,
     /// Run the tests after the plan and fix them until green (`--verify`).
     pub verify: Option<FixSettings>,
+    /// Work in a new linked git worktree under the data dir, on the run
+    /// branch made from HEAD; the user's checkout stays untouched.
+    pub worktree: bool,
+    /// Keep the worktree after a completed run (failed runs always keep it).
+    pub keep_worktree: bool,
 }
 
 /// What a run produced, for the front end to print.
@@ -85,13 +90,17 @@ pub struct RunOutcome {
     /// What the fix loop did, for `chamber fix` and `run --verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<FixReport>,
+    /// The linked worktree the run worked in, while it still exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<PathBuf>,
 }
 
 impl Engine {
     /// Where a run's `events.jsonl` goes: the project's `.chamber/runs/<id>/`,
-    /// or the data dir for dry runs (the project stays byte-identical).
-    pub(crate) fn run_log_dir(&self, run_id: &str, dry_run: bool) -> PathBuf {
-        if dry_run {
+    /// or the data dir for dry runs and worktree runs (the user's checkout
+    /// stays byte-identical).
+    pub(crate) fn run_log_dir(&self, run_id: &str, outside_project: bool) -> PathBuf {
+        if outside_project {
             self.data_dir.join("runs").join(run_id)
         } else {
             self.root.join(".chamber/runs").join(run_id)
@@ -116,8 +125,11 @@ impl Engine {
         observer: Arc<dyn Observer>,
     ) -> Result<RunOutcome, AgentError> {
         let (mut rec, task, ws) = self.start_run(prompt, &opts, observer).await?;
-        self.plan_and_gate(&mut rec, &task, ws, opts, approver)
-            .await
+        let keep = opts.keep_worktree;
+        let outcome = self
+            .plan_and_gate(&mut rec, &task, ws, opts, approver)
+            .await?;
+        self.settle_worktree(outcome, keep)
     }
 
     /// Records a new run for `prompt` and emits `run_started`.
@@ -127,12 +139,26 @@ impl Engine {
         opts: &RunOptions,
         observer: Arc<dyn Observer>,
     ) -> Result<(Recorder, Task, Workspace), AgentError> {
-        let ws = Workspace::prepare(&self.root, opts.dry_run)?;
-        if !opts.plan_only {
-            ws.check_clean(opts.allow_dirty)?;
-        }
+        let id = new_id();
+        let base_branch =
+            chamber_tools::Git::discover(&self.root).and_then(|g| g.current_branch().ok());
+        let in_worktree = opts.worktree && !opts.dry_run;
+        let ws = if in_worktree {
+            // A worktree starts from HEAD, so a dirty checkout does not matter.
+            Workspace::add_worktree(
+                &self.root,
+                &self.data_dir.join("worktrees").join(&id),
+                &self.branch_name(&id),
+            )?
+        } else {
+            let ws = Workspace::prepare(&self.root, opts.dry_run)?;
+            if !opts.plan_only {
+                ws.check_clean(opts.allow_dirty)?;
+            }
+            ws
+        };
         let task = Task {
-            id: new_id(),
+            id,
             prompt: prompt.to_string(),
             workdir: self.root.display().to_string(),
             origin: Origin::Cli,
@@ -145,7 +171,7 @@ impl Engine {
             created_at: chrono::Utc::now(),
         };
         let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
-        let base_branch = ws.git.as_ref().and_then(|g| g.current_branch().ok());
+        let base_branch = ws.git.as_ref().and(base_branch);
         self.store
             .create_run(&NewRun {
                 task: task.clone(),
@@ -159,7 +185,7 @@ impl Engine {
         if !opts.dry_run {
             ws.ensure_chamber_gitignore()?;
         }
-        let jsonl = JsonlLog::open(&self.run_log_dir(&task.id, opts.dry_run))?;
+        let jsonl = JsonlLog::open(&self.run_log_dir(&task.id, opts.dry_run || in_worktree))?;
         let mut rec = Recorder::new(
             task.id.clone(),
             0,
@@ -336,6 +362,7 @@ impl Engine {
             usage: Usage::default(),
             cost_usd: 0.0,
             fix: None,
+            worktree: None,
         }
     }
 }

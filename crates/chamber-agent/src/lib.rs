@@ -27,6 +27,7 @@ mod resume;
 mod step_needs;
 mod undo;
 mod workspace;
+mod worktree;
 mod write_guard;
 
 pub use approval::{Approver, Observer, PlanDecision};

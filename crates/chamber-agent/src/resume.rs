@@ -6,7 +6,6 @@ use chamber_store::JsonlLog;
 use crate::engine::{Engine, RunOptions, RunOutcome};
 use crate::recorder::Recorder;
 use crate::replay::resume_point;
-use crate::workspace::Workspace;
 use crate::{AgentError, Approver, Observer, PlanDecision, reconcile_interrupted};
 
 impl Engine {
@@ -52,9 +51,9 @@ impl Engine {
                 "applying a plan needs approval: run it in a terminal, or pass --yes".into(),
             ));
         };
-        let ws = Workspace::prepare(&self.root, false)?;
-        ws.check_clean(opts.allow_dirty)?;
         let events = self.store.events(&run.id).await?;
+        let ws = self.workspace_for(&events)?;
+        ws.check_clean(opts.allow_dirty)?;
         let mut rec = self.reopen(&run.id, events.len(), observer).await?;
         // Cost and tokens count over the whole run; time over this invocation.
         rec.meter = chamber_policy::BudgetMeter::new(
@@ -71,16 +70,19 @@ impl Engine {
         self.store.set_plan(&run.id, &plan).await?;
         let mut task = run.task.clone();
         task.constraints.auto_approve = opts.auto_approve;
-        self.act(
-            &mut rec,
-            &task,
-            plan,
-            ws,
-            Default::default(),
-            approver,
-            &opts,
-        )
-        .await
+        let keep = opts.keep_worktree;
+        let outcome = self
+            .act(
+                &mut rec,
+                &task,
+                plan,
+                ws,
+                Default::default(),
+                approver,
+                &opts,
+            )
+            .await?;
+        self.settle_worktree(outcome, keep)
     }
 
     /// Continues an interrupted or failed run from its last completed step,
@@ -129,7 +131,7 @@ impl Engine {
             point.partial = None;
             point.replans_used = 0;
         }
-        let ws = Workspace::prepare(&self.root, false)?;
+        let ws = self.workspace_for(&events)?;
         if let (Some(git), Some(branch)) = (&ws.git, &run.branch)
             && git.current_branch().ok().as_deref() != Some(branch.as_str())
         {
@@ -151,9 +153,11 @@ impl Engine {
                 from_step: "planning".into(),
             })
             .await?;
-            return self
+            let keep = opts.keep_worktree;
+            let outcome = self
                 .plan_and_gate(&mut rec, &run.task, ws, opts, approver)
-                .await;
+                .await?;
+            return self.settle_worktree(outcome, keep);
         };
         let from_step = point
             .partial
@@ -167,8 +171,11 @@ impl Engine {
             })
             .unwrap_or_else(|| "end".into());
         rec.emit(EventKind::RunResumed { from_step }).await?;
-        self.act(&mut rec, &run.task, plan, ws, point, approver, &opts)
-            .await
+        let keep = opts.keep_worktree;
+        let outcome = self
+            .act(&mut rec, &run.task, plan, ws, point, approver, &opts)
+            .await?;
+        self.settle_worktree(outcome, keep)
     }
 
     /// Takes over a stored run in this process: claims it (pid, `running`)
@@ -179,7 +186,8 @@ impl Engine {
         recorded: usize,
         observer: Arc<dyn Observer>,
     ) -> Result<Recorder, AgentError> {
-        let jsonl = JsonlLog::open(&self.run_log_dir(run_id, false))?;
+        let outside = self.logs_outside_project(run_id);
+        let jsonl = JsonlLog::open(&self.run_log_dir(run_id, outside))?;
         self.store.claim(run_id, std::process::id()).await?;
         Ok(Recorder::new(
             run_id.to_string(),

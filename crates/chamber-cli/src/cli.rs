@@ -155,6 +155,10 @@ pub enum Command {
         /// Stop the tests after this many seconds.
         #[arg(long, value_name = "SECS", default_value_t = 600)]
         timeout: u64,
+        /// Keep watching the project and re-run on every change (failing
+        /// tests first) until Ctrl-C; exit 0 when the last run was green.
+        #[arg(long)]
+        watch: bool,
     },
     /// Commit the staged changes (or a run's, with --run) with a message
     /// given or written by the model from the diff and the run's plan.
@@ -234,7 +238,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub flags: RunFlags,
     /// Do the whole run in a throwaway copy; print plan, commands and diff.
-    #[arg(long)]
+    /// Not with --verify (a dry run never changes or tests the project).
+    #[arg(long, conflicts_with = "verify")]
     pub dry_run: bool,
 }
 
@@ -266,6 +271,13 @@ pub struct RunFlags {
     /// Add a Signed-off-by trailer to the run's commits.
     #[arg(long)]
     pub signoff: bool,
+    /// Work in a new git worktree (under the data dir) on the run branch,
+    /// made from HEAD: your checkout is untouched and may be dirty.
+    #[arg(long)]
+    pub worktree: bool,
+    /// Keep the worktree after a completed run (failed runs keep it anyway).
+    #[arg(long)]
+    pub keep_worktree: bool,
 }
 
 fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {

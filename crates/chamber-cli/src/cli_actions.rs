@@ -139,6 +139,10 @@ pub enum BenchAction {
         /// Also write the JSON report to this file.
         #[arg(long, value_name = "FILE")]
         json_out: Option<PathBuf>,
+        /// Run each task as `chamber fix --max-rounds N` (1 or 2; the second
+        /// round gets the test feedback) and report the solve rate per attempt.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2))]
+        attempts: Option<u32>,
     },
     /// Apply real edits of real code (Rust crates, the Python standard
     /// library, this repository's history) in every patch format, clean and

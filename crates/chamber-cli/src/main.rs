@@ -50,12 +50,13 @@ fn main() {
             std::process::exit(status::INTERNAL);
         }
     };
-    // A foreground server handles Ctrl-C itself, to stop llama-server cleanly.
+    // A foreground server handles Ctrl-C itself, to stop llama-server cleanly;
+    // `test --watch` too, to exit with its last run's status.
     let handles_signals = matches!(
         cli.command,
         Command::Model {
             action: ModelAction::Serve { .. }
-        }
+        } | Command::Test { watch: true, .. }
     );
     let code = runtime.block_on(async {
         if handles_signals {
@@ -177,6 +178,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     timeout,
                     max_turns,
                     json_out,
+                    attempts,
                 },
         } => {
             let mut flags = Vec::new();
@@ -195,6 +197,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 timeout: std::time::Duration::from_secs(timeout),
                 max_turns,
                 json_out,
+                attempts,
             };
             (commands::bench::tasks(args, flags, out).await?, status::OK)
         }
@@ -215,7 +218,9 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             (commands::bench_edits::edits(args, out).await?, status::OK)
         }
         Command::Model { action } => (model(&setup, action, out).await?, status::OK),
-        Command::Test { timeout } => commands::test::test(&setup, timeout, out).await?,
+        Command::Test { timeout, watch } => {
+            commands::test::test(&setup, timeout, watch, out).await?
+        }
         Command::Fix(args) => {
             let mut engine = setup.engine(out).await?;
             commands::fix::fix(&mut engine, &args, out).await?

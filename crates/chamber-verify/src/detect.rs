@@ -176,6 +176,8 @@ fn npm_test(root: &Path) -> Option<Runner> {
         Runner::Vitest
     } else if script.contains("jest") || has_dep("jest") {
         Runner::Jest
+    } else if script.contains("node --test") {
+        Runner::NodeTest
     } else {
         Runner::Generic
     })

@@ -24,13 +24,15 @@ pub enum Runner {
     Vitest,
     /// `go test`.
     GoTest,
+    /// Node's built-in runner, `node --test`.
+    NodeTest,
     /// Anything else: exit code and `file:line` error lines.
     Generic,
 }
 
 impl Runner {
     /// Every runner, in the order of [`Runner::NAMES`].
-    pub const ALL: [Runner; 8] = [
+    pub const ALL: [Runner; 9] = [
         Runner::CargoTest,
         Runner::Nextest,
         Runner::Pytest,
@@ -38,11 +40,12 @@ impl Runner {
         Runner::Jest,
         Runner::Vitest,
         Runner::GoTest,
+        Runner::NodeTest,
         Runner::Generic,
     ];
 
     /// The names accepted by `[test] runner`.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "cargo_test",
         "nextest",
         "pytest",
@@ -50,12 +53,16 @@ impl Runner {
         "jest",
         "vitest",
         "go_test",
+        "node_test",
         "generic",
     ];
 
     /// The name used in config and JSON.
     pub fn name(self) -> &'static str {
-        let i = Self::ALL.iter().position(|r| *r == self).unwrap_or(7);
+        let i = Self::ALL
+            .iter()
+            .position(|r| *r == self)
+            .unwrap_or(Self::ALL.len() - 1);
         Self::NAMES[i]
     }
 
@@ -66,7 +73,7 @@ impl Runner {
             Runner::Nextest => Some("cargo nextest run"),
             Runner::Pytest => Some("python3 -m pytest -q"),
             Runner::Unittest => Some("python3 -m unittest -v"),
-            Runner::Jest | Runner::Vitest => Some("npm test"),
+            Runner::Jest | Runner::Vitest | Runner::NodeTest => Some("npm test"),
             Runner::GoTest => Some("go test ./..."),
             Runner::Generic => None,
         }
@@ -89,6 +96,8 @@ impl Runner {
             Runner::Jest
         } else if c.contains("go test") {
             Runner::GoTest
+        } else if c.contains("node --test") {
+            Runner::NodeTest
         } else {
             Runner::Generic
         }
@@ -104,6 +113,7 @@ impl FromStr for Runner {
             "cargo" => "cargo_test",
             "cargo_nextest" => "nextest",
             "go" => "go_test",
+            "node" => "node_test",
             other => other,
         };
         Self::NAMES

@@ -175,3 +175,27 @@ fn hints_from_a_real_report() {
          tests::adds_wrong — src/lib.rs:16 — assertion `left == right` failed (expected 5, got 4)"
     );
 }
+
+#[test]
+fn node_test() {
+    let r = parse(Runner::NodeTest, &fixture("node_test.txt"), Some(1));
+    assert_eq!(
+        (r.passed, r.failed, r.failures.len()),
+        (Some(1), Some(2), 2)
+    );
+    let adds = find(&r, "adds two numbers");
+    assert_eq!(at(adds), (Some("/tmp/nodet/test/calc.test.js"), Some(4)));
+    assert_eq!(adds.message, "Expected values to be strictly equal:");
+    assert_eq!(
+        (adds.expected.as_deref(), adds.actual.as_deref()),
+        (Some("5"), Some("-1"))
+    );
+    let boom = find(&r, "explodes");
+    assert_eq!((boom.message.as_str(), boom.line), ("boom", Some(6)));
+    // `npm test` running `node --test` is detected as generic and sniffed.
+    let sniffed = parse(Runner::Generic, &fixture("node_test.txt"), Some(1));
+    assert_eq!(
+        (sniffed.runner, sniffed.failed),
+        (Runner::NodeTest, Some(2))
+    );
+}

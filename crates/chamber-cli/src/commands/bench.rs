@@ -1,9 +1,12 @@
 //! `chamber bench tasks DIR`: runs a folder of small tasks end to end, each
 //! in a fresh git repo, through `chamber run --yes --json` (the way a user
-//! would), then judges it with the task's own test command.
+//! would), then judges it with the task's own test command. With
+//! `--attempts N` each task goes through `chamber fix --yes --max-rounds N`
+//! instead: round 1 is attempt 1, round 2 the retry with the test feedback.
+
+mod proc;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
+use proc::{restore_tests, run_with_timeout, tally};
 
 /// `task.toml`.
 #[derive(Debug, Deserialize)]
@@ -44,6 +48,12 @@ pub struct TaskResult {
     test_secs: f64,
     tests_modified: bool,
     error: Option<String>,
+    /// With `--attempts`: the fix rounds run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_rounds: Option<u32>,
+    /// With `--attempts`: the attempt (fix round) that solved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    solved_at: Option<u32>,
 }
 
 /// Options of `chamber bench tasks`.
@@ -58,9 +68,12 @@ pub struct BenchArgs {
     pub max_turns: Option<u32>,
     /// Where to write the JSON report.
     pub json_out: Option<PathBuf>,
+    /// Run `chamber fix` with this many rounds (attempts) instead of
+    /// `chamber run` with the instruction.
+    pub attempts: Option<u32>,
 }
 
-fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
+pub(super) fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
     move |e| CliError::new("io_failed", format!("{what}: {e}"), None, status::INTERNAL)
 }
 
@@ -107,11 +120,20 @@ pub async fn tasks(
         out.line(row(&result));
         results.push(result);
     }
-    let total = totals(&results, started.elapsed());
+    let total = totals(&results, started.elapsed(), args.attempts);
+    let by_attempt = (1..=args.attempts.unwrap_or(0))
+        .map(|n| {
+            format!(
+                "solved@{n} {}/{} · ",
+                total[format!("solved_at_{n}")],
+                total["tasks"]
+            )
+        })
+        .collect::<String>();
     out.line(Output::styled(
         style::HEAD,
         format!(
-            "solved {}/{} · tool calls valid {}/{} ({:.0}%) · tokens {} in / {} out · {:.0}s",
+            "{by_attempt}solved {}/{} · tool calls valid {}/{} ({:.0}%) · tokens {} in / {} out · {:.0}s",
             total["solved"],
             total["tasks"],
             total["valid_tool_calls"],
@@ -138,8 +160,12 @@ fn row(r: &TaskResult) -> String {
     } else {
         Output::styled(style::BAD, "failed")
     };
+    let rounds = r
+        .fix_rounds
+        .map(|n| format!(" · rounds {n}"))
+        .unwrap_or_default();
     format!(
-        "{verdict} {:<28} {:<7} turns {:>2} · calls {:>2}/{:<2} valid · tokens {:>6}/{:<5} · run {:>5.0}s{}",
+        "{verdict} {:<28} {:<7} turns {:>2} · calls {:>2}/{:<2} valid · tokens {:>6}/{:<5} · run {:>5.0}s{rounds}{}",
         r.task,
         r.difficulty,
         r.model_turns,
@@ -155,11 +181,11 @@ fn row(r: &TaskResult) -> String {
     )
 }
 
-fn totals(results: &[TaskResult], elapsed: Duration) -> Value {
+fn totals(results: &[TaskResult], elapsed: Duration, attempts: Option<u32>) -> Value {
     let sum = |f: fn(&TaskResult) -> u64| results.iter().map(f).sum::<u64>();
     let calls = sum(|r| r.tool_calls);
     let valid = sum(|r| r.valid_tool_calls);
-    json!({
+    let mut total = json!({
         "tasks": results.len(),
         "solved": results.iter().filter(|r| r.solved).count(),
         "tool_calls": calls,
@@ -169,7 +195,18 @@ fn totals(results: &[TaskResult], elapsed: Duration) -> Value {
         "completion_tokens": sum(|r| r.completion_tokens),
         "model_turns": sum(|r| r.model_turns),
         "seconds": elapsed.as_secs_f64(),
-    })
+    });
+    if let Some(max) = attempts {
+        total["attempts"] = json!(max);
+        for n in 1..=max {
+            let solved = results
+                .iter()
+                .filter(|r| r.solved_at.is_some_and(|at| at <= n))
+                .count();
+            total[format!("solved_at_{n}")] = json!(solved);
+        }
+    }
+    total
 }
 
 async fn run_task(
@@ -234,14 +271,17 @@ async fn run_task(
     };
     let exe = std::env::current_exe().map_err(io_err("cannot find the chamber binary".into()))?;
     let mut cmd = tokio::process::Command::new(exe);
-    cmd.args(global_flags)
-        .arg("-C")
-        .arg(&work)
-        .args(["--json", "run", "--yes"]);
+    cmd.args(global_flags).arg("-C").arg(&work).arg("--json");
+    match args.attempts {
+        Some(n) => cmd.args(["fix", "--yes", "--max-rounds", &n.to_string()]),
+        None => cmd.args(["run", "--yes"]),
+    };
     if let Some(n) = args.max_turns {
         cmd.args(["--max-turns", &n.to_string()]);
     }
-    cmd.arg(&spec.instruction);
+    if args.attempts.is_none() {
+        cmd.arg(&spec.instruction);
+    }
     let started = Instant::now();
     let (code, stdout) = run_with_timeout(cmd, args.timeout).await?;
     result.run_secs = started.elapsed().as_secs_f64();
@@ -257,135 +297,22 @@ async fn run_task(
     let (test_code, _) = run_with_timeout(test, Duration::from_secs(300)).await?;
     result.test_secs = started.elapsed().as_secs_f64();
     result.solved = test_code == 0;
+    if args.attempts.is_some() {
+        result.fix_rounds = fix_rounds(&stdout);
+        // The loop stops at the first green round, so the rounds it ran are
+        // the attempts it needed.
+        result.solved_at = result.solved.then(|| result.fix_rounds.unwrap_or(1).max(1));
+    }
     Ok(result)
 }
 
-/// Counts what the run's JSONL events say: turns, tool calls, tokens, plan
-/// size, final status. A call is invalid when it never started because its
-/// name, JSON or arguments were rejected; calls refused by the policy, as
-/// exact repeats or as destructive writes were well-formed and count as valid.
-fn tally(stdout: &str, r: &mut TaskResult) {
-    let mut started = std::collections::HashSet::new();
-    let mut invalid = 0u64;
-    for line in stdout.lines() {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        match v.get("type").and_then(Value::as_str) {
-            Some("model_turn") => {
-                r.model_turns += 1;
-                r.tool_calls += v["tool_calls"]
-                    .as_array()
-                    .map(|a| a.len() as u64)
-                    .unwrap_or(0);
-                r.prompt_tokens += v["usage"]["prompt_tokens"].as_u64().unwrap_or(0);
-                r.completion_tokens += v["usage"]["completion_tokens"].as_u64().unwrap_or(0);
-            }
-            Some("run_started") => r.run_id = v["run_id"].as_str().unwrap_or_default().to_string(),
-            Some("tool_started") => {
-                started.insert(v["call"]["id"].as_str().unwrap_or_default().to_string());
-            }
-            Some("tool_finished") => {
-                let id = v["call_id"].as_str().unwrap_or_default();
-                let error = v["result"]["error"].as_str().unwrap_or_default();
-                // Well-formed calls Chamber chose not to run: policy
-                // denials, exact repeats, destructive writes.
-                let refused = v["result"]["status"] == "denied"
-                    || error.starts_with("You made this exact call")
-                    || error.starts_with("not written:");
-                if !started.contains(id) && !refused {
-                    invalid += 1;
-                }
-            }
-            Some("plan_proposed") => {
-                r.plan_steps = v["plan"]["steps"].as_array().map(Vec::len).unwrap_or(0)
-            }
-            Some("run_finished") => {
-                r.run_status = v["status"].as_str().unwrap_or_default().to_string()
-            }
-            _ => {
-                if v.get("ok") == Some(&Value::Bool(false)) && r.error.is_none() {
-                    r.error = v["error"]["message"]
-                        .as_str()
-                        .map(|m| m.chars().take(160).collect());
-                }
-            }
-        }
-    }
-    r.valid_tool_calls = r.tool_calls.saturating_sub(invalid);
-}
-
-/// Puts the task's test files back as they were, so a run cannot pass by
-/// editing the judge. Returns whether any had been changed.
-fn restore_tests(repo: &Path, work: &Path) -> bool {
-    let mut changed = false;
-    for entry in ignore::WalkBuilder::new(repo)
-        .hidden(false)
-        .build()
-        .filter_map(Result::ok)
-    {
-        let Ok(rel) = entry.path().strip_prefix(repo) else {
-            continue;
-        };
-        let is_test = rel.starts_with("tests")
-            || rel
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("test_"));
-        if !entry.path().is_file() || !is_test {
-            continue;
-        }
-        let original = std::fs::read(entry.path()).unwrap_or_default();
-        let target = work.join(rel);
-        if std::fs::read(&target).ok().as_deref() != Some(original.as_slice()) {
-            changed = true;
-            let _ = std::fs::write(&target, &original);
-        }
-    }
-    changed
-}
-
-/// Runs a command in its own process group; on timeout the whole group is
-/// killed and the exit code is 124.
-async fn run_with_timeout(
-    mut cmd: tokio::process::Command,
-    limit: Duration,
-) -> Result<(i32, String), CliError> {
-    use tokio::io::AsyncReadExt;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .map_err(io_err("cannot start a bench process".into()))?;
-    let pid = child.id();
-    // Read output as it comes, so a run cut off by the limit still reports
-    // the turns and tokens it used.
-    let mut stdout = child.stdout.take();
-    let reader = tokio::spawn(async move {
-        let mut buf = Vec::new();
-        if let Some(out) = stdout.as_mut() {
-            let _ = out.read_to_end(&mut buf).await;
-        }
-        buf
-    });
-    let code = match tokio::time::timeout(limit, child.wait()).await {
-        Ok(Ok(status)) => status.code().unwrap_or(-1),
-        Ok(Err(e)) => return Err(io_err("bench process failed".into())(e)),
-        Err(_) => {
-            if let Some(pid) = pid {
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pid as i32),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-            let _ = child.wait().await;
-            124
-        }
-    };
-    let out = reader.await.unwrap_or_default();
-    Ok((code, String::from_utf8_lossy(&out).into_owned()))
+/// The rounds `chamber fix` ran, from its final JSON envelope.
+fn fix_rounds(stdout: &str) -> Option<u32> {
+    stdout.lines().rev().find_map(|line| {
+        let v = serde_json::from_str::<Value>(line).ok()?;
+        let rounds = v["payload"]["fix"]["rounds"].as_u64()?;
+        u32::try_from(rounds).ok()
+    })
 }
 
 #[cfg(test)]
@@ -393,25 +320,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tally_counts_turns_tokens_and_invalid_calls() {
-        let lines = [
-            r#"{"type":"run_started","run_id":"r1"}"#,
-            r#"{"type":"plan_proposed","plan":{"steps":[{},{}]}}"#,
-            r#"{"type":"model_turn","tool_calls":[{"id":"a"},{"id":"b"},{"id":"c"}],"usage":{"prompt_tokens":100,"completion_tokens":7}}"#,
-            r#"{"type":"tool_started","call":{"id":"a"}}"#,
-            r#"{"type":"tool_finished","call_id":"a","result":{"status":"ok"}}"#,
-            r#"{"type":"tool_finished","call_id":"b","result":{"status":"error","error":"unknown tool"}}"#,
-            r#"{"type":"tool_finished","call_id":"c","result":{"status":"denied","error":"not allowed"}}"#,
-            r#"{"type":"model_turn","tool_calls":[],"usage":{"prompt_tokens":50,"completion_tokens":3}}"#,
-            r#"{"type":"run_finished","status":"completed"}"#,
-        ];
-        let mut r = TaskResult::default();
-        tally(&lines.join("\n"), &mut r);
-        assert_eq!((r.model_turns, r.tool_calls, r.valid_tool_calls), (2, 3, 2));
-        assert_eq!((r.prompt_tokens, r.completion_tokens), (150, 10));
+    fn fix_family_task_files_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/tasks-fix");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let toml_path = entry.path().join("task.toml");
+            if !toml_path.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&toml_path).unwrap_or_default();
+            let spec: TaskSpec = toml::from_str(&text).unwrap_or_else(|e| {
+                panic!("{}: {e}", toml_path.display());
+            });
+            assert_eq!(spec.language, "python", "{}", toml_path.display());
+            assert!(entry.path().join("repo").is_dir());
+            seen += 1;
+        }
+        assert_eq!(seen, 6, "bench/tasks-fix holds six tasks");
+    }
+
+    #[test]
+    fn fix_rounds_come_from_the_envelope_and_count_per_attempt() {
+        let stdout =
+            "{\"type\":\"model_turn\"}\n{\"ok\":true,\"payload\":{\"fix\":{\"rounds\":2}}}\n";
+        assert_eq!(fix_rounds(stdout), Some(2));
+        assert_eq!(fix_rounds("{\"ok\":false}"), None);
+        let results = [1, 2, 0].map(|at| TaskResult {
+            solved: at > 0,
+            solved_at: (at > 0).then_some(at),
+            ..Default::default()
+        });
+        let total = totals(&results, Duration::ZERO, Some(2));
         assert_eq!(
-            (r.plan_steps, r.run_id.as_str(), r.run_status.as_str()),
-            (2, "r1", "completed")
+            (total["solved_at_1"].as_u64(), total["solved_at_2"].as_u64()),
+            (Some(1), Some(2))
         );
     }
 }

@@ -23,4 +23,5 @@ pub mod stats;
 pub mod status;
 pub mod tail;
 pub mod test;
+pub mod test_watch;
 pub mod undo;

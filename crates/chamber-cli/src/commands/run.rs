@@ -69,6 +69,8 @@ pub async fn act(
         allow_dirty: flags.allow_dirty,
         max_turns_per_step: flags.max_turns,
         signoff: flags.signoff,
+        worktree: flags.worktree || flags.keep_worktree,
+        keep_worktree: flags.keep_worktree,
         ..RunOptions::default()
     };
     if flags.verify && !matches!(act, Act::Fix { .. }) {
@@ -166,6 +168,9 @@ fn report(outcome: &RunOutcome, out: &Output) {
                 _ => Output::styled(style::BAD, "✘"),
             };
             out.line(format!("\n{mark} {}", outcome.summary));
+            if let Some(dir) = &outcome.worktree {
+                out.line(format!("worktree kept at {}", dir.display()));
+            }
             out.line(Output::styled(
                 style::DIM,
                 format!(

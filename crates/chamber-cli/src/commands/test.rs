@@ -15,14 +15,42 @@ use crate::setup::Setup;
 
 /// Runs the first detected test command; the payload is
 /// `{detected, also_detected, run, hints}` and the exit status 0 when green,
-/// 13 (`TESTS_FAILED`) when tests fail.
+/// 13 (`TESTS_FAILED`) when tests fail. With `watch`, keeps re-running on
+/// changes until Ctrl-C (see [`super::test_watch`]).
 pub async fn test(
     setup: &Setup,
     timeout_secs: u64,
+    watch: bool,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
     let mut found = detect_tests(&setup.loaded.config.test, &setup.root)?;
     let detected = found.remove(0);
+    if watch {
+        return super::test_watch::watch(&setup.root, &detected, timeout_secs, out).await;
+    }
+    let (payload, run) = run_once(&setup.root, &detected, &found, timeout_secs, out).await?;
+    Ok((payload, exit_code(&run)))
+}
+
+/// 0 when `run` is green, else 13 (`TESTS_FAILED`).
+pub fn exit_code(run: &TestRun) -> i32 {
+    if run.passed() {
+        status::OK
+    } else {
+        status::TESTS_FAILED
+    }
+}
+
+/// Runs `detected` once in `root`, prints the summary and hints, and returns
+/// the payload `{detected, also_detected, passed, run, hints, hints_omitted}`
+/// with the run.
+pub async fn run_once(
+    root: &std::path::Path,
+    detected: &Detected,
+    also: &[Detected],
+    timeout_secs: u64,
+    out: &Output,
+) -> Result<(serde_json::Value, TestRun), CliError> {
     out.line(format!(
         "{} {} ({}, {})",
         Output::styled(style::HEAD, "running"),
@@ -34,7 +62,7 @@ pub async fn test(
         timeout: Duration::from_secs(timeout_secs.max(1)),
         ..RunOptions::default()
     };
-    let run = run_tests(&setup.root, &detected, options)
+    let run = run_tests(root, detected, options)
         .await
         .map_err(|e| CliError::new("test_run_failed", e.to_string(), None, status::INTERNAL))?;
     let hints = hints(&run.report, HintLimits::default());
@@ -43,20 +71,15 @@ pub async fn test(
         out.line(Output::styled(style::HEAD, "hints:"));
         out.line(hints.text());
     }
-    let code = if run.passed() {
-        status::OK
-    } else {
-        status::TESTS_FAILED
-    };
     let payload = json!({
         "detected": detected,
-        "also_detected": found,
+        "also_detected": also,
         "passed": run.passed(),
         "run": run,
         "hints": hints.lines,
         "hints_omitted": hints.omitted,
     });
-    Ok((payload, code))
+    Ok((payload, run))
 }
 
 /// The project's test commands, the one to use first: `[test] command`

@@ -9,6 +9,7 @@ mod generic;
 mod go;
 mod jest;
 mod nextest;
+mod node;
 mod pytest;
 mod unittest;
 
@@ -43,6 +44,7 @@ fn specific(runner: Runner, output: &str) -> Option<TestReport> {
         Runner::Unittest => unittest::parse(output),
         Runner::Jest | Runner::Vitest => jest::parse(output, runner),
         Runner::GoTest => go::parse(output),
+        Runner::NodeTest => node::parse(output),
         Runner::Generic => return None,
     };
     Some(report)
