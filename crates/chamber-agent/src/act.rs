@@ -29,7 +29,7 @@ impl Engine {
         approver: &dyn Approver,
         opts: &RunOptions,
     ) -> Result<RunOutcome, AgentError> {
-        let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
+        let branch = ws.git.as_ref().map(|_| self.run_branch(&task.id, opts));
         if let Some(b) = &branch {
             ws.enter_branch(b)?;
         }

@@ -60,6 +60,9 @@ pub struct RunOptions {
     pub worktree: bool,
     /// Keep the worktree after a completed run (failed runs always keep it).
     pub keep_worktree: bool,
+    /// Continue this existing branch instead of a new `chamber/<id8>` one
+    /// (`chamber pr update`).
+    pub branch: Option<String>,
 }
 
 /// What a run produced, for the front end to print.
@@ -116,6 +119,14 @@ impl Engine {
         )
     }
 
+    /// The branch a run works on: the one `opts` names, else a new one
+    /// named after the run id.
+    pub(crate) fn run_branch(&self, run_id: &str, opts: &RunOptions) -> String {
+        opts.branch
+            .clone()
+            .unwrap_or_else(|| self.branch_name(run_id))
+    }
+
     /// Plans, gates and acts on a new task (`chamber run` and `chamber plan`).
     pub async fn run(
         &self,
@@ -148,7 +159,7 @@ impl Engine {
             Workspace::add_worktree(
                 &self.root,
                 &self.data_dir.join("worktrees").join(&id),
-                &self.branch_name(&id),
+                &self.run_branch(&id, opts),
             )?
         } else {
             let ws = Workspace::prepare(&self.root, opts.dry_run)?;
@@ -170,7 +181,7 @@ impl Engine {
             },
             created_at: chrono::Utc::now(),
         };
-        let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
+        let branch = ws.git.as_ref().map(|_| self.run_branch(&task.id, opts));
         let base_branch = ws.git.as_ref().and(base_branch);
         self.store
             .create_run(&NewRun {

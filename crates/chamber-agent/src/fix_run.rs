@@ -29,7 +29,7 @@ impl Engine {
         observer: Arc<dyn Observer>,
     ) -> Result<RunOutcome, AgentError> {
         let (mut rec, task, ws) = self.start_run(FIX_TASK, &opts, observer).await?;
-        let branch = ws.git.as_ref().map(|_| self.branch_name(&task.id));
+        let branch = ws.git.as_ref().map(|_| self.run_branch(&task.id, &opts));
         if let Some(b) = &branch {
             ws.enter_branch(b)?;
         }

@@ -27,6 +27,10 @@ impl Engine {
         }
         let run_id = saved.run_id.clone().unwrap_or_default();
         let run = self.store.get_run(&run_id).await?;
+        let opts = RunOptions {
+            branch: opts.branch.or_else(|| run.branch.clone()),
+            ..opts
+        };
         if run.status != RunStatus::AwaitingApproval {
             return Err(AgentError::InvalidState(format!(
                 "run {} is {}, not awaiting approval",
@@ -145,6 +149,9 @@ impl Engine {
             run.prompt_tokens + run.completion_tokens,
         );
         opts.auto_approve |= run.task.constraints.auto_approve;
+        if opts.branch.is_none() {
+            opts.branch = run.branch.clone();
+        }
         if opts.max_turns_per_step.is_none() {
             opts.max_turns_per_step = run.task.constraints.max_turns_per_step;
         }

@@ -339,6 +339,9 @@ impl Command {
             Command::Pr {
                 action: PrAction::Open { .. },
             } => "pr open",
+            Command::Pr {
+                action: PrAction::Update { .. },
+            } => "pr update",
             Command::Review { .. } => "review",
             Command::Schemas { .. } => "schemas",
         }

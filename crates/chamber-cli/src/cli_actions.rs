@@ -183,6 +183,19 @@ pub enum PrAction {
         #[arg(long, default_value = "origin")]
         remote: String,
     },
+    /// Address the new review and issue comments on the run branch's pull
+    /// request: a run on that same branch, a push, and a summary comment.
+    Update {
+        /// The run (id or prefix); default: the most recent run with a branch.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Remote to push to.
+        #[arg(long, default_value = "origin")]
+        remote: String,
+        /// How the run behaves.
+        #[command(flatten)]
+        flags: crate::cli::RunFlags,
+    },
 }
 
 /// `chamber config …`

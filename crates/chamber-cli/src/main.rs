@@ -259,6 +259,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             };
             (commands::pr::open(&setup, args, out).await?, status::OK)
         }
+        Command::Pr {
+            action: cli::PrAction::Update { run, remote, flags },
+        } => {
+            let args = commands::pr_update::PrUpdateArgs { run, remote, flags };
+            commands::pr_update::update(&setup, args, out).await?
+        }
         Command::Review {
             diff,
             run,

@@ -32,6 +32,23 @@ impl Store {
                 error,
             })?;
         }
+        // Two processes opening a new database at once must not both run
+        // the migrations: they take turns on a lock file beside it.
+        let lock_path = path.with_extension("migrate.lock");
+        let io = |error| StoreError::Io {
+            path: lock_path.display().to_string(),
+            error,
+        };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io)?;
+        let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+            .await
+            .map_err(|e| io(std::io::Error::other(e)))?
+            .map_err(io)?;
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -42,6 +59,7 @@ impl Store {
             .connect_with(opts)
             .await?;
         MIGRATOR.run(&pool).await?;
+        drop(lock);
         Ok(Self { pool })
     }
 

@@ -22,6 +22,13 @@ pub enum Act {
         /// Throwaway copy.
         dry_run: bool,
     },
+    /// `chamber pr update`: a new task continuing an existing branch.
+    OnBranch {
+        /// Task text.
+        prompt: String,
+        /// The branch to check out and commit on.
+        branch: String,
+    },
     /// `chamber apply`.
     Apply(String),
     /// `chamber resume`.
@@ -91,6 +98,10 @@ pub async fn act(
         } => {
             opts.plan_only = plan_only;
             opts.dry_run = dry_run;
+            engine.run(&prompt, opts, &approver, observer).await?
+        }
+        Act::OnBranch { prompt, branch } => {
+            opts.branch = Some(branch);
             engine.run(&prompt, opts, &approver, observer).await?
         }
         Act::Apply(id) => engine.apply(&id, opts, &approver, observer).await?,

@@ -1,47 +1,10 @@
 //! `chamber pr open`: the run branch goes to a real bare remote on disk and
 //! the pull request to a local server speaking GitHub's REST endpoint.
 
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Path as UrlPath, State};
-use axum::http::HeaderMap;
-use axum::routing::post;
-use axum::{Json, Router};
 use chamber_mock_llm::MockServer;
-use serde_json::{Value, json};
 
+use super::fake_github;
 use super::harness::{Project, hello_script, run_id};
-
-/// What the fake GitHub received: path, headers, JSON body.
-type Seen = Arc<Mutex<Vec<(String, HeaderMap, Value)>>>;
-
-/// Starts the fake GitHub API; returns its base URL and what it records.
-async fn fake_github() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    async fn create(
-        State(seen): State<Seen>,
-        UrlPath((owner, repo)): UrlPath<(String, String)>,
-        headers: HeaderMap,
-        Json(body): Json<Value>,
-    ) -> (axum::http::StatusCode, Json<Value>) {
-        let path = format!("/repos/{owner}/{repo}/pulls");
-        seen.lock().unwrap().push((path, headers, body.clone()));
-        let pr = json!({
-            "id": 1001, "number": 42, "state": "open",
-            "html_url": format!("https://github.example/{owner}/{repo}/pull/42"),
-            "title": body["title"], "draft": body["draft"],
-            "head": {"ref": body["head"]}, "base": {"ref": body["base"]}
-        });
-        (axum::http::StatusCode::CREATED, Json(pr))
-    }
-    let app = Router::new()
-        .route("/repos/{owner}/{repo}/pulls", post(create))
-        .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), seen)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pr_open_pushes_the_branch_and_posts_the_pull_request() {
@@ -59,9 +22,9 @@ async fn pr_open_pushes_the_branch_and_posts_the_pull_request() {
     let id = run_id(&out.envelope());
     let branch = format!("chamber/{}", &id[..8]);
 
-    let (api, seen) = fake_github().await;
+    let hub = fake_github::start().await;
     let env = [
-        ("GITHUB_API_URL", api.as_str()),
+        ("GITHUB_API_URL", hub.url.as_str()),
         ("GITHUB_TOKEN", "gh-test-token"),
         ("GITHUB_REPOSITORY", "acme/widget"),
     ];
@@ -83,10 +46,10 @@ async fn pr_open_pushes_the_branch_and_posts_the_pull_request() {
     ]);
     assert_eq!(pushed, p.git_ok(&["rev-parse", &branch]));
 
-    let seen = seen.lock().unwrap().clone();
+    let seen = hub.seen();
     assert_eq!(seen.len(), 1);
     let (path, headers, body) = &seen[0];
-    assert_eq!(path, "/repos/acme/widget/pulls");
+    assert_eq!(path, "POST /repos/acme/widget/pulls");
     assert_eq!(headers["authorization"], "Bearer gh-test-token");
     assert_eq!(headers["accept"], "application/vnd.github+json");
     assert_eq!(headers["x-github-api-version"], "2022-11-28");
