@@ -150,6 +150,25 @@ fn go_test_hand_written() {
 }
 
 #[test]
+fn go_test_recorded() {
+    // A real `go test ./...` run (Go 1.19.8): two failing assertions (one in
+    // a subtest), a panic, and a passing package.
+    let r = parse(Runner::GoTest, &fixture("go_test.txt"), Some(1));
+    let wrong = find(&r, "TestAddWrong");
+    assert_eq!(at(wrong), (Some("calc_test.go"), Some(13)));
+    assert_eq!(wrong.message, "Add(2, 2) = 4; want 5");
+    let sub = find(&r, "TestTable/negative");
+    assert_eq!(at(sub), (Some("calc_test.go"), Some(22)));
+    let panicked = find(&r, "TestPanics");
+    assert!(
+        panicked.message.contains("nil map"),
+        "{:?}",
+        panicked.message
+    );
+    assert!(r.failures.len() >= 3, "{:?}", r.failures);
+}
+
+#[test]
 fn generic_sniffs_known_formats_and_falls_back_to_error_lines() {
     // `make test` wrapping cargo test: the cargo parser is recognised.
     let r = parse(Runner::Generic, &fixture("cargo_test.txt"), Some(2));
