@@ -134,7 +134,8 @@ pub fn detect(
     Ok(found)
 }
 
-/// Python markers: packaging/test config files, or `tests/` next to `.py` files.
+/// Python markers: packaging/test config files, `tests/` next to `.py`
+/// files, or test modules (`test_*.py`, `*_test.py`) in the root itself.
 fn is_python(root: &Path) -> bool {
     if [
         "pyproject.toml",
@@ -156,7 +157,15 @@ fn is_python(root: &Path) -> bool {
         })
     };
     let tests = root.join("tests");
-    tests.is_dir() && (has_py(&tests) || has_py(root))
+    if tests.is_dir() && (has_py(&tests) || has_py(root)) {
+        return true;
+    }
+    std::fs::read_dir(root).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+        })
+    })
 }
 
 /// The runner behind `npm test`, when package.json has a real test script.
@@ -243,6 +252,9 @@ mod tests {
             Runner::Unittest
         );
         assert_eq!(first(&[("tests/data.txt", "")], none), None);
+        // A flat project with test modules beside the code.
+        assert!(first(&[("calc.py", ""), ("test_calc.py", "")], none).is_some());
+        assert_eq!(first(&[("calc.py", "")], none), None);
         let pkg = r#"{"scripts":{"test":"jest"},"devDependencies":{"jest":"^29"}}"#;
         assert_eq!(
             first(&[("package.json", pkg)], none),
