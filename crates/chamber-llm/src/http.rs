@@ -83,6 +83,24 @@ impl Http {
         }
     }
 
+    /// POSTs a chat request and returns its answer as events: parsed from
+    /// the SSE body by `parser` when streaming, else converted whole by
+    /// `whole`. Every adapter's `Provider::stream` is this call.
+    pub(crate) async fn exchange<P: WireParser>(
+        &self,
+        url: &str,
+        body: &Value,
+        parser: P,
+        whole: fn(&Value) -> Result<Vec<StreamEvent>, LlmError>,
+    ) -> Result<EventStream, LlmError> {
+        let resp = self.post_json(url, body).await?;
+        if self.stream {
+            Ok(stream_reply(resp, parser))
+        } else {
+            Ok(replay(whole(&read_json(resp).await?)?))
+        }
+    }
+
     /// GETs `url` and reads its JSON, with errors classified like POSTs.
     pub(crate) async fn get_json(&self, url: &str) -> Result<Value, LlmError> {
         let resp = self.send(self.client.get(url)).await?;
@@ -295,12 +313,12 @@ where
 }
 
 /// A streamed reply run through `parser`.
-pub(crate) fn stream_reply<P: WireParser>(resp: reqwest::Response, parser: P) -> EventStream {
+fn stream_reply<P: WireParser>(resp: reqwest::Response, parser: P) -> EventStream {
     drive(sse(resp.bytes_stream()), parser)
 }
 
 /// Events already known (from a non-streamed reply) as a stream.
-pub(crate) fn replay(events: Vec<StreamEvent>) -> EventStream {
+fn replay(events: Vec<StreamEvent>) -> EventStream {
     Box::pin(futures::stream::iter(events.into_iter().map(Ok)))
 }
 

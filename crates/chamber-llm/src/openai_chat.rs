@@ -258,12 +258,9 @@ impl Provider for OpenAiChat {
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
         let body = Self::body(request, self.http.stream);
-        let resp = self.http.post_json(&self.url, &body).await?;
-        if self.http.stream {
-            Ok(http::stream_reply(resp, ChatParser))
-        } else {
-            Ok(http::replay(reply_events(&http::read_json(resp).await?)?))
-        }
+        self.http
+            .exchange(&self.url, &body, ChatParser, reply_events)
+            .await
     }
 }
 

@@ -55,12 +55,13 @@ impl Provider for Anthropic {
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
         let body = request::body(request, self.http.stream);
-        let resp = self.http.post_json(&self.url, &body).await?;
-        if self.http.stream {
-            Ok(http::stream_reply(resp, stream::AnthropicParser::default()))
-        } else {
-            let reply = http::read_json(resp).await?;
-            Ok(http::replay(stream::reply_events(&reply)?))
-        }
+        self.http
+            .exchange(
+                &self.url,
+                &body,
+                stream::AnthropicParser::default(),
+                stream::reply_events,
+            )
+            .await
     }
 }

@@ -7,7 +7,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-use crate::http::{self, Http};
+use crate::http::Http;
 use crate::wire::HttpSettings;
 use crate::{ChatRequest, EventStream, LlmError, Provider};
 
@@ -69,15 +69,13 @@ impl Provider for Gemini {
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
         let body = request::body(request);
-        let resp = self
-            .http
-            .post_json(&self.url(&request.model), &body)
-            .await?;
-        if self.http.stream {
-            Ok(http::stream_reply(resp, stream::GeminiParser::default()))
-        } else {
-            let reply = http::read_json(resp).await?;
-            Ok(http::replay(stream::reply_events(&reply)?))
-        }
+        self.http
+            .exchange(
+                &self.url(&request.model),
+                &body,
+                stream::GeminiParser::default(),
+                stream::reply_events,
+            )
+            .await
     }
 }

@@ -6,7 +6,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-use crate::http::{self, Http};
+use crate::http::Http;
 use crate::wire::HttpSettings;
 use crate::{ChatRequest, EventStream, LlmError, Provider};
 
@@ -45,12 +45,13 @@ impl Provider for OpenAiResponses {
 
     async fn stream(&self, request: &ChatRequest) -> Result<EventStream, LlmError> {
         let body = request::body(request, self.http.stream);
-        let resp = self.http.post_json(&self.url, &body).await?;
-        if self.http.stream {
-            Ok(http::stream_reply(resp, stream::ResponsesParser::default()))
-        } else {
-            let reply = http::read_json(resp).await?;
-            Ok(http::replay(stream::reply_events(&reply)?))
-        }
+        self.http
+            .exchange(
+                &self.url,
+                &body,
+                stream::ResponsesParser::default(),
+                stream::reply_events,
+            )
+            .await
     }
 }
