@@ -63,14 +63,13 @@ pub fn insert_before_symbol(
     symbol: &str,
     code: &str,
 ) -> Result<SymbolEdit, SymbolError> {
-    if code.trim().is_empty() {
-        return Err(SymbolError::EmptyCode);
-    }
-    let sym = find_symbol(lang, text, symbol)?;
-    let region = layout::region(text, &sym.span);
-    let eol = layout::eol(text);
-    let indent = layout::indent_at(text, sym.span.start);
-    let gap = eol.repeat(blank_gap(lang, text, &sym, &region, code));
+    let InsertSite {
+        sym,
+        region,
+        eol,
+        indent,
+        gap,
+    } = insert_site(lang, text, symbol, code)?;
     let code = layout::reindent(lang, code, indent, region.starts_line, eol);
     let at = if region.starts_line {
         region.range.start
@@ -109,14 +108,13 @@ pub fn insert_after_symbol(
     symbol: &str,
     code: &str,
 ) -> Result<SymbolEdit, SymbolError> {
-    if code.trim().is_empty() {
-        return Err(SymbolError::EmptyCode);
-    }
-    let sym = find_symbol(lang, text, symbol)?;
-    let region = layout::region(text, &sym.span);
-    let eol = layout::eol(text);
-    let indent = layout::indent_at(text, sym.span.start);
-    let gap = eol.repeat(blank_gap(lang, text, &sym, &region, code));
+    let InsertSite {
+        sym,
+        region,
+        eol,
+        indent,
+        gap,
+    } = insert_site(lang, text, symbol, code)?;
     let code = layout::reindent(lang, code, indent, true, eol);
     let at = if region.ends_line {
         region.range.end
@@ -246,6 +244,39 @@ fn line_of(text: &str, pos: usize) -> usize {
 /// level). Tightly packed one-liners (fields, type specs, constants) stay
 /// packed: a gap of 0 is kept when both the symbol and `code` are single
 /// lines.
+/// What both inserts start from: the symbol, its region, the file's line
+/// ending, the symbol's indentation and the blank-line gap to keep.
+struct InsertSite<'t> {
+    sym: Symbol,
+    region: Region,
+    eol: &'static str,
+    indent: &'t str,
+    gap: String,
+}
+
+fn insert_site<'t>(
+    lang: Lang,
+    text: &'t str,
+    symbol: &str,
+    code: &str,
+) -> Result<InsertSite<'t>, SymbolError> {
+    if code.trim().is_empty() {
+        return Err(SymbolError::EmptyCode);
+    }
+    let sym = find_symbol(lang, text, symbol)?;
+    let region = layout::region(text, &sym.span);
+    let eol = layout::eol(text);
+    let indent = layout::indent_at(text, sym.span.start);
+    let gap = eol.repeat(blank_gap(lang, text, &sym, &region, code));
+    Ok(InsertSite {
+        sym,
+        region,
+        eol,
+        indent,
+        gap,
+    })
+}
+
 fn blank_gap(lang: Lang, text: &str, sym: &Symbol, region: &Region, code: &str) -> usize {
     let mut observed = None::<usize>;
     if sym.placement.has_next && region.ends_line {
