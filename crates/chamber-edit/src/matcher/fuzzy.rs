@@ -234,6 +234,10 @@ mod tests {
     use super::super::lcs::ratio;
     use super::*;
 
+    fn hit(start: usize, end: usize, score: f64) -> Hit {
+        Hit { start, end, score }
+    }
+
     fn starts(p: Pick) -> (Vec<usize>, bool) {
         match p {
             Pick::Tie { places, unsure } => (listed(&places), unsure),
@@ -264,31 +268,15 @@ mod tests {
 
     #[test]
     fn close_rivals_tie() {
-        let a = Hit {
-            start: 0,
-            end: 3,
-            score: 0.95,
-        };
-        let b = Hit {
-            start: 10,
-            end: 13,
-            score: 0.93,
-        };
-        let near = Hit {
-            start: 1,
-            end: 4,
-            score: 0.94,
-        };
+        let a = hit(0, 3, 0.95);
+        let b = hit(10, 13, 0.93);
+        let near = hit(1, 4, 0.94);
         let found = Scan {
             hits: vec![a, b, near],
             unchecked: vec![],
         };
         assert_eq!(starts(pick(found, 3, 0.05)), (vec![0, 10], false));
-        let far = Hit {
-            start: 10,
-            end: 13,
-            score: 0.90,
-        };
+        let far = hit(10, 13, 0.90);
         assert_eq!(
             pick(
                 Scan {
@@ -304,16 +292,8 @@ mod tests {
 
     #[test]
     fn unchecked_places_can_only_block() {
-        let a = Hit {
-            start: 0,
-            end: 3,
-            score: 0.95,
-        };
-        let maybe = Hit {
-            start: 20,
-            end: 23,
-            score: 0.99,
-        };
+        let a = hit(0, 3, 0.95);
+        let maybe = hit(20, 23, 0.99);
         assert_eq!(
             starts(pick(
                 Scan {
@@ -325,11 +305,7 @@ mod tests {
             )),
             (vec![0, 20], true)
         );
-        let weak = Hit {
-            start: 20,
-            end: 23,
-            score: 0.5,
-        };
+        let weak = hit(20, 23, 0.5);
         assert_eq!(
             pick(
                 Scan {
@@ -354,11 +330,7 @@ mod tests {
         );
         // An unchecked window overlapping the best one that might beat it:
         // the exact boundaries are unknown, so nothing is picked.
-        let shifted = Hit {
-            start: 1,
-            end: 4,
-            score: 0.97,
-        };
+        let shifted = hit(1, 4, 0.97);
         assert_eq!(
             starts(pick(
                 Scan {
