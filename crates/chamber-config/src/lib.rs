@@ -3,6 +3,10 @@
 //! flags) that remembers which layer set each value.
 
 mod dirs;
+mod index;
+mod paths;
+mod sandbox;
+mod secrets;
 mod layers;
 mod providers;
 mod review;
@@ -14,7 +18,11 @@ pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,
     RoutingConfig, WIRE_FORMATS,
 };
+pub use index::IndexConfig;
+pub use paths::PathsConfig;
 pub use review::ReviewConfig;
+pub use sandbox::SandboxConfig;
+pub use secrets::SecretsConfig;
 pub use settings::{
     AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
     TestConfig,

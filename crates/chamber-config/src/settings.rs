@@ -39,6 +39,14 @@ pub struct Config {
     pub test: TestConfig,
     /// How `chamber review` judges a change.
     pub review: crate::review::ReviewConfig,
+    /// How shell commands are sandboxed.
+    pub sandbox: crate::sandbox::SandboxConfig,
+    /// What the redactor hides.
+    pub secrets: crate::secrets::SecretsConfig,
+    /// Protected paths, the two-person rule and write lanes.
+    pub paths: crate::paths::PathsConfig,
+    /// What the codebase index walks and skips, and the context budget.
+    pub index: crate::index::IndexConfig,
 }
 
 /// The model provider.
