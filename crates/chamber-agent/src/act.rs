@@ -38,9 +38,15 @@ impl Engine {
         let context = match ws.context.take() {
             Some(c) => c,
             None => {
-                ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry, &task.prompt)
-                    .await
-                    .render()
+                ProjectContext::gather(
+                    &ws.dir,
+                    &self.config,
+                    self.choice.local,
+                    &self.registry,
+                    &task.prompt,
+                )
+                .await
+                .render()
             }
         };
         let mut done: HashSet<String> = point.done.into_iter().collect();
@@ -209,8 +215,13 @@ impl Engine {
             String::new(),
         );
         outcome.commands = self.commands_run(rec.run_id()).await?;
+        let mut staged = None;
         if opts.dry_run {
-            outcome.diff = Some(chamber_tools::tree_diff(&ws.project, &ws.dir));
+            let diff = chamber_tools::tree_diff(&ws.project, &ws.dir);
+            if opts.guarded && !diff.is_empty() {
+                staged = Some(crate::guarded::stage_run(&ws.project, rec.run_id(), &plan, &diff)?);
+            }
+            outcome.diff = Some(diff);
         } else if let (Some(git), Some(branch), true) = (&ws.git, &branch, self.config.git.commit) {
             let files = git.dirty_paths().unwrap_or_default();
             let message = commit_text::run_message(&plan, summaries, &files, rec.run_id());
@@ -232,6 +243,11 @@ impl Engine {
                 None => None,
             };
         }
+        // The diff is shown and returned (the JSON envelope): context lines
+        // near a secret get placeholders like everything else shown.
+        outcome.diff = outcome
+            .diff
+            .map(|d| self.redactor.redact(&d).into_owned());
         let done = summaries.len();
         outcome.summary = match (&outcome.commit, &outcome.branch) {
             (Some(c), Some(b)) => format!(
@@ -241,6 +257,16 @@ impl Engine {
             ),
             (None, Some(b)) => format!(
                 "{}: {done} step(s) done; nothing to commit on {b}",
+                plan.title
+            ),
+            _ if staged.is_some() => format!(
+                "{}: {done} step(s) done; {} file(s) staged, your tree is untouched. Review and apply: chamber apply-guarded {id}; discard: chamber reject {id}",
+                plan.title,
+                staged.unwrap_or(0),
+                id = &rec.run_id()[..rec.run_id().len().min(8)]
+            ),
+            _ if opts.guarded => format!(
+                "{}: {done} step(s) done; no changes to stage",
                 plan.title
             ),
             _ if opts.dry_run => format!(

@@ -21,8 +21,49 @@ pub trait Approver: Send + Sync {
     fn name(&self) -> String;
     /// Shows the plan and returns the decision.
     async fn review_plan(&self, plan: &Plan) -> PlanDecision;
-    /// Asks whether one action may run; `reason` says why the policy asks.
-    async fn approve_action(&self, description: &str, reason: &str) -> bool;
+    /// Asks whether one action may run, and how far the answer reaches.
+    async fn approve_action(&self, question: &ActionQuestion) -> ActionAnswer;
+}
+
+/// One action put to a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionQuestion {
+    /// What would run (`shell: cargo test`).
+    pub description: String,
+    /// Why the policy asks.
+    pub reason: String,
+    /// `low`, `medium` or `high`.
+    pub tier: String,
+    /// How many different people must say yes (2 under the two-person rule).
+    pub approvers: u8,
+    /// The words a prefix grant would cover (`cargo test`), for commands;
+    /// `None` where only this call or this exact action can be approved.
+    pub prefix: Option<String>,
+    /// Whether the answer may be remembered for the session (not under the
+    /// two-person rule).
+    pub rememberable: bool,
+}
+
+/// A person's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionAnswer {
+    /// Yes or no.
+    pub approved: bool,
+    /// How far a yes reaches.
+    pub scope: chamber_policy::GrantScope,
+    /// Who answered; two distinct names under the two-person rule.
+    pub approvers: Vec<String>,
+}
+
+impl ActionAnswer {
+    /// A no from nobody in particular.
+    pub fn declined() -> Self {
+        Self {
+            approved: false,
+            scope: chamber_policy::GrantScope::Once,
+            approvers: Vec::new(),
+        }
+    }
 }
 
 /// Receives events and streamed model text as they happen (live output).

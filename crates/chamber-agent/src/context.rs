@@ -1,12 +1,18 @@
 use std::path::Path;
 
-use chamber_config::AgentConfig;
-use chamber_protocol::ToolCall;
+use std::time::Duration;
+
+use chamber_config::{AgentConfig, Config};
+use chamber_index::context::{BuiltContext, ContextOptions, PieceKind, context_for_task};
+use chamber_index::{Index, IndexOptions};
+use chamber_protocol::{ContextPiece, ToolCall};
 use chamber_tools::{Registry, ToolContext};
 
 /// What the model is told about the project besides the task: instruction
-/// files and a project tree summary. The full context builder (repo map,
-/// retrieval, history) replaces this in the index issue.
+/// files, a project tree summary, and — from the codebase index — the repo
+/// map, the retrieved files, their tests and recent history, fitted within
+/// the context budget. When the index cannot be used the run goes on with
+/// the first three and `fallback` says why.
 pub struct ProjectContext {
     /// `(path, contents)` of each instruction file found.
     pub instructions: Vec<(String, String)>,
@@ -16,6 +22,10 @@ pub struct ProjectContext {
     /// the code it is asked about without spending a turn (and small models
     /// without guessing at it).
     pub named_files: Vec<(String, String)>,
+    /// The index-based context, when it was built.
+    pub built: Option<BuiltContext>,
+    /// Why the index-based context was not used (disabled, failed, slow).
+    pub fallback: Option<String>,
 }
 
 /// Largest file shown because the task names it.
@@ -59,10 +69,122 @@ fn named_files(dir: &Path, task: &str) -> Vec<(String, String)> {
 
 const INSTRUCTION_CAP: usize = 8 * 1024;
 
+/// The context budget in tokens: `[context] budget_tokens`, and for the
+/// built-in local model a quarter of its context window at most.
+pub fn context_budget(config: &Config, local: bool) -> usize {
+    let mut budget = config.context.budget_tokens as usize;
+    if local {
+        budget = budget.min(config.local.context as usize / 4);
+    }
+    budget
+}
+
+/// The context builder's options from the config, for `budget` tokens.
+pub fn context_options(config: &Config, budget: usize) -> ContextOptions {
+    ContextOptions {
+        budget_tokens: budget,
+        map_tokens: (config.context.map_tokens as usize).min(budget / 4),
+        max_files: config.context.max_files as usize,
+        max_tests: config.context.max_tests as usize,
+        history_commits: config.context.history_commits as usize,
+        instruction_files: config.agent.instruction_files.clone(),
+    }
+}
+
+/// Updates the index of `dir` and builds the context for `task` within
+/// `opts`, giving up after `timeout`.
+pub async fn indexed_context(
+    dir: &Path,
+    config: &Config,
+    task: &str,
+    opts: &ContextOptions,
+    timeout: Duration,
+) -> Result<BuiltContext, String> {
+    let work = async {
+        let mut index = Index::open(dir, IndexOptions::from_config(&config.index))
+            .await
+            .map_err(|e| format!("the codebase index could not be opened: {e}"))?;
+        context_for_task(&mut index, task, opts)
+            .await
+            .map(|(built, _)| built)
+            .map_err(|e| format!("the codebase index failed: {e}"))
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "the codebase index took longer than {}s (context.index_timeout_secs)",
+            timeout.as_secs()
+        )),
+    }
+}
+
 impl ProjectContext {
-    /// Reads instruction files, lists the tree under `dir` and reads the
-    /// small files `task` names.
-    pub async fn gather(dir: &Path, config: &AgentConfig, registry: &Registry, task: &str) -> Self {
+    /// Reads instruction files, lists the tree under `dir`, reads the small
+    /// files `task` names, and (with `[context] enabled`) builds the
+    /// index-based context within the budget left.
+    pub async fn gather(
+        dir: &Path,
+        config: &Config,
+        local: bool,
+        registry: &Registry,
+        task: &str,
+    ) -> Self {
+        let mut ctx = Self::gather_basic(dir, &config.agent, registry, task).await;
+        if !config.context.enabled {
+            ctx.fallback = Some("context.enabled is off".into());
+            return ctx;
+        }
+        let budget = context_budget(config, local);
+        let tree_tokens = chamber_index::context::estimate_tokens(&ctx.tree) + 10;
+        let named: usize = ctx
+            .named_files
+            .iter()
+            .map(|(_, t)| chamber_index::context::estimate_tokens(t) + 20)
+            .sum();
+        let opts = context_options(config, budget.saturating_sub(tree_tokens + named));
+        let timeout = Duration::from_secs(config.context.index_timeout_secs.max(1));
+        match indexed_context(dir, config, task, &opts, timeout).await {
+            Ok(built) => ctx.built = Some(built),
+            Err(why) => ctx.fallback = Some(why),
+        }
+        ctx
+    }
+
+    /// The pieces for the trace (empty without the index-based context).
+    pub fn pieces(&self) -> Vec<ContextPiece> {
+        self.built
+            .iter()
+            .flat_map(|b| &b.pieces)
+            .map(|p| ContextPiece {
+                kind: p.kind.as_str().to_string(),
+                path: p.path.clone(),
+                tokens: p.tokens,
+                reason: p.reason.clone(),
+            })
+            .collect()
+    }
+
+    /// Names of the instruction files included.
+    pub fn instruction_names(&self) -> Vec<String> {
+        match &self.built {
+            Some(b) => b
+                .pieces
+                .iter()
+                .filter(|p| p.kind == PieceKind::Instructions)
+                .filter_map(|p| p.path.clone())
+                .collect(),
+            None => self.instructions.iter().map(|(n, _)| n.clone()).collect(),
+        }
+    }
+
+    /// Instruction files, the project tree and the small named files only
+    /// (the context before the codebase index, and its fallback).
+    pub async fn gather_basic(
+        dir: &Path,
+        config: &AgentConfig,
+        registry: &Registry,
+        task: &str,
+    ) -> Self {
         let mut instructions = Vec::new();
         for name in &config.instruction_files {
             if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
@@ -107,11 +229,53 @@ impl ProjectContext {
             instructions,
             tree,
             named_files: named_files(dir, task),
+            built: None,
+            fallback: None,
         }
     }
 
     /// The context as text for a prompt.
     pub fn render(&self) -> String {
+        let Some(built) = &self.built else {
+            return self.render_basic();
+        };
+        let mut out = String::new();
+        let (instructions, rest): (Vec<_>, Vec<_>) = built
+            .pieces
+            .iter()
+            .partition(|p| p.kind == PieceKind::Instructions);
+        for p in instructions {
+            out.push_str(&p.text);
+        }
+        out.push_str("## Project files\n");
+        if self.tree.trim().is_empty() {
+            out.push_str("(empty)\n");
+        } else {
+            out.push_str(&self.tree);
+            out.push('\n');
+        }
+        out.push('\n');
+        for p in rest {
+            out.push_str(&p.text);
+        }
+        for (name, text) in &self.named_files {
+            if built
+                .pieces
+                .iter()
+                .any(|p| p.path.as_deref() == Some(name.as_str()) && p.kind == PieceKind::File)
+            {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n## {name} (as it was when the run started)\n```\n{}\n```\n",
+                text.trim_end()
+            ));
+        }
+        out
+    }
+
+    /// The context without the codebase index.
+    fn render_basic(&self) -> String {
         let mut out = String::new();
         for (name, text) in &self.instructions {
             out.push_str(&format!(

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chamber_config::Config;
-use chamber_policy::{Budget, BudgetMeter, Policy};
+use chamber_policy::{Budget, BudgetMeter, Gate, Policy};
 use chamber_protocol::{EventKind, Origin, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
 use chamber_store::{JsonlLog, NewRun, PlanRecord, Store};
 use chamber_tools::Registry;
@@ -36,6 +36,9 @@ pub struct Engine {
     pub root: PathBuf,
     /// The data directory (for dry-run logs).
     pub data_dir: PathBuf,
+    /// Hides secrets in everything the run stores or sends: events, the
+    /// task, model requests (see `secret_sources::build_redactor`).
+    pub redactor: Arc<chamber_policy::Redactor>,
 }
 
 /// How a run should behave, from flags.
@@ -63,6 +66,12 @@ pub struct RunOptions {
     /// Continue this existing branch instead of a new `chamber/<id8>` one
     /// (`chamber pr update`).
     pub branch: Option<String>,
+    /// The run's gate: approval mode, path rules, command policy and the
+    /// answers remembered for the session.
+    pub gate: Arc<Gate>,
+    /// Stage the run's changes as a patch for `chamber apply-guarded`
+    /// instead of touching the project.
+    pub guarded: bool,
 }
 
 /// What a run produced, for the front end to print.
@@ -151,6 +160,9 @@ impl Engine {
         observer: Arc<dyn Observer>,
     ) -> Result<(Recorder, Task, Workspace), AgentError> {
         let id = new_id();
+        // The task text is stored and sent to models: a secret pasted into
+        // it is hidden from the start.
+        let prompt = &*self.redactor.redact(prompt);
         let base_branch =
             chamber_tools::Git::discover(&self.root).and_then(|g| g.current_branch().ok());
         let in_worktree = opts.worktree && !opts.dry_run;
@@ -203,7 +215,8 @@ impl Engine {
             self.store.clone(),
             Some(jsonl),
             observer,
-        );
+        )
+        .redacting(self.redactor.clone());
         rec.meter = BudgetMeter::new(self.budget, 0.0, 0);
         rec.emit(EventKind::RunStarted {
             task: task.clone(),
@@ -225,16 +238,20 @@ impl Engine {
         opts: RunOptions,
         approver: &dyn Approver,
     ) -> Result<RunOutcome, AgentError> {
-        let context =
-            ProjectContext::gather(&ws.dir, &self.config.agent, &self.registry, &task.prompt).await;
+        let context = ProjectContext::gather(
+            &ws.dir,
+            &self.config,
+            self.choice.local,
+            &self.registry,
+            &task.prompt,
+        )
+        .await;
         let context_text = context.render();
         rec.emit(EventKind::ContextBuilt {
-            instruction_files: context
-                .instructions
-                .iter()
-                .map(|(n, _)| n.clone())
-                .collect(),
+            instruction_files: context.instruction_names(),
             chars: context_text.len(),
+            pieces: context.pieces(),
+            fallback: context.fallback.clone(),
         })
         .await?;
         let requested = planner::request_plan(

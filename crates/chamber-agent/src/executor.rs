@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chamber_llm::{ChatRequest, Message, ToolDef};
-use chamber_policy::{Action, Decision};
+use chamber_policy::Decision;
 use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus};
 use chamber_tools::{OutputSink, Risk, ToolContext};
 
@@ -354,54 +354,7 @@ pub async fn execute_call(
         }
     };
 
-    let paths = valid.paths();
-    let action = match valid.risk {
-        Risk::Read => Action::Read,
-        Risk::Write => Action::Write { paths: &paths },
-        Risk::Exec => Action::Exec {
-            command: valid.command().unwrap_or_default(),
-        },
-    };
-    let mut verdict = engine.policy.decide(&action, opts.auto_approve);
-    if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
-        verdict.decision = Decision::Allow;
-        verdict.reason = "dry run: writes go to a throwaway copy".into();
-    }
-    let mut by = if opts.auto_approve { "flag" } else { "policy" };
-    if verdict.decision == Decision::Ask {
-        let approved = approver.interactive()
-            && approver
-                .approve_action(&valid.describe(), &verdict.reason)
-                .await;
-        by = "user";
-        verdict.decision = if approved {
-            Decision::Allow
-        } else {
-            Decision::Deny
-        };
-        if !approved {
-            verdict.reason = if approver.interactive() {
-                "the user declined".into()
-            } else {
-                format!(
-                    "needs approval ({}); rerun with --yes or in a terminal",
-                    verdict.reason
-                )
-            };
-        }
-    }
-    if valid.risk != Risk::Read {
-        rec.emit(EventKind::PolicyDecision {
-            call_id: call.id.clone(),
-            decision: verdict.decision.as_str().into(),
-            reason: match &verdict.rule {
-                Some(rule) => format!("{} [{rule}]", verdict.reason),
-                None => verdict.reason.clone(),
-            },
-            by: by.into(),
-        })
-        .await?;
-    }
+    let verdict = crate::gatekeeper::decide(rec, call, &valid, approver, opts).await?;
     if verdict.decision == Decision::Deny {
         let result = ToolResult::failure(
             ToolStatus::Denied,
@@ -432,6 +385,11 @@ pub async fn execute_call(
     ctx.output = Some(sink);
     ctx.journal = step.journal();
     ctx.syntax_check = engine.config.agent.syntax_check;
+    ctx.env_allow = engine.config.sandbox.env_allow.clone();
+    if valid.command().is_some() {
+        ctx.sandbox =
+            chamber_tools::sandbox::choose(&engine.config.sandbox, workspace).into_shell();
+    }
     let result = {
         let running = engine.registry.execute(&valid, &ctx);
         tokio::pin!(running);

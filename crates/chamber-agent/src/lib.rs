@@ -7,7 +7,7 @@ mod act;
 mod approval;
 mod checkpoint;
 mod commit_text;
-mod context;
+pub mod context;
 mod engine;
 mod error;
 mod executor;
@@ -15,24 +15,30 @@ mod file_checkpoint;
 mod fix_context;
 mod fix_loop;
 mod fix_run;
+mod gatekeeper;
+mod guarded;
 mod history_fit;
 mod interrupted;
 mod model_call;
+mod output_hold;
 mod planner;
 mod prompts;
 mod providers;
 mod recorder;
+mod redaction;
 mod replay;
 mod resume;
+mod secret_sources;
 mod step_needs;
 mod undo;
 mod workspace;
 mod worktree;
 mod write_guard;
 
-pub use approval::{Approver, Observer, PlanDecision};
+pub use approval::{ActionAnswer, ActionQuestion, Approver, Observer, PlanDecision};
 pub use commit_text::{SUBJECT_MAX, shape_message, trim_subject, wrap};
 pub use engine::{Engine, RunOptions, RunOutcome};
+pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use error::AgentError;
 pub use fix_loop::{FixReport, FixSettings, FixStop};
 pub use interrupted::{pid_alive, reconcile_interrupted};
@@ -41,5 +47,7 @@ pub use providers::{
     all_provider_defs, build_provider, choice_for, choose_provider, model_table, parse_model_ref,
     plan_routes, preferred_model, provider_def, with_tool_mode,
 };
+pub use redaction::redact_request;
+pub use secret_sources::{build_redactor, parse_dotenv};
 pub use undo::{UndoAction, UndoFile, UndoPlan, UndoReport, UndoRequest, apply_undo, plan_undo};
 pub use workspace::CHAMBER_GITIGNORE;

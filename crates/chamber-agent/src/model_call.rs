@@ -42,6 +42,11 @@ impl Engine {
         role: RouteRole,
     ) -> Result<ChatResponse, AgentError> {
         self.check_time(rec).await?;
+        // Nothing leaves for a provider unredacted: the task, file contents
+        // and tool output in the conversation all pass through here.
+        let mut redacted = request.clone();
+        crate::redaction::redact_request(&self.redactor, &mut redacted);
+        let request = &redacted;
         let started = Instant::now();
         let policy = RetryPolicy {
             max_retries: self.config.provider.max_retries,

@@ -1,22 +1,26 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chamber_policy::{Budget, BudgetMeter};
+use chamber_policy::{Budget, BudgetMeter, Redactor};
 
 use chamber_protocol::{Event, EventKind};
 use chamber_store::{JsonlLog, Store};
 use chrono::Utc;
 
+use crate::output_hold::OutputHold;
 use crate::{AgentError, Observer};
 
 /// Numbers, stores and fans out a run's events: the database, the run's
-/// `events.jsonl`, and the live observer, in that order.
+/// `events.jsonl`, and the live observer, in that order. Every event is
+/// redacted first: this is the one choke point for stored and shown events.
 pub struct Recorder {
     run_id: String,
     seq: u64,
     store: Store,
     jsonl: Option<JsonlLog>,
     observer: Arc<dyn Observer>,
+    redactor: Arc<Redactor>,
+    hold: OutputHold,
     /// The run's budget use (this invocation's time; the run's cost and tokens).
     pub(crate) meter: BudgetMeter,
     /// When this invocation started working on the run.
@@ -38,13 +42,54 @@ impl Recorder {
             store,
             jsonl,
             observer,
+            redactor: Arc::new(Redactor::builtin()),
+            hold: OutputHold::default(),
             meter: BudgetMeter::new(Budget::default(), 0.0, 0),
             started: Instant::now(),
         }
     }
 
-    /// Records one event.
+    /// Redacts events with `redactor` (known values, `[secrets]` patterns)
+    /// instead of the built-in patterns alone.
+    pub fn redacting(mut self, redactor: Arc<Redactor>) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Records one event, with its secrets redacted. Streamed tool output
+    /// is recorded in whole lines (see `output_hold`), so the event returned
+    /// for a chunk that is held back entirely is not recorded (yet).
     pub async fn emit(&mut self, kind: EventKind) -> Result<Event, AgentError> {
+        let held = match &kind {
+            EventKind::ToolOutput {
+                call_id, stream, ..
+            } => Some((call_id.clone(), *stream)),
+            _ => None,
+        };
+        let mut last = None;
+        for ready in self.hold.accept(kind) {
+            last = Some(self.record(ready).await?);
+        }
+        match (last, held) {
+            (Some(event), _) => Ok(event),
+            (None, Some((call_id, stream))) => Ok(Event {
+                run_id: self.run_id.clone(),
+                seq: self.seq,
+                ts: Utc::now(),
+                kind: EventKind::ToolOutput {
+                    call_id,
+                    stream,
+                    chunk: String::new(),
+                },
+            }),
+            (None, None) => Err(AgentError::InvalidState(
+                "an event was neither recorded nor held".into(),
+            )),
+        }
+    }
+
+    async fn record(&mut self, kind: EventKind) -> Result<Event, AgentError> {
+        let kind = crate::redaction::redact_event(&self.redactor, kind)?;
         self.seq += 1;
         let event = Event {
             run_id: self.run_id.clone(),

@@ -202,6 +202,7 @@ impl Engine {
             self.store.clone(),
             Some(jsonl),
             observer,
-        ))
+        )
+        .redacting(self.redactor.clone()))
     }
 }

@@ -92,4 +92,4 @@ impl Workspace {
 }
 
 /// What `.chamber/.gitignore` holds: run data stays local; config and policy are shared.
-pub const CHAMBER_GITIGNORE: &str = "# Run data stays local; config.toml and policy.toml are meant to be committed.\nruns/\nindex/\npatches/\ncheckpoints/\n";
+pub const CHAMBER_GITIGNORE: &str = "# Run data stays local; config.toml and policy.toml are meant to be committed.\nruns/\nindex/\npatches/\ncheckpoints/\nguarded/\n";

@@ -1,6 +1,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
-use chamber_agent::{Approver, PlanDecision};
+use chamber_agent::{ActionAnswer, ActionQuestion, Approver, PlanDecision};
+use chamber_policy::GrantScope;
 use chamber_protocol::Plan;
 
 use crate::render::plan_text;
@@ -13,15 +14,16 @@ pub struct TerminalApprover {
 }
 
 impl TerminalApprover {
-    /// Detects whether stdin is a terminal; `approver` names who answers.
-    pub fn new(approver: &str) -> Self {
+    /// Detects whether stdin is a terminal (or `prompt` forces asking on
+    /// stdin anyway); `approver` names who answers.
+    pub fn new(approver: &str, prompt: bool) -> Self {
         let name = if approver.is_empty() {
             std::env::var("USER").unwrap_or_else(|_| "user".into())
         } else {
             approver.to_string()
         };
         Self {
-            interactive: std::io::stdin().is_terminal(),
+            interactive: prompt || std::io::stdin().is_terminal(),
             name,
         }
     }
@@ -112,10 +114,62 @@ impl Approver for TerminalApprover {
         .unwrap_or(PlanDecision::Reject("the prompt failed".into()))
     }
 
-    async fn approve_action(&self, description: &str, reason: &str) -> bool {
-        let prompt = format!("Allow {description}?  ({reason}) [y/N]: ");
-        tokio::task::spawn_blocking(move || matches!(ask(prompt).as_str(), "y" | "yes"))
+    async fn approve_action(&self, question: &ActionQuestion) -> ActionAnswer {
+        let question = question.clone();
+        let me = self.name.clone();
+        tokio::task::spawn_blocking(move || ask_action(&question, &me))
             .await
-            .unwrap_or(false)
+            .unwrap_or_else(|_| ActionAnswer::declined())
+    }
+}
+
+/// Puts one action to the person at the terminal: yes/no, and how far a yes
+/// reaches. Under the two-person rule, asks two named approvers in turn.
+fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
+    eprintln!("\n{} [{} risk]: {}", q.description, q.tier, q.reason);
+    if q.approvers >= 2 {
+        let mut names = Vec::new();
+        for i in 1..=q.approvers {
+            let name = ask(format!("Approver {i} of {}, your name: ", q.approvers));
+            if name.is_empty() {
+                return ActionAnswer::declined();
+            }
+            if names.contains(&name) {
+                eprintln!("{name} has approved already: a different person must answer");
+                return ActionAnswer::declined();
+            }
+            if !matches!(ask(format!("{name}, allow it? [y/N]: ")).as_str(), "y" | "yes") {
+                return ActionAnswer {
+                    approved: false,
+                    scope: GrantScope::Once,
+                    approvers: vec![name],
+                };
+            }
+            names.push(name);
+        }
+        return ActionAnswer {
+            approved: true,
+            scope: GrantScope::Once,
+            approvers: names,
+        };
+    }
+    let mut choices = String::from("[y]es / [N]o");
+    if q.rememberable {
+        choices.push_str(" / [a]lways this exact one");
+        if let Some(prefix) = &q.prefix {
+            choices.push_str(&format!(" / [p]refix `{prefix} …`"));
+        }
+        choices.push_str(" (for this session)");
+    }
+    let scope = match ask(format!("Allow it? {choices}: ")).as_str() {
+        "y" | "yes" => Some(GrantScope::Once),
+        "a" | "always" if q.rememberable => Some(GrantScope::Exact),
+        "p" | "prefix" if q.rememberable && q.prefix.is_some() => Some(GrantScope::Prefix),
+        _ => None,
+    };
+    ActionAnswer {
+        approved: scope.is_some(),
+        scope: scope.unwrap_or(GrantScope::Once),
+        approvers: vec![me.to_string()],
     }
 }

@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::cli_actions::{
-    BenchAction, ConfigAction, ModelAction, PatchAction, PrAction, ProviderAction, RunsAction,
+    BenchAction, ConfigAction, ModelAction, PatchAction, PolicyAction, PrAction, ProviderAction,
+    RunsAction, SandboxAction,
 };
 
 /// Chamber turns a request into a planned, executed, recorded and committed change.
@@ -94,6 +95,26 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Show what a guarded run staged, and apply it after approval
+    /// (two approvers for two-person paths), committing on a branch.
+    ApplyGuarded {
+        /// The run (id or unique prefix).
+        run_id: String,
+        /// Approve without asking (not for protected or two-person paths).
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// Ask on stdin even when it is not a terminal.
+        #[arg(long)]
+        prompt: bool,
+    },
+    /// Discard what a guarded run staged.
+    Reject {
+        /// The run (id or unique prefix).
+        run_id: String,
+        /// Why, recorded in the run's events.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// The patches recorded for every change: list, show, create, apply, roll back.
     Patch {
         /// What to do.
@@ -127,6 +148,12 @@ pub enum Command {
     /// Which provider will be used and why; each provider's key, reachability
     /// and models; the local runtime, weights, server, threads, ports.
     Doctor,
+    /// Run a command in the sandbox exactly as the agent's shell tool would.
+    Sandbox {
+        /// What to do.
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
     /// Model providers: list them, or test one with a real tool-call round trip.
     Provider {
         /// What to do.
@@ -142,6 +169,53 @@ pub enum Command {
         /// Only calls in this recent window, such as 1h or 7d.
         #[arg(long, value_name = "DURATION", value_parser = parse_budget_time)]
         since: Option<std::time::Duration>,
+    },
+    /// Build or update the codebase index (.chamber/index/) incrementally:
+    /// files, symbols, references and full-text search.
+    Index {
+        /// Keep the index current as files change, until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Search the codebase (BM25 over content, paths and symbol names):
+    /// ranked files with matching symbols and lines.
+    Search {
+        /// What to look for (words, identifiers in any case style, paths).
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Most files shown.
+        #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+    },
+    /// A file's definitions, or a name's definitions and references.
+    Symbols {
+        /// A file path, or a symbol name (`parse`, `Parser::parse`, `Store.get`).
+        target: String,
+    },
+    /// The repo map: the most relevant files with their key symbols'
+    /// signatures, ranked by PageRank over the reference graph, within a
+    /// token budget.
+    Map {
+        /// Token budget of the map.
+        #[arg(long, value_name = "N", default_value_t = 1024)]
+        tokens: usize,
+        /// Lean the ranking toward this task's files and identifiers.
+        #[arg(long, value_name = "TEXT")]
+        task: Option<String>,
+    },
+    /// Show exactly what a run would send the model as context for TASK,
+    /// and why each piece was chosen, with token counts.
+    Context {
+        /// The task, as you would give it to `chamber run`.
+        #[arg(required = true, num_args = 1..)]
+        task: Vec<String>,
+    },
+    /// Gather the code at PATH[:LINE] with its context and ask the model to
+    /// explain it (streamed).
+    Explain {
+        /// A file relative to the project root, optionally with `:LINE`.
+        #[arg(value_name = "PATH[:LINE]")]
+        target: String,
     },
     /// Benchmarks.
     Bench {
@@ -178,6 +252,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: PrAction,
+    },
+    /// The command policy: `policy check "<command>"` shows the decision
+    /// and the rule that made it.
+    Policy {
+        /// What to do.
+        #[command(subcommand)]
+        action: PolicyAction,
     },
     /// Review a change: static checks (size, secrets, protected paths,
     /// debug leftovers, TODOs, missing tests), then model line comments.
@@ -278,6 +359,20 @@ pub struct RunFlags {
     /// Keep the worktree after a completed run (failed runs keep it anyway).
     #[arg(long)]
     pub keep_worktree: bool,
+    /// Approval mode: read-only, ask, auto-edit or full-auto (default:
+    /// `[approval] mode`).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// Confine writes to this lane's globs (`[paths.lanes]`).
+    #[arg(long, value_name = "NAME")]
+    pub lane: Option<String>,
+    /// Touch nothing: stage the run's changes as a patch for
+    /// `chamber apply-guarded` (or `chamber reject`).
+    #[arg(long, conflicts_with_all = ["worktree", "keep_worktree"])]
+    pub guarded: bool,
+    /// Ask on stdin even when it is not a terminal (answers piped from a script).
+    #[arg(long)]
+    pub prompt: bool,
 }
 
 fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {
@@ -301,6 +396,8 @@ impl Command {
                 action: RunsAction::Show { .. },
             } => "runs show",
             Command::Undo { .. } => "undo",
+            Command::ApplyGuarded { .. } => "apply-guarded",
+            Command::Reject { .. } => "reject",
             Command::Patch { action } => match action {
                 PatchAction::List => "patch list",
                 PatchAction::Show { .. } => "patch show",
@@ -320,6 +417,9 @@ impl Command {
                 ModelAction::Rm { .. } => "model rm",
             },
             Command::Doctor => "doctor",
+            Command::Sandbox {
+                action: SandboxAction::Run { .. },
+            } => "sandbox run",
             Command::Provider {
                 action: ProviderAction::List,
             } => "provider list",
@@ -333,6 +433,15 @@ impl Command {
             Command::Bench {
                 action: BenchAction::Edits { .. },
             } => "bench edits",
+            Command::Bench {
+                action: BenchAction::Retrieval { .. },
+            } => "bench retrieval",
+            Command::Index { .. } => "index",
+            Command::Search { .. } => "search",
+            Command::Symbols { .. } => "symbols",
+            Command::Map { .. } => "map",
+            Command::Context { .. } => "context",
+            Command::Explain { .. } => "explain",
             Command::Test { .. } => "test",
             Command::Fix(_) => "fix",
             Command::Commit { .. } => "commit",
@@ -343,6 +452,9 @@ impl Command {
                 action: PrAction::Update { .. },
             } => "pr update",
             Command::Review { .. } => "review",
+            Command::Policy {
+                action: PolicyAction::Check { .. },
+            } => "policy check",
             Command::Schemas { .. } => "schemas",
         }
     }

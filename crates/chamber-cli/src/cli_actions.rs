@@ -22,6 +22,25 @@ pub enum RunsAction {
     },
 }
 
+/// `chamber policy …`
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// The decision the command policy makes on a command line, the rule
+    /// behind it, and each simple command's verdict. Exit status 0 allow,
+    /// 3 ask, 15 deny.
+    Check {
+        /// The command line, quoted as one argument.
+        command: String,
+        /// The run's branch, for `git reset --hard` / `git clean` (default:
+        /// unknown, so they ask).
+        #[arg(long, value_name = "BRANCH")]
+        run_branch: Option<String>,
+        /// The branch checked out (default: read from `.git/HEAD`).
+        #[arg(long, value_name = "BRANCH")]
+        branch: Option<String>,
+    },
+}
+
 /// `chamber patch …`
 #[derive(Debug, Subcommand)]
 pub enum PatchAction {
@@ -144,6 +163,29 @@ pub enum BenchAction {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2))]
         attempts: Option<u32>,
     },
+    /// File retrieval from issue text (JSONL with instance_id, repo,
+    /// base_commit, problem_statement, gold_files): Acc@1/3/5/10 and
+    /// recall@k of Chamber's ranking beside plain BM25.
+    Retrieval {
+        /// The JSONL file of instances.
+        file: PathBuf,
+        /// Folder holding the repositories (`<owner>+<name>/repo`,
+        /// `<owner>+<name>`, `<owner>__<name>` or `<name>`).
+        #[arg(long, value_name = "DIR")]
+        repos: PathBuf,
+        /// Only the first N instances.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Also let the configured model re-rank the top candidates.
+        #[arg(long)]
+        llm: bool,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json_out: Option<PathBuf>,        /// Write each instance's per-file signal ranks to this file
+        /// (JSONL), for tuning the fusion.
+        #[arg(long, value_name = "FILE")]
+        features_out: Option<PathBuf>,
+    },
     /// Apply real edits of real code (Rust crates, the Python standard
     /// library, this repository's history) in every patch format, clean and
     /// perturbed the way models get them wrong, with Chamber, `git apply`
@@ -203,4 +245,26 @@ pub enum PrAction {
 pub enum ConfigAction {
     /// The merged configuration, each value with the layer it came from.
     Show,
+}
+
+/// `chamber sandbox …`
+#[derive(Debug, Subcommand)]
+pub enum SandboxAction {
+    /// Run a command exactly as the agent's shell tool would: same sandbox
+    /// profile from config, workspace = project root, scrubbed environment.
+    /// Exits with the command's status.
+    Run {
+        /// Allow network access for this command.
+        #[arg(long)]
+        network: bool,
+        /// Directory to run in, relative to the project root.
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Time limit in seconds (default: agent.shell_timeout_secs).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+        /// The command; its words are joined into one `bash -c` line.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
 }

@@ -46,6 +46,9 @@ pub mod status {
     pub const TESTS_FAILED: i32 = 13;
     /// `chamber review`: the review found error-severity problems.
     pub const REVIEW_FINDINGS: i32 = 14;
+    /// `chamber policy check`: the command policy denies the command (an
+    /// `ask` exits with `NEEDS_APPROVAL`).
+    pub const POLICY_DENIED: i32 = 15;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }

@@ -7,6 +7,7 @@ mod cli_actions;
 mod commands;
 mod diff_view;
 mod exit;
+mod gate_build;
 mod install_progress;
 mod local_server;
 mod logging;
@@ -27,6 +28,15 @@ use crate::output::Output;
 use crate::setup::Setup;
 
 fn main() {
+    // The sandbox helper must start before any thread exists (user
+    // namespaces refuse multi-threaded callers), so before clap and tokio.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == chamber_tools::sandbox::HELPER_ARG) {
+        std::process::exit(chamber_tools::sandbox::helper_main(&args[2..]));
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        chamber_tools::sandbox::set_helper(exe);
+    }
     let cli = Cli::parse();
     let out = Output::new(
         cli.global.json,
@@ -57,6 +67,7 @@ fn main() {
         Command::Model {
             action: ModelAction::Serve { .. }
         } | Command::Test { watch: true, .. }
+            | Command::Index { watch: true }
     );
     let code = runtime.block_on(async {
         if handles_signals {
@@ -120,6 +131,33 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::undo::undo(&setup, run, steps, yes, out).await?,
             status::OK,
         ),
+        Command::ApplyGuarded {
+            run_id,
+            yes,
+            prompt,
+        } => {
+            commands::guarded::apply_guarded(
+                &setup.root,
+                &setup.loaded.config,
+                &setup.store().await?,
+                &run_id,
+                yes,
+                prompt,
+                out,
+            )
+            .await?
+        }
+        Command::Reject { run_id, reason } => (
+            commands::guarded::reject(
+                &setup.root,
+                &setup.store().await?,
+                &run_id,
+                reason.as_deref(),
+                out,
+            )
+            .await?,
+            status::OK,
+        ),
         Command::Patch { action } => (
             commands::patch::patch(&setup, action, out).await?,
             status::OK,
@@ -157,6 +195,23 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        Command::Sandbox {
+            action:
+                cli::SandboxAction::Run {
+                    network,
+                    cwd,
+                    timeout,
+                    command,
+                },
+        } => {
+            let args = commands::sandbox::RunArgs {
+                command,
+                network,
+                cwd,
+                timeout,
+            };
+            commands::sandbox::run(&setup, args, out).await?
+        }
         Command::Provider {
             action: ProviderAction::List,
         } => (commands::provider::list(&setup, out)?, status::OK),
@@ -217,6 +272,47 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             };
             (commands::bench_edits::edits(args, out).await?, status::OK)
         }
+        Command::Bench {
+            action:
+                BenchAction::Retrieval {
+                    file,
+                    repos,
+                    limit,
+                    llm,
+                    json_out,
+                    features_out,
+                },
+        } => {
+            let args = commands::bench_retrieval::RetrievalArgs {
+                file,
+                repos,
+                limit,
+                llm,
+                json_out,
+                features_out,
+            };
+            (
+                commands::bench_retrieval::retrieval(&setup, args, out).await?,
+                status::OK,
+            )
+        }
+        Command::Index { watch } => commands::index::index(&setup, watch, out).await?,
+        Command::Search { query, limit } => {
+            commands::search::search(&setup, &query.join(" "), limit as usize, out).await?
+        }
+        Command::Symbols { target } => commands::symbols::symbols(&setup, &target, out).await?,
+        Command::Map { tokens, task } => (
+            commands::map::map(&setup, tokens, task.as_deref(), out).await?,
+            status::OK,
+        ),
+        Command::Context { task } => (
+            commands::context_cmd::context(&setup, &task.join(" "), out).await?,
+            status::OK,
+        ),
+        Command::Explain { target } => (
+            commands::explain::explain(&setup, &target, out).await?,
+            status::OK,
+        ),
         Command::Model { action } => (model(&setup, action, out).await?, status::OK),
         Command::Test { timeout, watch } => {
             commands::test::test(&setup, timeout, watch, out).await?
@@ -278,6 +374,21 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 (None, None) => commands::review::Source::WorkingTree,
             };
             commands::review::review(&setup, source, no_model, out).await?
+        }
+        Command::Policy {
+            action:
+                cli::PolicyAction::Check {
+                    command,
+                    run_branch,
+                    branch,
+                },
+        } => {
+            let args = commands::policy::CheckArgs {
+                command,
+                run_branch,
+                branch,
+            };
+            commands::policy::check(&setup, args, out)?
         }
         Command::Schemas { .. } => return Ok(status::OK),
     };

@@ -3,14 +3,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chamber_agent::{
-    Engine, ProviderChoice, Routes, build_provider, choice_for, choose_provider, model_table,
-    plan_routes, preferred_model,
+    Engine, ProviderChoice, Routes, build_provider, build_redactor, choice_for, choose_provider,
+    model_table, plan_routes, preferred_model,
 };
 use chamber_config::{Config, Dirs, LoadedConfig, Sources, find_project_root, load};
 use chamber_llm::{Preference, Provider, Target};
 use chamber_local::ServerState;
-use chamber_policy::Budget;
 use chamber_policy::Policy;
+use chamber_policy::{Budget, Redactor};
 use chamber_store::Store;
 use chamber_tools::{EditFormat, Registry};
 
@@ -164,6 +164,26 @@ impl Setup {
             registry,
             root: self.root.clone(),
             data_dir: self.dirs.data.clone(),
+            redactor: self.redactor()?,
+        })
+    }
+
+    /// The secret redactor for this project: built-in patterns, `[secrets]`,
+    /// `.env*` values under the root and secret-named environment variables.
+    pub fn redactor(&self) -> Result<Arc<Redactor>, CliError> {
+        build_redactor(
+            &self.loaded.config.secrets,
+            &self.root,
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+        .map_err(|e| {
+            CliError::new(
+                "config_invalid",
+                e.to_string(),
+                Some("see docs/configuration.md#secrets"),
+                status::CONFIG,
+            )
         })
     }
 }

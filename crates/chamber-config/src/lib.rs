@@ -2,6 +2,8 @@
 //! from, and the layered merge (defaults → user → project → environment →
 //! flags) that remembers which layer set each value.
 
+mod approval;
+mod context;
 mod dirs;
 mod index;
 mod paths;
@@ -18,12 +20,14 @@ pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,
     RoutingConfig, WIRE_FORMATS,
 };
+pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
+pub use context::ContextConfig;
 pub use index::IndexConfig;
-pub use paths::PathsConfig;
+pub use paths::{DEFAULT_PROTECTED_PATHS, DEFAULT_READ_DENY_PATHS, PathsConfig};
 pub use review::ReviewConfig;
-pub use sandbox::SandboxConfig;
+pub use sandbox::{OnUnavailable, SandboxConfig, SandboxMode};
 pub use secrets::SecretsConfig;
 pub use settings::{
-    AgentConfig, ApprovalConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
+    AgentConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
     TestConfig,
 };

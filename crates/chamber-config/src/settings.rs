@@ -19,7 +19,7 @@ pub struct Config {
     /// How runs use git.
     pub git: GitConfig,
     /// When Chamber asks before acting.
-    pub approval: ApprovalConfig,
+    pub approval: crate::approval::ApprovalConfig,
     /// Log files.
     pub logging: LoggingConfig,
     /// The built-in local model.
@@ -47,6 +47,8 @@ pub struct Config {
     pub paths: crate::paths::PathsConfig,
     /// What the codebase index walks and skips, and the context budget.
     pub index: crate::index::IndexConfig,
+    /// What the context builder sends with each run.
+    pub context: crate::context::ContextConfig,
 }
 
 /// The model provider.
@@ -173,26 +175,6 @@ impl Default for GitConfig {
     }
 }
 
-/// When Chamber asks before acting.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct ApprovalConfig {
-    /// `ask` (the default) asks before writes and unlisted commands; `auto`
-    /// approves the plan and whatever the policy allows, like `--yes`.
-    pub mode: String,
-    /// Name recorded as approver for interactive approvals; empty means `$USER`.
-    pub approver: String,
-}
-
-impl Default for ApprovalConfig {
-    fn default() -> Self {
-        Self {
-            mode: "ask".into(),
-            approver: String::new(),
-        }
-    }
-}
-
 /// Log files.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -281,12 +263,8 @@ impl Default for LocalConfig {
 impl Config {
     /// Checks values that parse but make no sense.
     pub fn check(&self) -> Result<(), String> {
-        if !matches!(self.approval.mode.as_str(), "ask" | "auto") {
-            return Err(format!(
-                "approval.mode = {:?}: expected \"ask\" or \"auto\"",
-                self.approval.mode
-            ));
-        }
+        self.approval.check()?;
+        self.paths.check(&self.approval)?;
         if !provider_known(&self.provider.name, &self.providers) {
             let mut names: Vec<&str> = vec!["auto", "local"];
             names.extend(crate::providers::BUILTIN_PROVIDERS);
@@ -298,6 +276,7 @@ impl Config {
             ));
         }
         check_providers(&self.providers, &self.routing, &self.fallback, &self.budget)?;
+        self.sandbox.check()?;
         if !matches!(
             self.provider.tool_mode.as_str(),
             "auto" | "native" | "json_schema" | "text"

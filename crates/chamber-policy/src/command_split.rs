@@ -1,188 +1,47 @@
+//! The simple commands of a line as word lists (kept for callers that only
+//! need the words; the policy itself works on [`crate::command::Script`]).
+
+use crate::command::{RedirOp, Redirect, is_assignment, parse_script};
+
 /// Splits a shell command line into the simple commands a shell would run,
-/// so each is judged alone: `a && b`, `a | b`, `a; b`, `$(b)`, backticks,
-/// subshells, and the `sudo`/`env`/`xargs`/`sh -c` wrappers all expose their
-/// inner commands. Leading `VAR=value` assignments are dropped.
+/// in the order it meets them (a substitution before the command using it).
+/// Assignments before the command name are dropped; redirection targets
+/// (`< .env`, `> out`) follow the words. Wrappers are not stripped here;
+/// [`crate::Policy::check_command`] does that.
 ///
 /// Returns `None` when the line cannot be parsed (an unclosed quote), which
 /// callers treat as "ask".
 pub fn split_commands(line: &str) -> Option<Vec<Vec<String>>> {
-    let mut out = Vec::new();
-    split_into(line, &mut out, 0)?;
-    Some(out)
+    let script = parse_script(line).ok()?;
+    Some(
+        script
+            .commands
+            .iter()
+            .map(|c| {
+                c.words
+                    .iter()
+                    .skip_while(|w| is_assignment(&w.text))
+                    .chain(
+                        c.redirects
+                            .iter()
+                            .filter(|r| names_file(r))
+                            .map(|r| &r.target),
+                    )
+                    .map(|w| w.text.clone())
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
-fn split_into(line: &str, out: &mut Vec<Vec<String>>, depth: usize) -> Option<()> {
-    if depth > 8 {
-        return None;
+/// A redirection whose target is a file (not a here-document delimiter or a
+/// descriptor).
+fn names_file(r: &Redirect) -> bool {
+    match r.op {
+        RedirOp::HereDoc | RedirOp::HereString => false,
+        RedirOp::Dup => r.writes_file(),
+        _ => true,
     }
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    let flush_word = |words: &mut Vec<String>, cur: &mut String, in_word: &mut bool| {
-        if *in_word {
-            words.push(std::mem::take(cur));
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                cur.push(chars.next()?);
-                in_word = true;
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        ch => cur.push(ch),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => cur.push(chars.next()?),
-                        '$' if chars.peek() == Some(&'(') => {
-                            chars.next();
-                            let inner = take_balanced(&mut chars)?;
-                            split_into(&inner, out, depth + 1)?;
-                        }
-                        '`' => {
-                            let inner: String =
-                                chars.by_ref().take_while(|&ch| ch != '`').collect();
-                            split_into(&inner, out, depth + 1)?;
-                        }
-                        ch => cur.push(ch),
-                    }
-                }
-            }
-            '$' if chars.peek() == Some(&'(') => {
-                chars.next();
-                let inner = take_balanced(&mut chars)?;
-                split_into(&inner, out, depth + 1)?;
-            }
-            '`' => {
-                let mut inner = String::new();
-                loop {
-                    match chars.next()? {
-                        '`' => break,
-                        ch => inner.push(ch),
-                    }
-                }
-                split_into(&inner, out, depth + 1)?;
-            }
-            '$' if chars.peek() == Some(&'{') => {
-                cur.push('$');
-                for ch in chars.by_ref() {
-                    cur.push(ch);
-                    if ch == '}' {
-                        break;
-                    }
-                }
-                in_word = true;
-            }
-            ')' | '}' => {
-                flush_word(&mut words, &mut cur, &mut in_word);
-                finish(&mut words, out, depth)?;
-            }
-            '(' | '{' if !in_word => {
-                flush_word(&mut words, &mut cur, &mut in_word);
-                finish(&mut words, out, depth)?;
-            }
-            ';' | '&' | '|' | '\n' => {
-                flush_word(&mut words, &mut cur, &mut in_word);
-                finish(&mut words, out, depth)?;
-            }
-            c if c.is_whitespace() => flush_word(&mut words, &mut cur, &mut in_word),
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    flush_word(&mut words, &mut cur, &mut in_word);
-    finish(&mut words, out, depth)
-}
-
-fn take_balanced(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
-    let mut depth = 1;
-    let mut inner = String::new();
-    loop {
-        let c = chars.next()?;
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(inner);
-                }
-            }
-            _ => {}
-        }
-        inner.push(c);
-    }
-}
-
-/// Strips assignments and wrappers, then records the simple command.
-fn finish(words: &mut Vec<String>, out: &mut Vec<Vec<String>>, depth: usize) -> Option<()> {
-    let mut w: Vec<String> = std::mem::take(words);
-    loop {
-        while w.first().is_some_and(|f| is_assignment(f)) {
-            w.remove(0);
-        }
-        let Some(first) = w.first().map(|s| basename(s).to_string()) else {
-            return Some(());
-        };
-        match first.as_str() {
-            "sudo" | "doas" | "nohup" | "time" | "nice" | "exec" | "command" | "builtin" => {
-                w.remove(0);
-                while w.first().is_some_and(|f| f.starts_with('-')) {
-                    w.remove(0);
-                }
-            }
-            "env" => {
-                w.remove(0);
-                while w
-                    .first()
-                    .is_some_and(|f| f.starts_with('-') || is_assignment(f))
-                {
-                    w.remove(0);
-                }
-            }
-            "xargs" => {
-                w.remove(0);
-                while w.first().is_some_and(|f| f.starts_with('-')) {
-                    w.remove(0);
-                }
-            }
-            "sh" | "bash" | "zsh" | "dash" if w.get(1).is_some_and(|a| a == "-c") => {
-                let script = w.get(2).cloned().unwrap_or_default();
-                return split_into(&script, out, depth + 1);
-            }
-            _ => break,
-        }
-    }
-    out.push(w);
-    Some(())
-}
-
-fn is_assignment(word: &str) -> bool {
-    match word.split_once('=') {
-        Some((name, _)) => {
-            !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit())
-        }
-        None => false,
-    }
-}
-
-fn basename(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
 }
 
 #[cfg(test)]
@@ -203,23 +62,52 @@ mod tests {
             joined("ls -la && rm -rf /tmp/x"),
             ["ls -la", "rm -rf /tmp/x"]
         );
-        assert_eq!(joined("a | b; c || d"), ["a", "b", "c", "d"]);
-        assert_eq!(joined("echo $(rm -rf ~)"), ["rm -rf ~", "echo"]);
-        assert_eq!(joined("echo `whoami`"), ["whoami", "echo"]);
+        assert_eq!(joined("a | b; c || d & e"), ["a", "b", "c", "d", "e"]);
+        assert_eq!(joined("echo $(rm -rf ~)"), ["rm -rf ~", "echo $(…)"]);
+        assert_eq!(joined("echo `whoami`"), ["whoami", "echo $(…)"]);
         assert_eq!(joined("(cd x && make)"), ["cd x", "make"]);
+        assert_eq!(joined("{ a; b; } > out"), ["a", "b", "out"]);
+        assert_eq!(joined("grep KEY < .env 2>&1"), ["grep KEY .env"]);
+        assert_eq!(
+            joined("diff <(ls a) <(ls b)"),
+            ["ls a", "ls b", "diff /dev/fd/63 /dev/fd/63"]
+        );
     }
 
     #[test]
-    fn unwraps_wrappers_and_assignments() {
-        assert_eq!(joined("FOO=1 sudo -E rm -rf /"), ["rm -rf /"]);
-        assert_eq!(joined("env A=b python x.py"), ["python x.py"]);
-        assert_eq!(joined("bash -c 'ls; reboot'"), ["ls", "reboot"]);
-        assert_eq!(joined("find . | xargs -0 rm"), ["find .", "rm"]);
+    fn quotes_escapes_and_ifs_are_resolved() {
+        assert_eq!(joined("r\"m\" -rf 'a b'"), ["rm -rf a b"]);
+        assert_eq!(joined("\\rm x"), ["rm x"]);
+        assert_eq!(joined("rm${IFS}-rf$IFS/"), ["rm -rf /"]);
+        assert_eq!(joined("$'\\x72\\x6d' -rf /"), ["rm -rf /"]);
+        assert_eq!(joined("{rm,-rf,/}"), ["rm -rf /"]);
+        assert_eq!(joined("FOO=1 make"), ["make"]);
+        assert_eq!(joined("echo 'a && b' # comment"), ["echo a && b"]);
     }
 
     #[test]
-    fn quotes_keep_operators_literal() {
-        assert_eq!(joined("echo 'a && b'"), ["echo a && b"]);
-        assert!(split_commands("echo 'unclosed").is_none());
+    fn unparseable_lines_are_none() {
+        for line in [
+            "echo 'unclosed",
+            "(ls",
+            "ls )",
+            "cat <<EOF\nno end",
+            "echo \"x",
+            "case x in a) ls;; esac",
+        ] {
+            assert!(split_commands(line).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn heredocs_and_functions_are_followed() {
+        assert_eq!(
+            joined("cat <<EOF\n$(reboot)\nEOF\necho done"),
+            ["reboot", "cat", "echo done"]
+        );
+        assert_eq!(joined("cat <<'EOF'\n$(reboot)\nEOF"), ["cat"]);
+        assert_eq!(joined("f() { ls; }; f"), ["ls", "f"]);
+        assert_eq!(joined("if true; then ls; fi"), ["true", "ls"]);
+        assert_eq!(joined("for x in a b; do echo $x; done"), ["echo $x"]);
     }
 }

@@ -1,15 +1,34 @@
 //! Decides whether an action may run: allow, ask or deny, with the rule that
 //! decided. Pure logic over its configuration; it never executes anything.
 //!
-//! This is the core slice of the safety design: a shell-aware command
-//! splitter, a built-in deny list and user rules from `.chamber/policy.toml`.
-//! Approval modes, sandboxing and path rules grow here in their own issue.
-//! Run budgets (cost, time, tokens) are metered here too.
+//! Commands are parsed as bash would parse them (`command`): every simple
+//! command inside a line — behind `&&`, pipes, subshells, substitutions,
+//! `sudo`/`env`/`xargs`/`sh -c`/`eval`/`find -exec` wrappers — is judged
+//! against the built-in deny list and the user's rules from
+//! `.chamber/policy.toml` (`rules`); the strictest decision wins. Run
+//! budgets (cost, time, tokens) are metered here too.
 
 mod budget;
+pub mod command;
 mod command_split;
+mod gate;
+mod redact;
 mod rules;
+mod user_rules;
 
 pub use budget::{Budget, BudgetMeter, BudgetVerdict, Reading, Resource, parse_duration};
+pub use command::{CommandContext, ParseError, parse_script};
 pub use command_split::split_commands;
-pub use rules::{Action, DEFAULT_POLICY_TOML, Decision, Policy, PolicyError, RuleSpec, Verdict};
+pub use gate::{
+    ApprovalMode, DEFAULT_PROTECTED, DEFAULT_READ_DENY, Gate, GateSettings, GateVerdict,
+    GrantScope, Grants, PathRules, PathSpec, Request, RiskTier, SandboxState, ToolOverride,
+    WriteFacts, prefix_of,
+};
+pub use redact::{
+    MIN_ENTROPY, MIN_SECRET_LEN, PLACEHOLDER_PREFIX, RedactError, Redactor, SecretSpec,
+    SecretValue, SharedRedactor, is_secret_name, looks_random, placeholder, shannon_entropy,
+};
+pub use rules::{
+    Action, BUILTIN_RULES, CommandReport, DEFAULT_POLICY_TOML, Decision, PartVerdict, Policy,
+    PolicyError, RuleSpec, Verdict,
+};

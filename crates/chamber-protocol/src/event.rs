@@ -19,6 +19,21 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// One piece of a run's context, as recorded in the trace.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ContextPiece {
+    /// `instructions`, `repo_map`, `file`, `file_summary`, `test` or
+    /// `history`.
+    pub kind: String,
+    /// The file it shows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Estimated tokens.
+    pub tokens: usize,
+    /// Why it was chosen.
+    pub reason: String,
+}
+
 /// What happened, tagged by `type`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -43,6 +58,13 @@ pub enum EventKind {
         instruction_files: Vec<String>,
         /// Characters of context sent.
         chars: usize,
+        /// Each piece of context and why it was chosen (empty when the
+        /// codebase index was not used).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pieces: Vec<ContextPiece>,
+        /// Why the index-based context was not used, when it was not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fallback: Option<String>,
     },
     /// The model proposed a plan.
     PlanProposed {
@@ -218,6 +240,25 @@ pub enum EventKind {
         reason: String,
         /// Who decided: `policy`, `user` or `flag`.
         by: String,
+        /// The tool called.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tool: String,
+        /// What the call does, in one line (`shell: cargo test`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        what: String,
+        /// Risk tier: `low`, `medium` or `high`.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tier: String,
+        /// The approval mode in force.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        mode: String,
+        /// The people who approved (two under the two-person rule).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        approvers: Vec<String>,
+        /// How far a person's answer reaches: `once`, `session_exact`,
+        /// `session_prefix`; empty when no person answered.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        scope: String,
     },
     /// A tool started running.
     ToolStarted {

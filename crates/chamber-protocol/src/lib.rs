@@ -12,7 +12,7 @@ mod tool;
 
 pub use checkpoint::{Checkpoint, CheckpointKind};
 pub use envelope::{Envelope, ErrorBody};
-pub use event::{Event, EventKind, OutputStream, RunStatus, Usage};
+pub use event::{ContextPiece, Event, EventKind, OutputStream, RunStatus, Usage};
 pub use ids::new_id;
 pub use plan::{Plan, Step, StepKind};
 pub use schema_export::all_schemas;

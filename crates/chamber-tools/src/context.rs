@@ -31,11 +31,16 @@ pub struct ToolContext {
     /// Refuse edits that add syntax errors to Rust, Python, TypeScript,
     /// JavaScript or Go files (checked with tree-sitter before writing).
     pub syntax_check: bool,
+    /// Whether `shell` runs commands in the sandbox (default: unconfined).
+    pub sandbox: crate::sandbox::ShellSandbox,
+    /// Environment variables `shell` passes on although they look secret.
+    pub env_allow: Vec<String>,
 }
 
 impl ToolContext {
     /// A context rooted at `root` with a 120 s shell timeout, a 32 KiB output
-    /// cap, no live output sink, no journal, and syntax checks on.
+    /// cap, no live output sink, no journal, syntax checks on, and commands
+    /// unconfined (with the environment scrubbed).
     pub fn new(root: PathBuf) -> Self {
         Self {
             root,
@@ -44,6 +49,8 @@ impl ToolContext {
             output: None,
             journal: None,
             syntax_check: true,
+            sandbox: crate::sandbox::ShellSandbox::Off,
+            env_allow: Vec::new(),
         }
     }
 }
@@ -57,6 +64,8 @@ impl fmt::Debug for ToolContext {
             .field("output", &self.output.as_ref().map(|_| "<sink>"))
             .field("journal", &self.journal.is_some())
             .field("syntax_check", &self.syntax_check)
+            .field("sandbox", &self.sandbox)
+            .field("env_allow", &self.env_allow)
             .finish()
     }
 }

@@ -25,6 +25,7 @@ mod paths;
 mod registry;
 mod result;
 mod search_tool;
+pub mod sandbox;
 mod shell;
 mod specs;
 mod symbol_tools;

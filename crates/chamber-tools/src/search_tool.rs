@@ -155,7 +155,7 @@ fn run_search(
             continue;
         }
         let path = entry.path();
-        if filter.is_some_and(|f| !selected(f, path)) {
+        if filter.is_some_and(|f| !selected(f, path)) || secrets_file(path) {
             continue;
         }
         let rel = relative_display(root, path);
@@ -187,4 +187,15 @@ fn cap(text: &str) -> String {
         None => text.to_string(),
         Some((cut, _)) => format!("{}…", &text[..cut]),
     }
+}
+
+/// `.env` files hold secrets: search never shows their lines (reading them
+/// is denied by the policy too). Example files are fine.
+fn secrets_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    (name == ".env" || name.starts_with(".env."))
+        && !matches!(name.as_str(), ".env.example" | ".env.sample" | ".env.template")
 }

@@ -20,6 +20,7 @@ use crate::capture::{Capture, Utf8Chunker};
 use crate::context::{OutputSink, ToolContext};
 use crate::paths::resolve;
 use crate::result::failed;
+use crate::sandbox::{SETUP_FAILED, ShellSandbox, scrub};
 use crate::specs::ToolArgs;
 
 /// How long to wait for the pipes to close after the shell itself is gone.
@@ -83,6 +84,11 @@ pub(crate) async fn shell(ctx: &ToolContext, args: ShellArgs) -> ToolResult {
         Err(e) => return failed(e),
     };
     let cwd = resolved.target;
+    if let ShellSandbox::Refuse(why) = &ctx.sandbox {
+        let mut r = ToolResult::failure(ToolStatus::Denied, why.clone());
+        r.cwd = cwd.display().to_string();
+        return r;
+    }
     if !cwd.is_dir() {
         let mut r = failed(format!(
             "cwd \"{shown}\" is not an existing directory in the workspace"
@@ -94,25 +100,44 @@ pub(crate) async fn shell(ctx: &ToolContext, args: ShellArgs) -> ToolResult {
         .timeout_secs
         .map(Duration::from_secs)
         .unwrap_or(ctx.shell_timeout);
-    let mut result = run(
-        &args.command,
-        &cwd,
-        timeout,
-        ctx.output_cap,
-        ctx.output.clone(),
-    )
-    .await;
+    let launch = Launch {
+        command: &args.command,
+        cwd: &cwd,
+        sandbox: &ctx.sandbox,
+        env_allow: &ctx.env_allow,
+    };
+    let mut result = run(launch, timeout, ctx.output_cap, ctx.output.clone()).await;
     result.cwd = cwd.display().to_string();
     result
 }
 
-/// Starts `bash -c command` (or `sh` when bash is missing) in a new process group.
-fn spawn(command: &str, cwd: &Path) -> io::Result<Child> {
+/// What to start and how.
+struct Launch<'a> {
+    command: &'a str,
+    cwd: &'a Path,
+    sandbox: &'a ShellSandbox,
+    env_allow: &'a [String],
+}
+
+/// Starts `bash -c command` (or `sh` when bash is missing) in a new process
+/// group, through the sandbox helper when sandboxed, with secret-looking
+/// variables removed from its environment.
+fn spawn(launch: &Launch<'_>) -> io::Result<Child> {
     let build = |shell: &str| {
-        let mut cmd = Command::new(shell);
-        cmd.arg("-c")
-            .arg(command)
-            .current_dir(cwd)
+        let mut cmd = match launch.sandbox {
+            ShellSandbox::On(sandbox) => {
+                let mut cmd = Command::new(&sandbox.helper);
+                cmd.args(sandbox.args(shell, &["-c", launch.command]));
+                cmd
+            }
+            _ => {
+                let mut cmd = Command::new(shell);
+                cmd.arg("-c").arg(launch.command);
+                cmd
+            }
+        };
+        scrub(&mut cmd, launch.env_allow);
+        cmd.current_dir(launch.cwd)
             .env("GIT_TERMINAL_PROMPT", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -129,13 +154,12 @@ fn spawn(command: &str, cwd: &Path) -> io::Result<Child> {
 
 /// Runs the command to completion or timeout and builds the result.
 async fn run(
-    command: &str,
-    cwd: &Path,
+    launch: Launch<'_>,
     timeout: Duration,
     cap: usize,
     sink: Option<OutputSink>,
 ) -> ToolResult {
-    let mut child = match spawn(command, cwd) {
+    let mut child = match spawn(&launch) {
         Ok(c) => c,
         Err(e) => return failed(format!("could not start the shell: {e}")),
     };
@@ -199,6 +223,14 @@ async fn run(
             ));
         }
         Some(status) => apply_status(&mut result, status),
+    }
+    if matches!(launch.sandbox, ShellSandbox::On(_))
+        && result.exit_code == Some(SETUP_FAILED)
+        && result.stderr.contains("chamber sandbox:")
+    {
+        result.error = Some(
+            "the sandbox could not be set up for this command (details in stderr); `chamber doctor` shows what the kernel offers".into(),
+        );
     }
     result
 }

@@ -99,16 +99,92 @@ impl ValidCall {
         }
     }
 
-    /// For file tools: the target path as given (`.` where it defaults to the
-    /// root), so the policy can match path rules; empty for `shell`.
+    /// For file tools: the target paths as given (`.` where it defaults to
+    /// the root), so the policy can match path rules; patches name every
+    /// file they add, update, delete or move to. Empty for `shell`.
     pub fn paths(&self) -> Vec<String> {
         match self.name.as_str() {
-            "read_file" | "write_file" | "edit_file" | "delete_file" => self
+            "list_files" | "search" => vec![self.str_arg("path").unwrap_or(".").to_string()],
+            "multi_edit" => self
+                .args
+                .get("edits")
+                .and_then(Value::as_array)
+                .map(|edits| {
+                    let mut paths: Vec<String> = edits
+                        .iter()
+                        .filter_map(|e| e.get("path").and_then(Value::as_str))
+                        .map(String::from)
+                        .collect();
+                    paths.dedup();
+                    paths
+                })
+                .unwrap_or_default(),
+            "apply_patch" => patch_paths(self.str_arg("patch").unwrap_or_default()),
+            "apply_diff" => diff_paths(self.str_arg("diff").unwrap_or_default()),
+            _ => self
                 .str_arg("path")
                 .map(|p| vec![p.to_string()])
                 .unwrap_or_default(),
-            "list_files" | "search" => vec![self.str_arg("path").unwrap_or(".").to_string()],
-            _ => Vec::new(),
         }
+    }
+}
+
+/// Files an `apply_patch` envelope touches, in order, without duplicates.
+fn patch_paths(patch: &str) -> Vec<String> {
+    const MARKERS: &[&str] = &[
+        "*** Add File:",
+        "*** Update File:",
+        "*** Delete File:",
+        "*** Move to:",
+    ];
+    let mut paths: Vec<String> = Vec::new();
+    for line in patch.lines() {
+        let line = line.trim();
+        if let Some(path) = MARKERS.iter().find_map(|m| line.strip_prefix(m)) {
+            let path = path.trim().to_string();
+            if !path.is_empty() && !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    paths
+}
+
+/// Files a unified diff touches (both sides of a rename), without `a/`/`b/`.
+fn diff_paths(diff: &str) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for line in diff.lines() {
+        let Some(rest) = line
+            .strip_prefix("--- ")
+            .or_else(|| line.strip_prefix("+++ "))
+        else {
+            continue;
+        };
+        let name = rest.split('\t').next().unwrap_or_default().trim();
+        if name == "/dev/null" || name.is_empty() {
+            continue;
+        }
+        let name = name
+            .strip_prefix("a/")
+            .or_else(|| name.strip_prefix("b/"))
+            .unwrap_or(name)
+            .to_string();
+        if !paths.contains(&name) {
+            paths.push(name);
+        }
+    }
+    paths
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::{diff_paths, patch_paths};
+
+    #[test]
+    fn patches_and_diffs_name_every_file_they_touch() {
+        let patch = "*** Begin Patch\n*** Add File: .env\n+A=1\n*** Update File: src/a.rs\n*** Move to: src/b.rs\n@@\n-x\n+y\n*** Delete File: old.txt\n*** End Patch\n";
+        assert_eq!(patch_paths(patch), vec![".env", "src/a.rs", "src/b.rs", "old.txt"]);
+        let diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n--- /dev/null\n+++ b/app/migrations/2.py\n@@ -0,0 +1 @@\n+c\n";
+        assert_eq!(diff_paths(diff), vec!["x.py", "app/migrations/2.py"]);
     }
 }

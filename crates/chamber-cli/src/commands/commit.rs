@@ -157,6 +157,9 @@ async fn model_message(
         }),
     });
     request.temperature = Some(0.2);
+    // The diff may hold secrets; the model gets placeholders.
+    let redactor = setup.redactor().map_err(|e| e.message)?;
+    chamber_agent::redact_request(&redactor, &mut request);
     let response = chamber_llm::collect(
         provider.as_ref(),
         &request,

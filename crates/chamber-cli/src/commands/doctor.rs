@@ -208,11 +208,16 @@ pub async fn doctor(setup: &Setup, out: &Output) -> Result<(serde_json::Value, i
     for p in &providers {
         out.line(format!("{} {:<17} {}", mark(p.state), p.name, p.detail));
     }
+    let (sandbox_lines, sandbox_report) = super::sandbox::doctor_checks(config);
+    out.line(Output::styled(style::HEAD, "Sandbox"));
+    for (name, state, detail) in &sandbox_lines {
+        out.line(format!("{} {:<11} {}", mark(state), name, detail));
+    }
     let failed =
         checks.iter().any(|c| c.state == "fail") || providers.iter().any(|p| p.state == "fail");
     let code = if failed { status::PROVIDER } else { status::OK };
     Ok((
-        json!({"provider": choice, "checks": checks, "providers": providers, "healthy": !failed}),
+        json!({"provider": choice, "checks": checks, "providers": providers, "sandbox": sandbox_report, "healthy": !failed}),
         code,
     ))
 }

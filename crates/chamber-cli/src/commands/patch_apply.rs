@@ -48,7 +48,7 @@ pub fn apply(
 /// chamber-edit's tolerant applier (moved hunks, whitespace drift, CRLF),
 /// else with the exact applier (which also knows git's mode headers). The
 /// journal records each file before chamber-edit writes it.
-fn apply_diff(root: &Path, diff: &str) -> Result<Vec<FileChange>, CliError> {
+pub(crate) fn apply_diff(root: &Path, diff: &str) -> Result<Vec<FileChange>, CliError> {
     match chamber_edit::plan_unified_diff(root, diff) {
         Ok(set) => {
             let journal = Journal::new(root);

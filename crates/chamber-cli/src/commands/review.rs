@@ -129,6 +129,15 @@ async fn model_review(
         });
     }
     let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
+    // The diff may hold secrets (the static check reports them masked);
+    // the model gets placeholders.
+    match setup.redactor() {
+        Ok(redactor) => chamber_agent::redact_request(&redactor, &mut request),
+        Err(e) => {
+            let note = format!("model review skipped: {}", e.message);
+            return (json!({"ran": false, "note": note}), Vec::new());
+        }
+    }
     match collect(provider.as_ref(), &request, idle, &mut |_| {}).await {
         Ok(response) => {
             let files = parse_diff(diff);

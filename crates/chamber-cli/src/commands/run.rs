@@ -68,10 +68,20 @@ pub async fn act(
         engine.budget.tokens = Some(n);
     }
     let engine = &*engine;
-    let approver = TerminalApprover::new(&engine.config.approval.approver);
+    let approver = TerminalApprover::new(&engine.config.approval.approver, flags.prompt);
     let observer = Arc::new(LivePrinter::new(out));
-    let auto = flags.yes || engine.config.approval.mode == "auto";
+    let mode = crate::gate_build::mode_of(&engine.config, flags)?;
+    let gate = crate::gate_build::build_gate(
+        &engine.root,
+        &engine.config,
+        flags,
+        crate::gate_build::sandbox_state(&engine.config),
+    )?;
+    // Full-auto approves the plan too; `--yes` (and the older `auto`) as before.
+    let auto = gate.settings().auto_approve || mode == chamber_policy::ApprovalMode::FullAuto;
     let mut opts = RunOptions {
+        gate: Arc::new(gate),
+        guarded: flags.guarded || engine.config.approval.guarded || !engine.config.paths.guarded.is_empty(),
         auto_approve: auto,
         allow_dirty: flags.allow_dirty,
         max_turns_per_step: flags.max_turns,
@@ -97,7 +107,10 @@ pub async fn act(
             dry_run,
         } => {
             opts.plan_only = plan_only;
-            opts.dry_run = dry_run;
+            // A guarded run works in a throwaway copy like a dry run, then
+            // stages its diff instead of discarding it.
+            opts.dry_run = dry_run || opts.guarded;
+            opts.guarded &= !dry_run;
             engine.run(&prompt, opts, &approver, observer).await?
         }
         Act::OnBranch { prompt, branch } => {

@@ -129,6 +129,32 @@ impl Project {
         Run::from_command(cmd).await
     }
 
+    /// Like [`Project::run`], feeding `input` on stdin (answers to prompts).
+    pub async fn run_input(&self, args: &[&str], input: &str) -> Run {
+        let mut cmd = self.cmd(args);
+        cmd.stdin(Stdio::piped());
+        let input = input.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut child = cmd
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write;
+                let _ = stdin.write_all(input.as_bytes());
+            }
+            let out = child.wait_with_output().unwrap();
+            Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }
+        })
+        .await
+        .unwrap()
+    }
+
     /// Writes a file relative to the root.
     pub fn write(&self, rel: &str, text: &str) {
         let path = self.root.join(rel);

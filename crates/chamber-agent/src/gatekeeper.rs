@@ -1,0 +1,129 @@
+//! The policy stage of the tool pipeline: asks the run's gate, puts `ask`
+//! decisions to the approver (two people under the two-person rule),
+//! remembers session grants and records who decided what and why.
+
+use chamber_policy::{Decision, GrantScope, Request, prefix_of};
+use chamber_protocol::{EventKind, ToolCall};
+use chamber_tools::{Risk, ValidCall};
+
+use crate::engine::RunOptions;
+use crate::recorder::Recorder;
+use crate::{ActionAnswer, ActionQuestion, AgentError, Approver};
+
+/// What the gate and the approver decided about one call.
+pub struct GateOutcome {
+    /// Allow or deny (an `ask` has been answered by now).
+    pub decision: Decision,
+    /// Why, for the model when denied.
+    pub reason: String,
+}
+
+/// Judges `valid`, asks when needed, records the decision.
+pub async fn decide(
+    rec: &mut Recorder,
+    call: &ToolCall,
+    valid: &ValidCall,
+    approver: &dyn Approver,
+    opts: &RunOptions,
+) -> Result<GateOutcome, AgentError> {
+    let gate = &opts.gate;
+    let paths = valid.paths();
+    let command = valid.command().unwrap_or_default().to_string();
+    let request = match valid.risk {
+        Risk::Read => Request::Read {
+            tool: &valid.name,
+            paths: &paths,
+        },
+        Risk::Write => Request::Write {
+            tool: &valid.name,
+            paths: &paths,
+        },
+        Risk::Exec => Request::Exec {
+            tool: &valid.name,
+            command: &command,
+        },
+    };
+    let mut verdict = gate.judge(&request);
+    if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
+        verdict.decision = Decision::Allow;
+        verdict.reason = "dry run: writes go to a throwaway copy".into();
+    }
+    let mut by = "policy";
+    let mut answer = ActionAnswer::declined();
+    if verdict.decision == Decision::Ask {
+        by = "user";
+        let question = ActionQuestion {
+            description: valid.describe(),
+            reason: verdict.reason.clone(),
+            tier: verdict.tier.as_str().into(),
+            approvers: verdict.approvers,
+            prefix: (valid.risk == Risk::Exec).then(|| prefix_of(&command).join(" ")),
+            rememberable: verdict.approvers < 2,
+        };
+        if approver.interactive() {
+            answer = approver.approve_action(&question).await;
+            let distinct = {
+                let mut names = answer.approvers.clone();
+                names.sort();
+                names.dedup();
+                names.len()
+            };
+            if answer.approved && distinct < usize::from(verdict.approvers) {
+                answer.approved = false;
+                verdict.reason = format!(
+                    "{}; got {distinct} distinct approver(s), {} needed",
+                    verdict.reason, verdict.approvers
+                );
+            }
+        }
+        if answer.approved {
+            verdict.decision = Decision::Allow;
+            if !question.rememberable {
+                answer.scope = GrantScope::Once;
+            }
+            gate.remember(&request, answer.scope);
+        } else {
+            verdict.decision = Decision::Deny;
+            verdict.reason = if !approver.interactive() {
+                let how = if verdict.explicit {
+                    "it needs a person's explicit approval (--yes does not cover it): rerun in a terminal, or with --prompt answering on stdin"
+                } else {
+                    "rerun with --yes, in a terminal, or with --prompt"
+                };
+                format!("needs approval ({}); {how}", verdict.reason)
+            } else if answer.approvers.is_empty() || verdict.reason.contains("distinct approver") {
+                verdict.reason.clone()
+            } else {
+                "the user declined".into()
+            };
+        }
+    } else if opts.auto_approve && verdict.reason.contains("--yes") {
+        by = "flag";
+    }
+    if valid.risk != Risk::Read || verdict.decision == Decision::Deny {
+        rec.emit(EventKind::PolicyDecision {
+            call_id: call.id.clone(),
+            decision: verdict.decision.as_str().into(),
+            reason: match &verdict.rule {
+                Some(rule) => format!("{} [{rule}]", verdict.reason),
+                None => verdict.reason.clone(),
+            },
+            by: by.into(),
+            tool: valid.name.clone(),
+            what: valid.describe(),
+            tier: verdict.tier.as_str().into(),
+            mode: gate.settings().mode.as_str().into(),
+            approvers: answer.approvers.clone(),
+            scope: if by == "user" && answer.approved {
+                answer.scope.as_str().into()
+            } else {
+                String::new()
+            },
+        })
+        .await?;
+    }
+    Ok(GateOutcome {
+        decision: verdict.decision,
+        reason: verdict.reason,
+    })
+}

@@ -1,0 +1,80 @@
+//! Finding each benchmark repository and moving one work tree per
+//! repository between commits with a private git index, so the codebase
+//! index is updated incrementally from one instance to the next.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::exit::{CliError, status};
+
+/// The git directory (or work tree) for `repo` (`owner/name`) under `dir`:
+/// `<owner>+<name>/repo` (bare mirror), `<owner>+<name>`, `<owner>__<name>`
+/// or `<name>`.
+pub fn find_repo(dir: &Path, repo: &str) -> Option<PathBuf> {
+    let (owner, name) = repo.split_once('/').unwrap_or(("", repo));
+    let candidates = [
+        dir.join(format!("{owner}+{name}")).join("repo"),
+        dir.join(format!("{owner}+{name}")),
+        dir.join(format!("{owner}__{name}")),
+        dir.join(name),
+    ];
+    candidates
+        .into_iter()
+        .find(|c| c.join("HEAD").is_file() || c.join(".git").exists() || c.join("objects").is_dir())
+}
+
+/// The git dir of a repository found by [`find_repo`]: itself when bare,
+/// else its `.git`.
+pub fn git_dir(found: &Path) -> PathBuf {
+    if found.join(".git").exists() {
+        found.join(".git")
+    } else {
+        found.to_path_buf()
+    }
+}
+
+/// One work tree moved between commits of one repository.
+pub struct Checkout {
+    /// The repository's git directory.
+    pub git_dir: PathBuf,
+    /// The work tree.
+    pub work: PathBuf,
+    /// The private index file.
+    pub index_file: PathBuf,
+}
+
+impl Checkout {
+    /// Makes the work tree match `commit` exactly: files of the previous
+    /// commit that differ are rewritten, files it lacks are removed.
+    pub fn checkout(&self, commit: &str) -> Result<(), CliError> {
+        std::fs::create_dir_all(&self.work).map_err(|e| {
+            CliError::new(
+                "io_failed",
+                format!("{}: {e}", self.work.display()),
+                None,
+                status::INTERNAL,
+            )
+        })?;
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(&self.git_dir)
+            .arg("--work-tree")
+            .arg(&self.work)
+            .env("GIT_INDEX_FILE", &self.index_file)
+            .args(["read-tree", "--reset", "-u", commit])
+            .output()
+            .map_err(|e| CliError::new("git_failed", e.to_string(), None, status::INTERNAL))?;
+        if !out.status.success() {
+            return Err(CliError::new(
+                "git_failed",
+                format!(
+                    "cannot check out {commit}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                None,
+                status::INTERNAL,
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+//! `chamber index [--watch]`: build or update `.chamber/index/`
+//! incrementally, with a progress bar on a terminal; `--watch` keeps it
+//! current (debounced file events, `.git/` and `.chamber/` ignored) until
+//! Ctrl-C.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chamber_index::{Index, IndexError, IndexOptions, Progress, UpdateStats};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+use serde_json::{Value, json};
+
+use crate::exit::{CliError, status};
+use crate::output::{Output, style};
+use crate::setup::Setup;
+
+/// How long file events settle before an update.
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// The CLI error for an index failure.
+pub(crate) fn index_error(e: IndexError) -> CliError {
+    match e {
+        IndexError::Busy => CliError::new(
+            "index_busy",
+            e.to_string(),
+            Some("wait for the other `chamber index` to finish, or stop its --watch"),
+            status::INVALID_STATE,
+        ),
+        other => CliError::new(
+            "index_failed",
+            other.to_string(),
+            Some("`[index]` in config controls what is walked; removing .chamber/index/ rebuilds it"),
+            status::INTERNAL,
+        ),
+    }
+}
+
+/// Opens the project's index (creating it when missing).
+pub(crate) async fn open(setup: &Setup) -> Result<Index, CliError> {
+    Index::open(
+        &setup.root,
+        IndexOptions::from_config(&setup.loaded.config.index),
+    )
+    .await
+    .map_err(index_error)
+}
+
+/// Updates the index, with a progress bar on a terminal (never in JSON or
+/// quiet mode).
+pub(crate) async fn update(index: &Index, out: &Output) -> Result<UpdateStats, CliError> {
+    let live = !out.is_json() && !out.is_quiet() && std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if live {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} indexing {pos}/{len} files {wide_bar} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress_bar = bar.clone();
+    let progress = move |p: Progress| {
+        if progress_bar.length() != Some(p.total as u64) {
+            progress_bar.set_length(p.total as u64);
+        }
+        progress_bar.set_position(p.done as u64);
+    };
+    let result = index.update(&progress).await;
+    bar.finish_and_clear();
+    result.map_err(index_error)
+}
+
+/// The payload of one update.
+fn stats_payload(index: &Index, stats: &UpdateStats) -> Value {
+    let mut payload = serde_json::to_value(stats).unwrap_or(Value::Null);
+    if let Some(map) = payload.as_object_mut() {
+        map.insert("index_dir".into(), json!(index.dir().display().to_string()));
+    }
+    payload
+}
+
+/// One human line for an update.
+fn stats_line(stats: &UpdateStats) -> String {
+    format!(
+        "indexed {} files ({} parsed, {} unchanged, {} removed, {} skipped): {} symbols, {} references in {:.2}s",
+        stats.files_total,
+        stats.files_parsed,
+        stats.files_unchanged,
+        stats.files_removed,
+        stats.files_skipped,
+        stats.symbols,
+        stats.references,
+        stats.elapsed.as_secs_f64()
+    )
+}
+
+/// `chamber index [--watch]`.
+pub async fn index(setup: &Setup, watch: bool, out: &Output) -> Result<(Value, i32), CliError> {
+    let index = open(setup).await?;
+    let stats = update(&index, out).await?;
+    out.line(stats_line(&stats));
+    if !watch {
+        return Ok((stats_payload(&index, &stats), status::OK));
+    }
+    if out.is_json() {
+        let mut line = stats_payload(&index, &stats);
+        if let Some(map) = line.as_object_mut() {
+            map.insert("type".into(), json!("index_updated"));
+        }
+        out.json_line(&line);
+    }
+    let updates = watch_loop(&index, out).await?;
+    Ok((
+        json!({"updates": updates, "index_dir": index.dir().display().to_string()}),
+        status::OK,
+    ))
+}
+
+/// Re-indexes on every settled batch of relevant file events until
+/// Ctrl-C; returns how many updates ran.
+async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let root = index.root().to_path_buf();
+    let filter_root = root.clone();
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+        if let Ok(batch) = result
+            && batch
+                .iter()
+                .any(|e| relevant(&filter_root, &e.event.kind, &e.event.paths))
+        {
+            let _ = sender.send(());
+        }
+    })
+    .map_err(|e| watch_error(&e.to_string()))?;
+    debouncer
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| watch_error(&e.to_string()))?;
+    out.line(Output::styled(
+        style::DIM,
+        "watching for changes (Ctrl-C stops)…",
+    ));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut updates = 0u64;
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                if event.is_none() {
+                    break;
+                }
+                while events.try_recv().is_ok() {}
+                let stats = update(index, out).await?;
+                updates += 1;
+                if out.is_json() {
+                    let mut line = stats_payload(index, &stats);
+                    if let Some(map) = line.as_object_mut() {
+                        map.insert("type".into(), json!("index_updated"));
+                    }
+                    out.json_line(&line);
+                } else if stats.files_parsed + stats.files_removed + stats.files_skipped > 0 {
+                    out.line(stats_line(&stats));
+                }
+            }
+            _ = &mut ctrl_c => break,
+        }
+    }
+    Ok(updates)
+}
+
+/// Whether an event can change the index: not a mere access, and not only
+/// inside `.git/` or `.chamber/`.
+fn relevant(root: &Path, kind: &EventKind, paths: &[PathBuf]) -> bool {
+    if matches!(kind, EventKind::Access(_)) {
+        return false;
+    }
+    paths.iter().any(|path| {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        !rel.components().any(|c| {
+            let c = c.as_os_str();
+            c == ".git" || c == ".chamber"
+        })
+    })
+}
+
+fn watch_error(message: &str) -> CliError {
+    CliError::new(
+        "watch_failed",
+        format!("cannot watch the project for changes: {message}"),
+        None,
+        status::INTERNAL,
+    )
+}

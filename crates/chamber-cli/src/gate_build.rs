@@ -1,0 +1,80 @@
+//! Builds a run's gate from configuration and flags: the approval mode, the
+//! per-tool overrides, the path rules, the lane and the sandbox's state.
+
+use std::path::Path;
+
+use chamber_config::Config;
+use chamber_policy::{ApprovalMode, Gate, GateSettings, PathRules, PathSpec, SandboxState, ToolOverride};
+
+use crate::cli::RunFlags;
+use crate::exit::{CliError, status};
+use crate::setup::load_policy;
+
+fn config_error(message: String) -> CliError {
+    CliError::new(
+        "config_invalid",
+        message,
+        Some("see docs/configuration.md#approval"),
+        status::CONFIG,
+    )
+}
+
+/// The mode in force: `--mode`, else `[approval] mode`.
+pub fn mode_of(config: &Config, flags: &RunFlags) -> Result<ApprovalMode, CliError> {
+    let text = flags.mode.as_deref().unwrap_or(&config.approval.mode);
+    text.parse::<ApprovalMode>()
+        .map_err(|e| config_error(format!("--mode / approval.mode: {e}")))
+}
+
+/// The gate for one run (one CLI session).
+pub fn build_gate(
+    root: &Path,
+    config: &Config,
+    flags: &RunFlags,
+    sandbox: SandboxState,
+) -> Result<Gate, CliError> {
+    let mode = mode_of(config, flags)?;
+    let mut tools = std::collections::BTreeMap::new();
+    for (tool, value) in &config.approval.tools {
+        let over = value
+            .parse::<ToolOverride>()
+            .map_err(|e| config_error(format!("approval.tools.{tool}: {e}")))?;
+        tools.insert(tool.clone(), over);
+    }
+    let lane = flags
+        .lane
+        .clone()
+        .or_else(|| (!config.approval.lane.is_empty()).then(|| config.approval.lane.clone()));
+    if let Some(lane) = &lane
+        && !config.paths.lanes.contains_key(lane)
+    {
+        return Err(config_error(format!(
+            "--lane {lane}: no such lane under [paths.lanes] (defined: {})",
+            config.paths.lanes.keys().cloned().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let spec = PathSpec {
+        protected: config.paths.protected.clone(),
+        two_person: config.paths.two_person.clone(),
+        read_deny: config.paths.read_deny.clone(),
+        guarded: config.paths.guarded.clone(),
+        lanes: config.paths.lanes.clone(),
+    };
+    let paths = PathRules::new(&spec).map_err(|e| config_error(e.message))?;
+    let settings = GateSettings {
+        mode,
+        tools,
+        // `approval.mode = "auto"` was the older spelling of approving
+        // everything allowed; it keeps meaning that.
+        auto_approve: flags.yes || config.approval.mode == "auto",
+        lane,
+        sandbox,
+    };
+    Ok(Gate::new(load_policy(root)?, paths, settings))
+}
+
+/// Whether commands can be sandboxed here. The sandbox reports its own
+/// state once it exists; until then commands run as before.
+pub fn sandbox_state(_config: &Config) -> SandboxState {
+    SandboxState::Available
+}

@@ -1,0 +1,172 @@
+use super::*;
+
+fn gate(mode: ApprovalMode, tweak: impl FnOnce(&mut GateSettings, &mut PathSpec)) -> Gate {
+    let mut settings = GateSettings {
+        mode,
+        ..GateSettings::default()
+    };
+    let mut spec = PathSpec {
+        protected: DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect(),
+        read_deny: DEFAULT_READ_DENY.iter().map(|s| s.to_string()).collect(),
+        ..PathSpec::default()
+    };
+    tweak(&mut settings, &mut spec);
+    Gate::new(Policy::builtin(), PathRules::new(&spec).unwrap(), settings)
+}
+
+fn write<'a>(paths: &'a [String]) -> Request<'a> {
+    Request::Write {
+        tool: "write_file",
+        paths,
+    }
+}
+
+fn exec(command: &str) -> Request<'_> {
+    Request::Exec {
+        tool: "shell",
+        command,
+    }
+}
+
+fn p(s: &str) -> Vec<String> {
+    vec![s.to_string()]
+}
+
+#[test]
+fn each_mode_decides_writes_and_commands() {
+    let src = p("src/lib.rs");
+    let cases = [
+        (ApprovalMode::ReadOnly, Decision::Deny, Decision::Deny),
+        (ApprovalMode::Ask, Decision::Ask, Decision::Ask),
+        (ApprovalMode::AutoEdit, Decision::Allow, Decision::Ask),
+        (ApprovalMode::FullAuto, Decision::Allow, Decision::Allow),
+    ];
+    for (mode, w, x) in cases {
+        let g = gate(mode, |_, _| {});
+        assert_eq!(g.judge(&write(&src)).decision, w, "{mode} write");
+        assert_eq!(g.judge(&exec("make build")).decision, x, "{mode} exec");
+        // Reads are always fine; built-in denials hold in every mode.
+        let read = Request::Read {
+            tool: "read_file",
+            paths: &src,
+        };
+        assert_eq!(g.judge(&read).decision, Decision::Allow, "{mode} read");
+        assert_eq!(g.judge(&exec("rm -rf /")).decision, Decision::Deny, "{mode}");
+    }
+}
+
+#[test]
+fn protected_paths_ask_explicitly_even_in_full_auto_with_yes() {
+    let g = gate(ApprovalMode::FullAuto, |s, _| s.auto_approve = true);
+    let v = g.judge(&write(&p("app/migrations/0002.py")));
+    assert_eq!(v.decision, Decision::Ask);
+    assert!(v.explicit);
+    assert_eq!(v.tier, RiskTier::High);
+    assert!(v.rule.unwrap().contains("**/migrations/**"));
+    // A remembered "always for this file" answer covers it afterwards.
+    let paths = p("app/migrations/0002.py");
+    g.remember(&write(&paths), GrantScope::Exact);
+    assert_eq!(g.judge(&write(&paths)).decision, Decision::Allow);
+}
+
+#[test]
+fn two_person_paths_need_two_approvers_and_no_session_grant() {
+    let g = gate(ApprovalMode::FullAuto, |_, spec| {
+        spec.two_person = vec!["deploy/**".into()];
+    });
+    let paths = p("deploy/prod.yaml");
+    g.remember(&write(&paths), GrantScope::Exact);
+    let v = g.judge(&write(&paths));
+    assert_eq!((v.decision, v.approvers, v.explicit), (Decision::Ask, 2, true));
+}
+
+#[test]
+fn env_reads_are_denied_with_the_rule() {
+    let g = gate(ApprovalMode::FullAuto, |_, _| {});
+    let v = g.judge(&Request::Read {
+        tool: "read_file",
+        paths: &p("config/.env.production"),
+    });
+    assert_eq!(v.decision, Decision::Deny);
+    assert!(v.rule.unwrap().starts_with("paths.read_deny"));
+}
+
+#[test]
+fn lanes_confine_writes() {
+    let g = gate(ApprovalMode::FullAuto, |s, spec| {
+        s.lane = Some("docs".into());
+        spec.lanes.insert("docs".into(), vec!["docs/**".into()]);
+    });
+    assert_eq!(g.judge(&write(&p("docs/a.md"))).decision, Decision::Allow);
+    let v = g.judge(&write(&p("src/a.rs")));
+    assert_eq!(v.decision, Decision::Deny);
+    assert!(v.reason.contains("write lane"), "{}", v.reason);
+}
+
+#[test]
+fn tool_overrides_and_yes() {
+    let g = gate(ApprovalMode::FullAuto, |s, _| {
+        s.tools.insert("shell".into(), ToolOverride::Never);
+        s.tools.insert("write_file".into(), ToolOverride::Ask);
+    });
+    assert_eq!(g.judge(&exec("ls")).decision, Decision::Deny);
+    assert_eq!(g.judge(&write(&p("a.txt"))).decision, Decision::Ask);
+    let g = gate(ApprovalMode::Ask, |s, _| {
+        s.tools.insert("write_file".into(), ToolOverride::Always);
+    });
+    assert_eq!(g.judge(&write(&p("a.txt"))).decision, Decision::Allow);
+    let g = gate(ApprovalMode::Ask, |s, _| s.auto_approve = true);
+    let v = g.judge(&exec("make build"));
+    assert_eq!(v.decision, Decision::Allow);
+    assert!(v.reason.contains("--yes"), "{}", v.reason);
+}
+
+#[test]
+fn session_grants_by_exact_command_and_prefix() {
+    let g = gate(ApprovalMode::Ask, |_, _| {});
+    assert_eq!(g.judge(&exec("make build")).decision, Decision::Ask);
+    g.remember(&exec("make build"), GrantScope::Exact);
+    assert_eq!(g.judge(&exec("make build")).decision, Decision::Allow);
+    assert_eq!(g.judge(&exec("make install")).decision, Decision::Ask);
+    g.remember(&exec("npm run lint -- --fix"), GrantScope::Prefix);
+    assert_eq!(g.judge(&exec("npm run test")).decision, Decision::Allow);
+    assert_eq!(g.judge(&exec("npm install x")).decision, Decision::Ask);
+}
+
+#[test]
+fn full_auto_without_sandbox_refuses_or_asks() {
+    let g = gate(ApprovalMode::FullAuto, |s, _| {
+        s.sandbox = SandboxState::Unavailable {
+            reason: "no user namespaces".into(),
+            refuse: true,
+        };
+    });
+    let v = g.judge(&exec("make build"));
+    assert_eq!(v.decision, Decision::Deny);
+    assert!(v.reason.contains("no user namespaces"));
+    let g = gate(ApprovalMode::FullAuto, |s, _| {
+        s.sandbox = SandboxState::Unavailable {
+            reason: "x".into(),
+            refuse: false,
+        };
+    });
+    assert_eq!(g.judge(&exec("make build")).decision, Decision::Ask);
+}
+
+#[test]
+fn guarded_writes_are_marked_staged() {
+    let g = gate(ApprovalMode::FullAuto, |_, spec| spec.guarded = vec!["db/**".into()]);
+    assert!(g.judge(&write(&p("db/schema.sql"))).staged);
+    assert!(!g.judge(&write(&p("src/a.rs"))).staged);
+}
+
+#[test]
+fn commands_reading_env_files_are_denied() {
+    let g = gate(ApprovalMode::FullAuto, |_, _| {});
+    for cmd in ["cat .env", "source ./.env.prod && run", "grep KEY < .env", "cp .env /tmp/x"] {
+        let v = g.judge(&exec(cmd));
+        assert_eq!(v.decision, Decision::Deny, "{cmd}");
+        assert!(v.rule.unwrap().starts_with("paths.read_deny"), "{cmd}");
+    }
+    assert_eq!(g.judge(&exec("cat .env.example")).decision, Decision::Allow);
+}
