@@ -37,17 +37,15 @@ impl Engine {
         let base_commit = ws.git.as_ref().map(|g| g.head()).transpose()?.flatten();
         let context = match ws.context.take() {
             Some(c) => c,
-            None => {
-                ProjectContext::gather(
-                    &ws.dir,
-                    &self.config,
-                    self.choice.local,
-                    &self.registry,
-                    &task.prompt,
-                )
-                .await
-                .render()
-            }
+            None => ProjectContext::gather(
+                &ws.dir,
+                &self.config,
+                self.choice.local,
+                &self.registry,
+                &task.prompt,
+            )
+            .await
+            .render(),
         };
         let mut done: HashSet<String> = point.done.into_iter().collect();
         let mut summaries = point.summaries;
@@ -219,7 +217,12 @@ impl Engine {
         if opts.dry_run {
             let diff = chamber_tools::tree_diff(&ws.project, &ws.dir);
             if opts.guarded && !diff.is_empty() {
-                staged = Some(crate::guarded::stage_run(&ws.project, rec.run_id(), &plan, &diff)?);
+                staged = Some(crate::guarded::stage_run(
+                    &ws.project,
+                    rec.run_id(),
+                    &plan,
+                    &diff,
+                )?);
             }
             outcome.diff = Some(diff);
         } else if let (Some(git), Some(branch), true) = (&ws.git, &branch, self.config.git.commit) {
@@ -245,9 +248,7 @@ impl Engine {
         }
         // The diff is shown and returned (the JSON envelope): context lines
         // near a secret get placeholders like everything else shown.
-        outcome.diff = outcome
-            .diff
-            .map(|d| self.redactor.redact(&d).into_owned());
+        outcome.diff = outcome.diff.map(|d| self.redactor.redact(&d).into_owned());
         let done = summaries.len();
         outcome.summary = match (&outcome.commit, &outcome.branch) {
             (Some(c), Some(b)) => format!(
@@ -265,10 +266,9 @@ impl Engine {
                 staged.unwrap_or(0),
                 id = &rec.run_id()[..rec.run_id().len().min(8)]
             ),
-            _ if opts.guarded => format!(
-                "{}: {done} step(s) done; no changes to stage",
-                plan.title
-            ),
+            _ if opts.guarded => {
+                format!("{}: {done} step(s) done; no changes to stage", plan.title)
+            }
             _ if opts.dry_run => format!(
                 "{}: {done} step(s) done in a throwaway copy (dry run); your tree is untouched",
                 plan.title
@@ -295,6 +295,8 @@ impl Engine {
         reason: &str,
         summaries: Option<&[(String, String)]>,
     ) -> Result<RunOutcome, AgentError> {
+        // The reason may quote tool output; it is stored and shown.
+        let reason = self.redactor.redact(reason);
         let mut report = format!("Run stopped: {reason}.");
         if let Some(s) = summaries.filter(|s| !s.is_empty()) {
             report.push_str(&format!(

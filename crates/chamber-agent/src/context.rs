@@ -101,10 +101,10 @@ pub async fn indexed_context(
     timeout: Duration,
 ) -> Result<BuiltContext, String> {
     let work = async {
-        let mut index = Index::open(dir, IndexOptions::from_config(&config.index))
+        let index = Index::open(dir, IndexOptions::from_config(&config.index))
             .await
             .map_err(|e| format!("the codebase index could not be opened: {e}"))?;
-        context_for_task(&mut index, task, opts)
+        context_for_task(&index, task, opts)
             .await
             .map(|(built, _)| built)
             .map_err(|e| format!("the codebase index failed: {e}"))

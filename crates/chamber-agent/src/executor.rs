@@ -354,7 +354,16 @@ pub async fn execute_call(
         }
     };
 
-    let verdict = crate::gatekeeper::decide(rec, call, &valid, approver, opts).await?;
+    let verdict = crate::gatekeeper::decide(
+        rec,
+        workspace,
+        &engine.config.git.branch_prefix,
+        call,
+        &valid,
+        approver,
+        opts,
+    )
+    .await?;
     if verdict.decision == Decision::Deny {
         let result = ToolResult::failure(
             ToolStatus::Denied,

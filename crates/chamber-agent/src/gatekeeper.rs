@@ -2,7 +2,7 @@
 //! decisions to the approver (two people under the two-person rule),
 //! remembers session grants and records who decided what and why.
 
-use chamber_policy::{Decision, GrantScope, Request, prefix_of};
+use chamber_policy::{CommandContext, Decision, GrantScope, Request, prefix_of};
 use chamber_protocol::{EventKind, ToolCall};
 use chamber_tools::{Risk, ValidCall};
 
@@ -21,6 +21,8 @@ pub struct GateOutcome {
 /// Judges `valid`, asks when needed, records the decision.
 pub async fn decide(
     rec: &mut Recorder,
+    workspace: &std::path::Path,
+    branch_prefix: &str,
     call: &ToolCall,
     valid: &ValidCall,
     approver: &dyn Approver,
@@ -43,7 +45,23 @@ pub async fn decide(
             command: &command,
         },
     };
-    let mut verdict = gate.judge(&request);
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let current = match valid.risk {
+        Risk::Exec => chamber_tools::Git::discover(workspace).and_then(|g| g.current_branch().ok()),
+        _ => None,
+    };
+    // Acting happens on the run's own branch: when that is what is checked
+    // out, history rewrites there (`git reset --hard`) are the run's business.
+    let run_branch = current
+        .as_deref()
+        .filter(|b| b.starts_with(branch_prefix) && !branch_prefix.is_empty());
+    let ctx = CommandContext {
+        workspace: Some(workspace),
+        home: home.as_deref(),
+        run_branch,
+        current_branch: current.as_deref(),
+    };
+    let mut verdict = gate.judge_in(&request, &ctx);
     if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
         verdict.decision = Decision::Allow;
         verdict.reason = "dry run: writes go to a throwaway copy".into();

@@ -34,10 +34,9 @@ pub fn diff_files(diff: &str) -> Vec<String> {
     for line in diff.lines() {
         if let Some(rest) = line.strip_prefix("diff --git a/")
             && let Some((_, b)) = rest.split_once(" b/")
+            && !files.iter().any(|f| f == b)
         {
-            if !files.iter().any(|f| f == b) {
-                files.push(b.to_string());
-            }
+            files.push(b.to_string());
         }
     }
     files
@@ -105,7 +104,10 @@ pub fn list_staged(project: &Path) -> Vec<StagedChange> {
 /// says what is staged when none (or several) match.
 pub fn find_staged(project: &Path, prefix: &str) -> Result<StagedChange, String> {
     let all = list_staged(project);
-    let hits: Vec<&StagedChange> = all.iter().filter(|c| c.run_id.starts_with(prefix)).collect();
+    let hits: Vec<&StagedChange> = all
+        .iter()
+        .filter(|c| c.run_id.starts_with(prefix))
+        .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err(if all.is_empty() {
@@ -113,10 +115,15 @@ pub fn find_staged(project: &Path, prefix: &str) -> Result<StagedChange, String>
         } else {
             format!(
                 "no staged changes for run {prefix:?}; staged runs: {}",
-                all.iter().map(|c| &c.run_id[..c.run_id.len().min(8)]).collect::<Vec<_>>().join(", ")
+                all.iter()
+                    .map(|c| &c.run_id[..c.run_id.len().min(8)])
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }),
-        _ => Err(format!("{prefix:?} matches several staged runs; give more of the id")),
+        _ => Err(format!(
+            "{prefix:?} matches several staged runs; give more of the id"
+        )),
     }
 }
 
@@ -142,9 +149,20 @@ mod tests {
         };
         stage(dir.path(), &change).unwrap();
         assert_eq!(find_staged(dir.path(), "abc").unwrap(), change);
-        assert!(find_staged(dir.path(), "zzz").unwrap_err().contains("abcdef12"));
+        assert!(
+            find_staged(dir.path(), "zzz")
+                .unwrap_err()
+                .contains("abcdef12")
+        );
         unstage(dir.path(), "abcdef123").unwrap();
-        assert!(find_staged(dir.path(), "abc").unwrap_err().contains("nothing is staged"));
-        assert_eq!(diff_files("diff --git a/x y.txt b/x y.txt\n--- a/x\n"), vec!["x y.txt"]);
+        assert!(
+            find_staged(dir.path(), "abc")
+                .unwrap_err()
+                .contains("nothing is staged")
+        );
+        assert_eq!(
+            diff_files("diff --git a/x y.txt b/x y.txt\n--- a/x\n"),
+            vec!["x y.txt"]
+        );
     }
 }

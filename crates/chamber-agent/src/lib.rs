@@ -38,9 +38,9 @@ mod write_guard;
 pub use approval::{ActionAnswer, ActionQuestion, Approver, Observer, PlanDecision};
 pub use commit_text::{SUBJECT_MAX, shape_message, trim_subject, wrap};
 pub use engine::{Engine, RunOptions, RunOutcome};
-pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use error::AgentError;
 pub use fix_loop::{FixReport, FixSettings, FixStop};
+pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use interrupted::{pid_alive, reconcile_interrupted};
 pub use providers::{
     DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan, RouteRole, Routes,

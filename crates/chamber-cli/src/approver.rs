@@ -138,7 +138,10 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
                 eprintln!("{name} has approved already: a different person must answer");
                 return ActionAnswer::declined();
             }
-            if !matches!(ask(format!("{name}, allow it? [y/N]: ")).as_str(), "y" | "yes") {
+            if !matches!(
+                ask(format!("{name}, allow it? [y/N]: ")).as_str(),
+                "y" | "yes"
+            ) {
                 return ActionAnswer {
                     approved: false,
                     scope: GrantScope::Once,

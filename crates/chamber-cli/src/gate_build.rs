@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use chamber_config::Config;
-use chamber_policy::{ApprovalMode, Gate, GateSettings, PathRules, PathSpec, SandboxState, ToolOverride};
+use chamber_policy::{
+    ApprovalMode, Gate, GateSettings, PathRules, PathSpec, SandboxState, ToolOverride,
+};
 
 use crate::cli::RunFlags;
 use crate::exit::{CliError, status};
@@ -50,7 +52,13 @@ pub fn build_gate(
     {
         return Err(config_error(format!(
             "--lane {lane}: no such lane under [paths.lanes] (defined: {})",
-            config.paths.lanes.keys().cloned().collect::<Vec<_>>().join(", ")
+            config
+                .paths
+                .lanes
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let spec = PathSpec {

@@ -6,28 +6,27 @@ mod approval;
 mod context;
 mod dirs;
 mod index;
-mod paths;
-mod sandbox;
-mod secrets;
 mod layers;
+mod paths;
 mod providers;
 mod review;
+mod sandbox;
+mod secrets;
 mod settings;
 
+pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
+pub use context::ContextConfig;
 pub use dirs::{Dirs, find_project_root};
+pub use index::IndexConfig;
 pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load};
+pub use paths::{DEFAULT_PROTECTED_PATHS, DEFAULT_READ_DENY_PATHS, PathsConfig};
 pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,
     RoutingConfig, WIRE_FORMATS,
 };
-pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
-pub use context::ContextConfig;
-pub use index::IndexConfig;
-pub use paths::{DEFAULT_PROTECTED_PATHS, DEFAULT_READ_DENY_PATHS, PathsConfig};
 pub use review::ReviewConfig;
 pub use sandbox::{OnUnavailable, SandboxConfig, SandboxMode};
 pub use secrets::SecretsConfig;
 pub use settings::{
-    AgentConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig,
-    TestConfig,
+    AgentConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig, TestConfig,
 };

@@ -51,9 +51,15 @@ pub const DEFAULT_READ_DENY_PATHS: &[&str] = &[".env", ".env.*", "**/.env", "**/
 impl Default for PathsConfig {
     fn default() -> Self {
         Self {
-            protected: DEFAULT_PROTECTED_PATHS.iter().map(|s| s.to_string()).collect(),
+            protected: DEFAULT_PROTECTED_PATHS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             two_person: Vec::new(),
-            read_deny: DEFAULT_READ_DENY_PATHS.iter().map(|s| s.to_string()).collect(),
+            read_deny: DEFAULT_READ_DENY_PATHS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             guarded: Vec::new(),
             lanes: BTreeMap::new(),
         }

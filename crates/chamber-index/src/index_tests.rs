@@ -40,7 +40,11 @@ fn small_repo(root: &Path) {
         "src/cache.rs",
         "pub struct Entry;\npub fn lookup(_id: u32) -> Entry { Entry }\n",
     );
-    write(root, "README.md", "# Demo\nA session store and a user cache.\n");
+    write(
+        root,
+        "README.md",
+        "# Demo\nA session store and a user cache.\n",
+    );
 }
 
 async fn update(index: &Index) -> UpdateStats {
@@ -69,14 +73,22 @@ async fn incremental_updates_reparse_only_what_changed() {
     assert_eq!((again.files_parsed, again.files_unchanged), (0, 7));
     assert_eq!(again.symbols, first.symbols);
 
-    rewrite(root, "app/util.py", "def parse_request(raw):\n    return raw\n\ndef render_page():\n    pass\n");
+    rewrite(
+        root,
+        "app/util.py",
+        "def parse_request(raw):\n    return raw\n\ndef render_page():\n    pass\n",
+    );
     let changed = update(&index).await;
     assert_eq!((changed.files_parsed, changed.files_unchanged), (1, 6));
     assert_eq!(changed.symbols, first.symbols + 1);
     assert_eq!(index.definitions("render_page").await.unwrap().len(), 1);
 
     // Same content, new mtime: hashed, not parsed.
-    rewrite(root, "README.md", "# Demo\nA session store and a user cache.\n");
+    rewrite(
+        root,
+        "README.md",
+        "# Demo\nA session store and a user cache.\n",
+    );
     let touched = update(&index).await;
     assert_eq!((touched.files_parsed, touched.files_unchanged), (0, 7));
 
@@ -117,8 +129,15 @@ async fn snapshot_resolves_imports_and_maps_tests() {
         resolved("app/store.py", "app.util.parse_request").as_deref(),
         Some("app/util.py")
     );
-    assert_eq!(resolved("src/lib.rs", "self::cache").as_deref(), Some("src/cache.rs"));
-    let test_file = snapshot.files.iter().find(|f| f.path == "tests/test_store.py").unwrap();
+    assert_eq!(
+        resolved("src/lib.rs", "self::cache").as_deref(),
+        Some("src/cache.rs")
+    );
+    let test_file = snapshot
+        .files
+        .iter()
+        .find(|f| f.path == "tests/test_store.py")
+        .unwrap();
     assert!(test_file.is_test);
     assert_eq!(test_file.lang.as_deref(), Some("python"));
     assert_eq!(
@@ -160,7 +179,14 @@ async fn search_splits_identifiers_and_never_fails_on_user_text() {
     let hits = index.search("fetch user", 5).await.unwrap();
     assert_eq!(hits[0].path, "src/lib.rs", "{hits:?}");
 
-    for weird in ["", "((( AND OR NOT", "\"unterminated", "a:b:c [1 TO", "*?~^", "🙂"] {
+    for weird in [
+        "",
+        "((( AND OR NOT",
+        "\"unterminated",
+        "a:b:c [1 TO",
+        "*?~^",
+        "🙂",
+    ] {
         index.search(weird, 5).await.unwrap();
     }
     assert!(index.search("", 5).await.unwrap().is_empty());
@@ -182,8 +208,14 @@ async fn a_lost_fulltext_index_or_unfinished_rows_are_completed_by_the_next_upda
     assert!(index.search("parse request", 5).await.unwrap().is_empty());
     let redo = update(&index).await;
     assert_eq!(redo.files_parsed, clean.files_total);
-    assert_eq!((redo.symbols, redo.references), (clean.symbols, clean.references));
-    assert_eq!(index.search("parse request", 5).await.unwrap()[0].path, "app/util.py");
+    assert_eq!(
+        (redo.symbols, redo.references),
+        (clean.symbols, clean.references)
+    );
+    assert_eq!(
+        index.search("parse request", 5).await.unwrap()[0].path,
+        "app/util.py"
+    );
     assert_eq!(index.fulltext.doc_count(), clean.files_total as u64);
 
     // Rows written but never committed to the full-text index.

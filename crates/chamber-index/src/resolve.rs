@@ -44,10 +44,15 @@ impl Resolver {
                     .entry(crate_name(dir_name))
                     .or_insert_with(|| format!("{src}/src"));
             } else if matches!(file.as_str(), "src/lib.rs" | "src/main.rs") {
-                crates.entry(String::new()).or_insert_with(|| "src".to_owned());
+                crates
+                    .entry(String::new())
+                    .or_insert_with(|| "src".to_owned());
             }
             if file.ends_with(".go") && !file.ends_with("_test.go") {
-                go_dirs.entry(parent(file).to_owned()).or_default().push(file.clone());
+                go_dirs
+                    .entry(parent(file).to_owned())
+                    .or_default()
+                    .push(file.clone());
             }
         }
         for list in go_dirs.values_mut() {
@@ -141,7 +146,11 @@ impl Resolver {
     }
 
     fn javascript(&self, from: &str, target: &str) -> Option<String> {
-        if !(target.starts_with("./") || target.starts_with("../") || target == "." || target == "..") {
+        if !(target.starts_with("./")
+            || target.starts_with("../")
+            || target == "."
+            || target == "..")
+        {
             return None;
         }
         let base = normalize(&join(parent(from), target))?;
@@ -273,7 +282,11 @@ impl Resolver {
                     dir = Some(suffix);
                     break;
                 }
-                if let Some(found) = self.go_dirs.keys().find(|d| d.ends_with(&format!("/{suffix}"))) {
+                if let Some(found) = self
+                    .go_dirs
+                    .keys()
+                    .find(|d| d.ends_with(&format!("/{suffix}")))
+                {
                     dir = Some(found.clone());
                     break;
                 }
@@ -289,10 +302,10 @@ impl Resolver {
 /// `serde-1.0.200` → `serde` (registry checkouts carry the version).
 fn crate_name(dir: &str) -> String {
     let mut name = dir;
-    if let Some((head, version)) = dir.rsplit_once('-') {
-        if version.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            name = head;
-        }
+    if let Some((head, version)) = dir.rsplit_once('-')
+        && version.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
+        name = head;
     }
     name.replace('-', "_")
 }

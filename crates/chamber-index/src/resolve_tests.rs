@@ -18,11 +18,20 @@ fn python_modules_packages_relative_and_src_layouts() {
     assert_eq!(r.resolve("tests/test_core.py", "app.core"), ["app/core.py"]);
     assert_eq!(r.resolve("app/core.py", "app.db"), ["app/db/__init__.py"]);
     // `from app.core import helper`: helper is not a module.
-    assert_eq!(r.resolve("tests/test_core.py", "app.core.helper"), ["app/core.py"]);
+    assert_eq!(
+        r.resolve("tests/test_core.py", "app.core.helper"),
+        ["app/core.py"]
+    );
     assert_eq!(r.resolve("app/db/models.py", "..core"), ["app/core.py"]);
-    assert_eq!(r.resolve("app/db/models.py", ".models"), ["app/db/models.py"]);
+    assert_eq!(
+        r.resolve("app/db/models.py", ".models"),
+        ["app/db/models.py"]
+    );
     assert_eq!(r.resolve("app/db/models.py", ".x"), ["app/db/__init__.py"]);
-    assert_eq!(r.resolve("src/lib_pkg/api.py", "lib_pkg.util"), ["src/lib_pkg/util.py"]);
+    assert_eq!(
+        r.resolve("src/lib_pkg/api.py", "lib_pkg.util"),
+        ["src/lib_pkg/util.py"]
+    );
     assert!(r.resolve("app/core.py", "os.path").is_empty());
     assert!(r.resolve("app/db/models.py", "json").is_empty());
 }
@@ -56,17 +65,26 @@ fn rust_crate_self_super_mod_and_workspace_crates() {
     ]);
     let lib = "crates/core/src/lib.rs";
     assert_eq!(r.resolve(lib, "self::store"), ["crates/core/src/store.rs"]);
-    assert_eq!(r.resolve(lib, "self::parse"), ["crates/core/src/parse/mod.rs"]);
+    assert_eq!(
+        r.resolve(lib, "self::parse"),
+        ["crates/core/src/parse/mod.rs"]
+    );
     assert_eq!(
         r.resolve("crates/core/src/store.rs", "self::sqlite"),
         ["crates/core/src/store/sqlite.rs"]
     );
     assert_eq!(
-        r.resolve("crates/core/src/parse/lexer.rs", "crate::store::sqlite::Pool"),
+        r.resolve(
+            "crates/core/src/parse/lexer.rs",
+            "crate::store::sqlite::Pool"
+        ),
         ["crates/core/src/store/sqlite.rs"]
     );
     assert_eq!(
-        r.resolve("crates/core/src/parse/lexer.rs", "super::super::store::Store"),
+        r.resolve(
+            "crates/core/src/parse/lexer.rs",
+            "super::super::store::Store"
+        ),
         ["crates/core/src/store.rs"]
     );
     assert_eq!(
@@ -85,7 +103,10 @@ fn go_packages_by_module_path_and_suffix() {
         "internal/store/store_test.go",
         "cmd/app/main.go",
     ];
-    let go_mod = vec![("go.mod".to_owned(), "module example.com/app\n\ngo 1.22\n".to_owned())];
+    let go_mod = vec![(
+        "go.mod".to_owned(),
+        "module example.com/app\n\ngo 1.22\n".to_owned(),
+    )];
     let r = Resolver::new(files.iter().copied(), &go_mod);
     assert_eq!(
         r.resolve("cmd/app/main.go", "example.com/app/internal/store"),
@@ -93,7 +114,9 @@ fn go_packages_by_module_path_and_suffix() {
     );
     let without_mod = resolver(&files);
     assert_eq!(
-        without_mod.resolve("cmd/app/main.go", "github.com/x/app/internal/store").len(),
+        without_mod
+            .resolve("cmd/app/main.go", "github.com/x/app/internal/store")
+            .len(),
         2
     );
     assert!(r.resolve("cmd/app/main.go", "fmt").is_empty());

@@ -78,8 +78,14 @@ mod tests {
             ["parse", "http", "request"]
         );
         assert_eq!(split_identifier("HTTPServer"), ["http", "server"]);
-        assert_eq!(split_identifier("snake_case_name"), ["snake", "case", "name"]);
-        assert_eq!(split_identifier("XMLHttpRequest2"), ["xml", "http", "request2"]);
+        assert_eq!(
+            split_identifier("snake_case_name"),
+            ["snake", "case", "name"]
+        );
+        assert_eq!(
+            split_identifier("XMLHttpRequest2"),
+            ["xml", "http", "request2"]
+        );
         assert_eq!(
             split_identifier("src/store/sqlite-pool.rs"),
             ["src", "store", "sqlite", "pool", "rs"]

@@ -85,19 +85,20 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
             .await?;
         let store = Store { pool };
-        let version: Option<String> = match sqlx::query_scalar("SELECT value FROM meta WHERE key = 'schema'")
-            .fetch_optional(&store.pool)
-            .await
-        {
-            Ok(v) => v,
-            Err(_) => None,
-        };
+        // A missing or unreadable table means a new or foreign database.
+        let version: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'schema'")
+                .fetch_optional(&store.pool)
+                .await
+                .unwrap_or_default();
         let reset = version.as_deref() != Some(SCHEMA_VERSION);
         if reset {
             for table in TABLES {
@@ -247,7 +248,11 @@ impl Store {
 
     /// After a full-text commit: the documents of `written` are current
     /// and those of `removed` deleted.
-    pub async fn clear_pending(&self, written: &[String], removed: &[String]) -> Result<(), IndexError> {
+    pub async fn clear_pending(
+        &self,
+        written: &[String],
+        removed: &[String],
+    ) -> Result<(), IndexError> {
         let mut tx = self.pool.begin().await?;
         for path in removed {
             sqlx::query("DELETE FROM files WHERE path = ? AND state = ?")
@@ -329,9 +334,11 @@ impl Store {
     /// References: all, or only those to `name`.
     pub async fn references(&self, name: Option<&str>) -> Result<Vec<Reference>, IndexError> {
         let rows = match name {
-            None => sqlx::query("SELECT path, data FROM refs ORDER BY path")
-                .fetch_all(&self.pool)
-                .await?,
+            None => {
+                sqlx::query("SELECT path, data FROM refs ORDER BY path")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
             Some(name) => {
                 sqlx::query("SELECT path, data FROM refs WHERE instr(data, ?) > 0 ORDER BY path")
                     .bind(name)
@@ -368,21 +375,19 @@ impl Store {
 
     /// Counts of indexed files, definitions and references.
     pub async fn counts(&self) -> Result<(usize, usize, usize), IndexError> {
-        let files: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM files WHERE skipped IS NULL AND state != ?",
-        )
-        .bind(STATE_REMOVED)
-        .fetch_one(&self.pool)
-        .await?;
+        let files: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM files WHERE skipped IS NULL AND state != ?")
+                .bind(STATE_REMOVED)
+                .fetch_one(&self.pool)
+                .await?;
         let symbols: i64 = sqlx::query_scalar("SELECT count(*) FROM symbols")
             .fetch_one(&self.pool)
             .await?;
-        let refs: i64 = sqlx::query_scalar(
-            "SELECT coalesce(sum(n_refs), 0) FROM files WHERE state != ?",
-        )
-        .bind(STATE_REMOVED)
-        .fetch_one(&self.pool)
-        .await?;
+        let refs: i64 =
+            sqlx::query_scalar("SELECT coalesce(sum(n_refs), 0) FROM files WHERE state != ?")
+                .bind(STATE_REMOVED)
+                .fetch_one(&self.pool)
+                .await?;
         Ok((to_usize(files), to_usize(symbols), to_usize(refs)))
     }
 }

@@ -229,11 +229,13 @@ impl Index {
         let mut jobs = Vec::new();
         for file in walked {
             let previous = stored.get(&file.rel);
-            if let Some(s) = previous {
-                if s.state == STATE_DONE && s.size == file.size && s.mtime_ns == file.mtime_ns {
-                    stats.files_unchanged += 1;
-                    continue;
-                }
+            if let Some(s) = previous
+                && s.state == STATE_DONE
+                && s.size == file.size
+                && s.mtime_ns == file.mtime_ns
+            {
+                stats.files_unchanged += 1;
+                continue;
             }
             let content_rules = self.rules.content_rules_apply(&file.rel);
             jobs.push(Job {
@@ -401,4 +403,3 @@ fn hex(bytes: &[u8]) -> String {
     }
     out
 }
-

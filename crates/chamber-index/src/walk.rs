@@ -107,13 +107,22 @@ impl Rules {
 
     /// Whether the file (relative path) is indexed, judging by its path.
     pub fn keep_file(&self, rel: &Path) -> bool {
-        if self.exclude.matched_path_or_any_parents(rel, false).is_ignore() {
+        if self
+            .exclude
+            .matched_path_or_any_parents(rel, false)
+            .is_ignore()
+        {
             return false;
         }
         match &self.generated {
             Some(generated) => {
-                !generated.matched_path_or_any_parents(rel, false).is_ignore()
-                    || self.include.matched_path_or_any_parents(rel, false).is_ignore()
+                !generated
+                    .matched_path_or_any_parents(rel, false)
+                    .is_ignore()
+                    || self
+                        .include
+                        .matched_path_or_any_parents(rel, false)
+                        .is_ignore()
             }
             None => true,
         }
@@ -130,7 +139,10 @@ impl Rules {
     }
 }
 
-fn matcher<'a>(root: &Path, patterns: impl Iterator<Item = &'a str>) -> Result<Gitignore, IndexError> {
+fn matcher<'a>(
+    root: &Path,
+    patterns: impl Iterator<Item = &'a str>,
+) -> Result<Gitignore, IndexError> {
     let mut builder = GitignoreBuilder::new(root);
     for pattern in patterns {
         builder
@@ -248,7 +260,7 @@ impl Skip {
 /// Lines at the top of a file that mark it generated.
 static GENERATED_HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(@generated\b|\bauto-?generated\b|\bdo not (edit|modify)\b",
+        r"(?i)(@generated\b|\bauto-?generated\b|\bautomatically generated\b|\bdo not (edit|modify)\b",
         r"|\b(file|code) (is |was )?(automatically |auto-)?generated\b",
         r"|\bgenerated (automatically|by (the )?[\w./-]+\.(py|sh|pl|rb|go|js)\b|by (protoc|bindgen|cbindgen|cython|swig))",
         r")"
@@ -303,9 +315,7 @@ pub fn is_test_path(path: &str) -> bool {
         None => return false,
     };
     match ext {
-        "py" | "pyi" => {
-            stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest"
-        }
+        "py" | "pyi" => stem.starts_with("test_") || stem.ends_with("_test") || stem == "conftest",
         "go" => stem.ends_with("_test"),
         "rs" => stem == "tests" || stem.ends_with("_tests") || stem.ends_with("_test"),
         "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" => {

@@ -26,7 +26,7 @@ pub use gate::{
 };
 pub use redact::{
     MIN_ENTROPY, MIN_SECRET_LEN, PLACEHOLDER_PREFIX, RedactError, Redactor, SecretSpec,
-    SecretValue, SharedRedactor, is_secret_name, looks_random, placeholder, shannon_entropy,
+    SecretValue, is_secret_name, looks_random, placeholder, shannon_entropy,
 };
 pub use rules::{
     Action, BUILTIN_RULES, CommandReport, DEFAULT_POLICY_TOML, Decision, PartVerdict, Policy,

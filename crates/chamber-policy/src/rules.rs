@@ -118,6 +118,11 @@ pub const BUILTIN_RULES: &[(&str, Decision, &str)] = &[
         "writing, deleting or moving ~/.ssh, ~/.gnupg, shell start-up files, /etc, system directories, kernel settings",
     ),
     (
+        "read-credentials",
+        Decision::Deny,
+        "reading ~/.ssh, ~/.gnupg, ~/.aws, ~/.netrc, ~/.git-credentials, ~/.docker, ~/.kube, ~/.npmrc, ~/.pypirc, ~/.config/gh, ~/.config/gcloud (any home), /etc/shadow, /etc/sudoers",
+    ),
+    (
         "write-outside-workspace",
         Decision::Ask,
         "writing or deleting a single file outside the workspace",

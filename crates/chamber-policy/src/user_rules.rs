@@ -130,3 +130,70 @@ pub(crate) fn parse(text: &str, source_name: &str) -> Result<Vec<UserRule>, Poli
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Decision, Policy};
+
+    fn decide(toml: &str, cmd: &str) -> (Decision, Option<String>) {
+        let v = Policy::from_toml(toml, "p.toml")
+            .unwrap()
+            .check_command(cmd);
+        (v.decision, v.rule)
+    }
+
+    #[test]
+    fn deny_beats_ask_beats_allow_whatever_the_order() {
+        let toml = "[[rules]]\nprefix = \"npm\"\ndecision = \"allow\"\nreason = \"a\"\n\
+                    [[rules]]\nregex = \"^npm (run|exec)\"\ndecision = \"ask\"\nreason = \"b\"\n\
+                    [[rules]]\nname = \"no-publish\"\nprefix = \"npm publish\"\ndecision = \"deny\"\nreason = \"c\"\n";
+        assert_eq!(decide(toml, "npm ci").0, Decision::Allow);
+        assert_eq!(decide(toml, "npm run build").0, Decision::Ask);
+        assert_eq!(
+            decide(toml, "npm publish --tag x"),
+            (Decision::Deny, Some("no-publish".into()))
+        );
+        // Deny and ask rules also see the wrappers; allow rules the inner command.
+        assert_eq!(decide(toml, "nohup npm publish &").0, Decision::Deny);
+        assert_eq!(decide(toml, "/usr/bin/npm ci").0, Decision::Allow);
+        assert_eq!(decide(toml, "npx x").0, Decision::Ask);
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_the_key() {
+        let err = |toml: &str| {
+            Policy::from_toml(toml, "p.toml")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let e = err("[[rules]]\ndecision = \"allow\"\nreason = \"x\"\n");
+        assert!(
+            e.contains("p.toml") && e.contains("rules[0]") && e.contains("prefix"),
+            "{e}"
+        );
+        let e =
+            err("[[rules]]\nprefix = \"a\"\nregex = \"b\"\ndecision = \"allow\"\nreason = \"x\"\n");
+        assert!(e.contains("not both"), "{e}");
+        let e = err("[[rules]]\nprefix = \"a\"\ndecision = \"allow\"\nreason = \" \"\n");
+        assert!(e.contains("rules[0].reason"), "{e}");
+        let e = err("[[rules]]\nprefix = \"a\"\ndecision = \"allow\"\n");
+        assert!(e.contains("reason"), "{e}");
+        let e = err("[[rules]]\nprefix = \"a\"\ndecision = \"maybe\"\nreason = \"x\"\n");
+        assert!(e.contains("decision") || e.contains("maybe"), "{e}");
+        let e = err("[[rules]]\nregex = \"a(\"\ndecision = \"deny\"\nreason = \"x\"\n");
+        assert!(e.contains("rules[0].regex"), "{e}");
+        let e = err("[[rules]]\nprefix = \"a\"\ndecision = \"deny\"\nreason = \"x\"\nwhy = 1\n");
+        assert!(e.contains("why"), "{e}");
+        let e = err("[other]\n");
+        assert!(e.contains("other"), "{e}");
+    }
+
+    #[test]
+    fn the_default_file_parses_and_does_what_it_says() {
+        let p = Policy::from_toml(crate::DEFAULT_POLICY_TOML, "policy.toml").unwrap();
+        assert_eq!(p.check_command("python hello.py").decision, Decision::Allow);
+        assert_eq!(p.check_command("cargo test -q").decision, Decision::Allow);
+        assert_eq!(p.check_command("git push origin x").decision, Decision::Ask);
+    }
+}

@@ -26,7 +26,12 @@ fn not_found(message: String) -> CliError {
 
 /// Appends an event to a finished run's log.
 async fn record(store: &Store, run_id: &str, kind: EventKind) -> Result<(), CliError> {
-    let seq = store.events(run_id).await.map(|e| e.len() as u64).unwrap_or(0) + 1;
+    let seq = store
+        .events(run_id)
+        .await
+        .map(|e| e.len() as u64)
+        .unwrap_or(0)
+        + 1;
     let event = Event {
         run_id: run_id.to_string(),
         seq,
@@ -46,9 +51,8 @@ fn approval_needs(config: &Config, staged: &StagedChange) -> Result<(u8, bool, S
         guarded: config.paths.guarded.clone(),
         lanes: Default::default(),
     };
-    let rules = PathRules::new(&spec).map_err(|e| {
-        CliError::new("config_invalid", e.message, None, status::CONFIG)
-    })?;
+    let rules = PathRules::new(&spec)
+        .map_err(|e| CliError::new("config_invalid", e.message, None, status::CONFIG))?;
     let mut approvers = 1;
     let mut explicit = false;
     let mut why = "apply the staged changes of a guarded run".to_string();
@@ -96,7 +100,11 @@ pub async fn apply_guarded(
     } else if approver.interactive() {
         let answer = approver
             .approve_action(&ActionQuestion {
-                description: format!("apply {} staged file(s): {}", staged.files.len(), staged.files.join(", ")),
+                description: format!(
+                    "apply {} staged file(s): {}",
+                    staged.files.len(),
+                    staged.files.join(", ")
+                ),
                 reason: why.clone(),
                 tier: if explicit { "high" } else { "medium" }.into(),
                 approvers,
@@ -138,7 +146,11 @@ pub async fn apply_guarded(
             tier: if explicit { "high" } else { "medium" }.into(),
             mode: String::new(),
             approvers: names.clone(),
-            scope: if approved && by == "user" { "once".into() } else { String::new() },
+            scope: if approved && by == "user" {
+                "once".into()
+            } else {
+                String::new()
+            },
         },
     )
     .await?;
@@ -161,7 +173,10 @@ pub async fn apply_guarded(
         if !dirty.is_empty() {
             return Err(CliError::new(
                 "dirty_tree",
-                format!("the tree has uncommitted changes ({}); nothing was applied", dirty.join(", ")),
+                format!(
+                    "the tree has uncommitted changes ({}); nothing was applied",
+                    dirty.join(", ")
+                ),
                 Some("commit or stash them, then apply again"),
                 status::GIT,
             ));
@@ -193,7 +208,10 @@ pub async fn apply_guarded(
             staged.run_id,
             names.join(" and ")
         );
-        if let Some(c) = git.commit_all(&message).map_err(chamber_agent::AgentError::from)? {
+        if let Some(c) = git
+            .commit_all(&message)
+            .map_err(chamber_agent::AgentError::from)?
+        {
             record(
                 store,
                 &staged.run_id,
@@ -238,7 +256,9 @@ pub async fn reject(
     record(
         store,
         &staged.run_id,
-        EventKind::PlanRejected { reason: why.clone() },
+        EventKind::PlanRejected {
+            reason: why.clone(),
+        },
     )
     .await?;
     store

@@ -32,14 +32,23 @@ pub(crate) fn index_error(e: IndexError) -> CliError {
         other => CliError::new(
             "index_failed",
             other.to_string(),
-            Some("`[index]` in config controls what is walked; removing .chamber/index/ rebuilds it"),
+            Some(
+                "`[index]` in config controls what is walked; removing .chamber/index/ rebuilds it",
+            ),
             status::INTERNAL,
         ),
     }
 }
 
-/// Opens the project's index (creating it when missing).
+/// Opens the project's index (creating it when missing). A project
+/// without `.chamber/.gitignore` gets the standard one, so the index never
+/// shows up in `git status`.
 pub(crate) async fn open(setup: &Setup) -> Result<Index, CliError> {
+    let ignore = setup.root.join(".chamber").join(".gitignore");
+    if !ignore.exists() {
+        let _ = std::fs::create_dir_all(setup.root.join(".chamber"));
+        let _ = std::fs::write(&ignore, chamber_agent::CHAMBER_GITIGNORE);
+    }
     Index::open(
         &setup.root,
         IndexOptions::from_config(&setup.loaded.config.index),

@@ -23,7 +23,7 @@ pub(crate) async fn open_updated(setup: &Setup) -> Result<Index, CliError> {
             status::INTERNAL,
         )
     };
-    let mut index = Index::open(
+    let index = Index::open(
         &setup.root,
         IndexOptions::from_config(&setup.loaded.config.index),
     )

@@ -54,9 +54,11 @@ pub fn check(
     out.line(format!("  {}", v.reason));
     if report.parts.len() > 1 {
         for p in &report.parts {
+            let d = p.verdict.decision;
             out.line(format!(
-                "  - {:5} {}  [{}]",
-                paint(p.verdict.decision),
+                "  - {}{} {}  [{}]",
+                paint(d),
+                " ".repeat(5 - d.as_str().len()),
                 p.command,
                 p.verdict.rule.as_deref().unwrap_or("default")
             ));

@@ -31,7 +31,10 @@ pub async fn search(
         .map_err(|e: IndexError| index_error(e))?;
     if !out.is_json() {
         if hits.is_empty() {
-            out.line(Output::styled(style::DIM, format!("no files match {query:?}")));
+            out.line(Output::styled(
+                style::DIM,
+                format!("no files match {query:?}"),
+            ));
         }
         for hit in &hits {
             out.line(format!(
@@ -53,5 +56,8 @@ pub async fn search(
             }
         }
     }
-    Ok((json!({"query": query, "stale": stale, "hits": hits}), status::OK))
+    Ok((
+        json!({"query": query, "stale": stale, "hits": hits}),
+        status::OK,
+    ))
 }

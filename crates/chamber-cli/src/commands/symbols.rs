@@ -40,7 +40,11 @@ pub async fn symbols(setup: &Setup, target: &str, out: &Output) -> Result<(Value
     };
     let mut defs = index.definitions(name).await.map_err(index_error)?;
     if let Some(q) = qualified {
-        defs.retain(|s| s.qualified == q || s.qualified.ends_with(&format!(".{q}")) || s.qualified.ends_with(&format!("::{q}")));
+        defs.retain(|s| {
+            s.qualified == q
+                || s.qualified.ends_with(&format!(".{q}"))
+                || s.qualified.ends_with(&format!("::{q}"))
+        });
     }
     let refs = index.references(name).await.map_err(index_error)?;
     if defs.is_empty() && refs.is_empty() {
@@ -52,7 +56,10 @@ pub async fn symbols(setup: &Setup, target: &str, out: &Output) -> Result<(Value
         ));
     }
     if !out.is_json() {
-        out.line(Output::styled(style::HEAD, format!("definitions ({})", defs.len())));
+        out.line(Output::styled(
+            style::HEAD,
+            format!("definitions ({})", defs.len()),
+        ));
         for s in &defs {
             out.line(format!(
                 "  {}:{}  {} {}  {}",
@@ -63,7 +70,10 @@ pub async fn symbols(setup: &Setup, target: &str, out: &Output) -> Result<(Value
                 Output::styled(style::DIM, &s.signature)
             ));
         }
-        out.line(Output::styled(style::HEAD, format!("references ({})", refs.len())));
+        out.line(Output::styled(
+            style::HEAD,
+            format!("references ({})", refs.len()),
+        ));
         for r in &refs {
             out.line(format!(
                 "  {}:{}  {}",

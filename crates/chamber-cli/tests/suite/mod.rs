@@ -11,6 +11,7 @@ mod fix_loop;
 mod fix_projects;
 mod git_delivery;
 mod harness;
+mod index_cli;
 mod local_model;
 mod local_provider;
 mod map_context;

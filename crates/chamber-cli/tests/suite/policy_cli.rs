@@ -325,6 +325,8 @@ const ATTACKS: &[&str] = &[
     "chmod -R 000 ../sibling",
     "python3 -c \"import os; os.system('rm -rf ../sibling')\"",
     "x() { rm -rf ../sibling; }; x",
+    "cat ~/.ssh/authorized_keys",
+    "cp $HOME/.ssh/authorized_keys ./leak",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

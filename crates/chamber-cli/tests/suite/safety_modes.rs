@@ -55,7 +55,14 @@ async fn auto_edit_writes_freely_and_asks_for_commands() {
     // Answers: approve the plan, decline the command.
     let out = p
         .run_input(
-            &["run", "--prompt", "--mode", "auto-edit", "--json", "do both"],
+            &[
+                "run",
+                "--prompt",
+                "--mode",
+                "auto-edit",
+                "--json",
+                "do both",
+            ],
             "y\nn\n",
         )
         .await;
@@ -70,7 +77,11 @@ async fn auto_edit_writes_freely_and_asks_for_commands() {
     assert_eq!(d[1]["decision"], "deny");
     assert_eq!(d[1]["by"], "user");
     assert_eq!(d[1]["tier"], "high");
-    assert!(d[1]["reason"].as_str().unwrap().contains("declined"), "{}", d[1]);
+    assert!(
+        d[1]["reason"].as_str().unwrap().contains("declined"),
+        "{}",
+        d[1]
+    );
 }
 
 /// ask mode asks for both; yes to each runs them, recorded with the approver.
@@ -79,7 +90,10 @@ async fn ask_mode_asks_for_writes_and_commands() {
     let server = MockServer::start(write_and_exec()).await.unwrap();
     let p = Project::git(&server.base_url());
     let out = p
-        .run_input(&["run", "--prompt", "--mode", "ask", "--json", "do both"], "y\ny\ny\n")
+        .run_input(
+            &["run", "--prompt", "--mode", "ask", "--json", "do both"],
+            "y\ny\ny\n",
+        )
         .await;
     out.assert_code(0);
     assert_eq!(p.read("a.txt").as_deref(), Some("a\n"));
@@ -110,17 +124,25 @@ async fn full_auto_runs_allowed_actions_without_asking() {
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    let out = p.run(&["run", "--mode", "full-auto", "--json", "do all"]).await;
+    let out = p
+        .run(&["run", "--mode", "full-auto", "--json", "do all"])
+        .await;
     out.assert_code(0);
     assert_eq!(p.read("a.txt").as_deref(), Some("a\n"));
     assert!(p.path().join("made.txt").exists());
     let (_, events) = p.show(&run_id(&out.envelope())).await;
     let d = decisions(&events);
     assert_eq!(
-        d.iter().map(|e| e["decision"].as_str().unwrap()).collect::<Vec<_>>(),
+        d.iter()
+            .map(|e| e["decision"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["allow", "allow", "deny"]
     );
-    assert!(d[2]["reason"].as_str().unwrap().contains("force"), "{}", d[2]);
+    assert!(
+        d[2]["reason"].as_str().unwrap().contains("force"),
+        "{}",
+        d[2]
+    );
 }
 
 /// Protected paths need a person even in full-auto with --yes.
@@ -193,7 +215,12 @@ async fn session_grants_remember_exact_commands_and_prefixes() {
             ("deny".into(), String::new()),
         ]
     );
-    assert!(d[1]["reason"].as_str().unwrap().contains("earlier this session"));
+    assert!(
+        d[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("earlier this session")
+    );
 }
 
 /// Two-person paths: the same person twice is refused; two people pass.
@@ -201,14 +228,23 @@ async fn session_grants_remember_exact_commands_and_prefixes() {
 async fn two_person_rule_needs_two_different_approvers() {
     let server = MockServer::start(vec![
         plan_turn("Deploy", &[("1", "edit deploy config")]),
-        Turn::call("write_file", json!({"path": "deploy/prod.yaml", "content": "x: 1\n"})),
-        Turn::call("write_file", json!({"path": "deploy/prod.yaml", "content": "x: 2\n"})),
+        Turn::call(
+            "write_file",
+            json!({"path": "deploy/prod.yaml", "content": "x: 1\n"}),
+        ),
+        Turn::call(
+            "write_file",
+            json!({"path": "deploy/prod.yaml", "content": "x: 2\n"}),
+        ),
         Turn::text("Done."),
     ])
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(".chamber/config.toml", "[paths]\ntwo_person = [\"deploy/**\"]\n");
+    p.write(
+        ".chamber/config.toml",
+        "[paths]\ntwo_person = [\"deploy/**\"]\n",
+    );
     p.git_ok(&["add", "."]);
     p.git_ok(&["commit", "-qm", "config"]);
     let out = p
@@ -234,14 +270,20 @@ async fn lanes_confine_writes_to_their_globs() {
         plan_turn("Docs", &[("1", "write docs")]),
         Turn::calls(vec![
             ("write_file", json!({"path": "docs/a.md", "content": "a\n"})),
-            ("write_file", json!({"path": "src/a.rs", "content": "fn a() {}\n"})),
+            (
+                "write_file",
+                json!({"path": "src/a.rs", "content": "fn a() {}\n"}),
+            ),
         ]),
         Turn::text("Done."),
     ])
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(".chamber/config.toml", "[paths.lanes]\ndocs = [\"docs/**\", \"*.md\"]\n");
+    p.write(
+        ".chamber/config.toml",
+        "[paths.lanes]\ndocs = [\"docs/**\", \"*.md\"]\n",
+    );
     p.git_ok(&["add", "."]);
     p.git_ok(&["commit", "-qm", "config"]);
     let out = p
@@ -275,16 +317,31 @@ async fn env_files_are_never_read() {
     let p = Project::git(&server.base_url());
     p.write(".env", "DB_PASSWORD=HUNTER2-very-secret\n");
     let out = p
-        .run(&["run", "--yes", "--mode", "full-auto", "--allow-dirty", "--json", "look"])
+        .run(&[
+            "run",
+            "--yes",
+            "--mode",
+            "full-auto",
+            "--allow-dirty",
+            "--json",
+            "look",
+        ])
         .await;
     out.assert_code(0);
-    let bodies: String = server.requests().iter().map(|r| r.body.to_string()).collect();
+    let bodies: String = server
+        .requests()
+        .iter()
+        .map(|r| r.body.to_string())
+        .collect();
     assert!(!bodies.contains("HUNTER2"), "the secret reached the model");
     let (_, events) = p.show(&run_id(&out.envelope())).await;
     let d = decisions(&events);
     assert_eq!(d.len(), 2, "{d:?}");
     assert!(d.iter().all(|e| e["decision"] == "deny"));
-    assert!(d.iter().all(|e| e["reason"].as_str().unwrap().contains("paths.read_deny")));
+    assert!(
+        d.iter()
+            .all(|e| e["reason"].as_str().unwrap().contains("paths.read_deny"))
+    );
 }
 
 /// Guarded: the run stages, the tree stays untouched; apply-guarded applies
@@ -303,7 +360,9 @@ async fn guarded_runs_stage_then_apply_or_reject() {
     .unwrap();
     let p = Project::git(&server.base_url());
     let head = p.git_ok(&["rev-parse", "HEAD"]);
-    let out = p.run(&["run", "--guarded", "--yes", "--json", "add a"]).await;
+    let out = p
+        .run(&["run", "--guarded", "--yes", "--json", "add a"])
+        .await;
     out.assert_code(0);
     let env = out.envelope();
     let id = run_id(&env);
@@ -311,7 +370,11 @@ async fn guarded_runs_stage_then_apply_or_reject() {
     assert_eq!(p.git_ok(&["rev-parse", "HEAD"]), head);
     let summary = env["payload"]["summary"].as_str().unwrap();
     assert!(summary.contains("chamber apply-guarded"), "{summary}");
-    assert!(p.path().join(format!(".chamber/guarded/{id}.json")).is_file());
+    assert!(
+        p.path()
+            .join(format!(".chamber/guarded/{id}.json"))
+            .is_file()
+    );
 
     let applied = p.run(&["apply-guarded", &id[..8], "--yes", "--json"]).await;
     applied.assert_code(0);
@@ -320,14 +383,22 @@ async fn guarded_runs_stage_then_apply_or_reject() {
     let branch = env["payload"]["branch"].as_str().unwrap();
     assert_eq!(p.git_ok(&["rev-parse", "--abbrev-ref", "HEAD"]), branch);
     assert_eq!(p.git_ok(&["log", "-1", "--format=%s"]), "Add a");
-    assert!(!p.path().join(format!(".chamber/guarded/{id}.json")).exists());
+    assert!(
+        !p.path()
+            .join(format!(".chamber/guarded/{id}.json"))
+            .exists()
+    );
     let again = p.run(&["apply-guarded", &id[..8], "--yes"]).await;
     assert_eq!(again.code, 8, "{}", again.dump());
 
-    let out = p.run(&["run", "--guarded", "--yes", "--json", "add b"]).await;
+    let out = p
+        .run(&["run", "--guarded", "--yes", "--json", "add b"])
+        .await;
     out.assert_code(0);
     let id = run_id(&out.envelope());
-    let rejected = p.run(&["reject", &id, "--reason", "not now", "--json"]).await;
+    let rejected = p
+        .run(&["reject", &id, "--reason", "not now", "--json"])
+        .await;
     rejected.assert_code(0);
     assert!(p.read("b.txt").is_none());
     let (run, events) = p.show(&id).await;
@@ -340,13 +411,19 @@ async fn guarded_runs_stage_then_apply_or_reject() {
 async fn applying_a_staged_two_person_change_needs_two_people() {
     let server = MockServer::start(vec![
         plan_turn("Deploy", &[("1", "edit")]),
-        Turn::call("write_file", json!({"path": "deploy/a.yaml", "content": "a\n"})),
+        Turn::call(
+            "write_file",
+            json!({"path": "deploy/a.yaml", "content": "a\n"}),
+        ),
         Turn::text("Done."),
     ])
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(".chamber/config.toml", "[paths]\ntwo_person = [\"deploy/**\"]\n");
+    p.write(
+        ".chamber/config.toml",
+        "[paths]\ntwo_person = [\"deploy/**\"]\n",
+    );
     p.git_ok(&["add", "."]);
     p.git_ok(&["commit", "-qm", "config"]);
     // Inside the guarded copy writes touch nothing: the approval that
@@ -361,9 +438,15 @@ async fn applying_a_staged_two_person_change_needs_two_people() {
     assert!(yes.stderr.contains("two-person"), "{}", yes.dump());
     assert!(p.read("deploy/a.yaml").is_none());
     let ok = p
-        .run_input(&["apply-guarded", &id, "--prompt", "--json"], "carol\ny\ndave\ny\n")
+        .run_input(
+            &["apply-guarded", &id, "--prompt", "--json"],
+            "carol\ny\ndave\ny\n",
+        )
         .await;
     ok.assert_code(0);
-    assert_eq!(ok.envelope()["payload"]["approvers"], json!(["carol", "dave"]));
+    assert_eq!(
+        ok.envelope()["payload"]["approvers"],
+        json!(["carol", "dave"])
+    );
     assert_eq!(p.read("deploy/a.yaml").as_deref(), Some("a\n"));
 }

@@ -258,8 +258,10 @@ pub fn build_context(
         );
     }
     // 2. The repo map, leaning toward the retrieved files.
-    let mut focus = MapFocus::default();
-    focus.identifiers = terms.identifiers.iter().cloned().collect();
+    let mut focus = MapFocus {
+        identifiers: terms.identifiers.iter().cloned().collect(),
+        ..MapFocus::default()
+    };
     for (i, r) in ranked.iter().take(10).enumerate() {
         focus.files.insert(r.path.clone(), 1.0 / (i + 1) as f64);
     }

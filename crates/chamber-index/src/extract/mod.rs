@@ -226,11 +226,12 @@ impl<'t> Collector<'t> {
             signature: signature(self.text, node.start_byte()),
             scope_only,
         });
-        if self.lang == Lang::Go && node.kind() == "method_declaration" {
-            if let Some(receiver) = go_receiver(node, self.text) {
-                let last = self.defs.len() - 1;
-                self.defs[last].name = format!("{receiver}\u{0}{}", self.defs[last].name);
-            }
+        if self.lang == Lang::Go
+            && node.kind() == "method_declaration"
+            && let Some(receiver) = go_receiver(node, self.text)
+        {
+            let last = self.defs.len() - 1;
+            self.defs[last].name = format!("{receiver}\u{0}{}", self.defs[last].name);
         }
     }
 
@@ -286,7 +287,11 @@ impl<'t> Collector<'t> {
             }
             stack.push(i);
         }
-        symbols.sort_by(|a, b| a.start_line.cmp(&b.start_line).then(a.end_line.cmp(&b.end_line)));
+        symbols.sort_by(|a, b| {
+            a.start_line
+                .cmp(&b.start_line)
+                .then(a.end_line.cmp(&b.end_line))
+        });
         let mut seen = HashSet::new();
         let def_names = &self.def_names;
         let mut refs: Vec<(usize, Reference)> = self

@@ -4,7 +4,14 @@ fn defs(facts: &FileFacts) -> Vec<(String, String, u32, u32)> {
     facts
         .symbols
         .iter()
-        .map(|s| (s.kind.clone(), s.qualified.clone(), s.start_line, s.end_line))
+        .map(|s| {
+            (
+                s.kind.clone(),
+                s.qualified.clone(),
+                s.start_line,
+                s.end_line,
+            )
+        })
         .collect()
 }
 
@@ -16,7 +23,10 @@ fn has_def(facts: &FileFacts, kind: &str, qualified: &str) -> bool {
 }
 
 fn has_ref(facts: &FileFacts, name: &str, line: u32) -> bool {
-    facts.references.iter().any(|r| r.name == name && r.line == line)
+    facts
+        .references
+        .iter()
+        .any(|r| r.name == name && r.line == line)
 }
 
 fn targets(facts: &FileFacts) -> Vec<&str> {
@@ -67,10 +77,19 @@ fn helper() -> usize { LIMIT }\n";
     assert!(has_ref(&facts, "helper", 8));
     assert!(has_ref(&facts, "go", 15));
     // A definition's own name is not a reference to it.
-    assert!(!facts.references.iter().any(|r| r.name == "Parser" && r.line == 3));
+    assert!(
+        !facts
+            .references
+            .iter()
+            .any(|r| r.name == "Parser" && r.line == 3)
+    );
     assert_eq!(
         targets(&facts),
-        ["crate::store::Store", "crate::store::sqlite::Pool", "self::util"]
+        [
+            "crate::store::Store",
+            "crate::store::sqlite::Pool",
+            "self::util"
+        ]
     );
 }
 
@@ -108,7 +127,11 @@ export class Server implements Handler {\n  handle(req: Request): Response {\n  
 export const start = (port: number) => new Server();\n\
 function route(r: Request): Response { return r as any; }\n";
     let facts = extract(Lang::TypeScript, "src/server.ts", text);
-    assert!(has_def(&facts, "interface", "Handler"), "{:?}", defs(&facts));
+    assert!(
+        has_def(&facts, "interface", "Handler"),
+        "{:?}",
+        defs(&facts)
+    );
     assert!(has_def(&facts, "method", "Handler.handle"));
     assert!(has_def(&facts, "type", "Id"));
     assert!(has_def(&facts, "enum", "Color"));

@@ -108,7 +108,8 @@ pub fn file_graph(snapshot: &Snapshot, focus: &MapFocus) -> (Graph, Vec<String>)
 
 /// Every file ranked by personalised PageRank, best first (ties by path).
 /// The jump distribution favours the focus files and the files defining
-/// the focus identifiers; with no focus it is uniform.
+/// the focus identifiers (with no focus it is uniform), and with a focus
+/// the score is half PageRank, half that distribution.
 pub fn rank_files(snapshot: &Snapshot, focus: &MapFocus) -> Vec<FileRank> {
     let (graph, paths) = file_graph(snapshot, focus);
     let mut personal = vec![0.0; paths.len()];
@@ -135,7 +136,15 @@ pub fn rank_files(snapshot: &Snapshot, focus: &MapFocus) -> Vec<FileRank> {
             personal[i] += 1.0 / files.len() as f64;
         }
     }
-    let scores = pagerank(&graph, &personal);
+    let mut scores = pagerank(&graph, &personal);
+    // The focus files themselves lead: half the score is the jump
+    // distribution itself (PageRank alone hands their mass to what they use).
+    let total: f64 = personal.iter().sum();
+    if total > 0.0 {
+        for (s, p) in scores.iter_mut().zip(&personal) {
+            *s = 0.5 * *s + 0.5 * p / total;
+        }
+    }
     let mut ranked: Vec<FileRank> = paths
         .into_iter()
         .zip(scores)

@@ -48,14 +48,25 @@ pub struct Weights {
     pub definitions: f64,
     /// Path components equal to words of the text.
     pub path_words: f64,
-    /// Each BM25 run.
-    pub bm25: f64,
+    /// BM25 on the whole text.
+    pub bm25_whole: f64,
+    /// BM25 on the identifiers and paths alone.
+    pub bm25_identifiers: f64,
+    /// BM25 on the title (first line).
+    pub bm25_title: f64,
+    /// BM25 on the prose (code blocks and tracebacks left out).
+    pub bm25_prose: f64,
+    /// Each BM25 run's score over its best score, added with this weight.
+    pub bm25_norm: f64,
     /// The personalised PageRank prior.
     pub pagerank: f64,
     /// Multiplier for test files.
     pub test_factor: f64,
     /// Multiplier for files that are not source code.
     pub non_code_factor: f64,
+    /// Multiplier for vendored and static files (`vendor/`, `extern/`,
+    /// `static/`, `third_party/`, `node_modules/`, `*.min.js`).
+    pub vendor_factor: f64,
 }
 
 impl Default for Weights {
@@ -66,17 +77,23 @@ impl Default for Weights {
             modules: 1.0,
             definitions: 1.5,
             path_words: 0.4,
-            bm25: 1.0,
+            bm25_whole: 1.0,
+            bm25_identifiers: 1.0,
+            bm25_title: 1.0,
+            bm25_prose: 1.0,
+            bm25_norm: 0.0,
             pagerank: 0.3,
             test_factor: 0.15,
             non_code_factor: 0.2,
+            vendor_factor: 0.1,
         }
     }
 }
 
-/// The BM25 queries for a task: its whole text, and its identifiers alone
-/// (which keeps code names from drowning in prose). Returns
-/// `(label, query)` pairs; an empty identifier query is left out.
+/// The BM25 queries for a task: its whole text; its identifiers alone
+/// (which keeps code names from drowning in prose); its title (first
+/// line); its prose without code blocks and tracebacks. Returns `(label,
+/// query)` pairs; empty or repeated queries are left out.
 pub fn bm25_queries(task: &str) -> Vec<(String, String)> {
     let terms = extract(task);
     let mut out = vec![("whole text".to_string(), task.to_string())];
@@ -85,7 +102,54 @@ pub fn bm25_queries(task: &str) -> Vec<(String, String)> {
     if !idents.is_empty() {
         out.push(("identifiers".to_string(), idents.join(" ")));
     }
+    let title = task
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if !title.is_empty() && title != task.trim() {
+        out.push(("title".to_string(), title.to_string()));
+    }
+    let mut prose = String::new();
+    let mut in_code = false;
+    for line in task.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code || t.starts_with("File \"") || t.starts_with(">>>") || t.starts_with("Traceback")
+        {
+            continue;
+        }
+        prose.push_str(line);
+        prose.push('\n');
+    }
+    if !prose.trim().is_empty() && prose.trim() != task.trim() {
+        out.push(("prose".to_string(), prose));
+    }
     out
+}
+
+/// Whether `path` is vendored or static (not the project's own code).
+pub fn looks_vendored(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".min.js")
+        || lower.split('/').rev().skip(1).any(|d| {
+            matches!(
+                d,
+                "vendor"
+                    | "vendored"
+                    | "_vendor"
+                    | "extern"
+                    | "external"
+                    | "third_party"
+                    | "thirdparty"
+                    | "node_modules"
+                    | "static"
+                    | "dist"
+            )
+        })
 }
 
 /// Whether `path` is a test file by name or directory (`tests/`,
@@ -220,7 +284,14 @@ fn gather<'a>(
             };
             ranked.push((hit.path.clone(), rank, f64::from(hit.score), why));
         }
-        out.push((format!("bm25 {}", run.label), w.bm25, ranked));
+        let weight = match run.label.as_str() {
+            "whole text" => w.bm25_whole,
+            "identifiers" => w.bm25_identifiers,
+            "title" => w.bm25_title,
+            "prose" => w.bm25_prose,
+            _ => w.bm25_whole,
+        };
+        out.push((format!("bm25 {}", run.label), weight, ranked));
     }
     out
 }
@@ -231,8 +302,10 @@ fn prior(
     snapshot: &Snapshot,
     score: &BTreeMap<String, f64>,
 ) -> Vec<crate::map::FileRank> {
-    let mut focus = MapFocus::default();
-    focus.identifiers = terms.identifiers.iter().cloned().collect();
+    let mut focus = MapFocus {
+        identifiers: terms.identifiers.iter().cloned().collect(),
+        ..MapFocus::default()
+    };
     let mut seeded: Vec<(&String, &f64)> = score.iter().filter(|(_, s)| **s > 0.0).collect();
     seeded.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
     for (p, s) in seeded.into_iter().take(20) {
@@ -250,6 +323,8 @@ pub struct FileFeatures {
     pub test: bool,
     /// A source file by its extension.
     pub source: bool,
+    /// Vendored or static by its path.
+    pub vendored: bool,
     /// Rank of the file in each signal that found it (`pagerank` included).
     pub ranks: BTreeMap<String, usize>,
     /// Raw score in each signal that found it.
@@ -272,6 +347,7 @@ pub fn features(task: &str, snapshot: &Snapshot, bm25: &[Bm25Run]) -> Vec<FileFe
             path: path.to_string(),
             test: looks_like_test(path),
             source: is_source(path),
+            vendored: looks_vendored(path),
             ranks: BTreeMap::new(),
             scores: BTreeMap::new(),
         }
@@ -313,9 +389,18 @@ pub fn rank_with(
         .map(|f| (f.path.clone(), 0.0))
         .collect();
     let mut reasons: Reasons = BTreeMap::new();
-    for (_, weight, list) in gather(&terms, snapshot, bm25, w) {
-        for (path, rank, _, why) in list {
-            let s = weight / (w.k + rank as f64);
+    for (label, weight, list) in gather(&terms, snapshot, bm25, w) {
+        let norm = if label.starts_with("bm25") {
+            w.bm25_norm
+        } else {
+            0.0
+        };
+        let best = list.iter().map(|x| x.2).fold(0.0f64, f64::max);
+        for (path, rank, raw, why) in list {
+            let mut s = weight / (w.k + rank as f64);
+            if best > 0.0 {
+                s += norm * raw / best;
+            }
             if why.is_empty() {
                 contribute(&mut score, &mut reasons, &path, s, None);
             }
@@ -350,6 +435,10 @@ pub fn rank_with(
             } else if !is_source(&path) {
                 s *= w.non_code_factor;
                 why.push((0.0, "not source code (demoted)".into()));
+            }
+            if looks_vendored(&path) {
+                s *= w.vendor_factor;
+                why.push((0.0, "vendored or static (demoted)".into()));
             }
             why.sort_by(|a, b| b.0.total_cmp(&a.0));
             let mut reasons: Vec<String> = Vec::new();

@@ -204,7 +204,7 @@ pub fn path_words(terms: &TaskTerms, files: &[String]) -> Signal {
     let words: BTreeSet<String> = terms
         .words
         .iter()
-        .chain(terms.identifiers.iter().map(|i| i))
+        .chain(terms.identifiers.iter())
         .map(|w| w.to_ascii_lowercase())
         .filter(|w| !is_stop_word(w))
         .collect();

@@ -2,7 +2,9 @@
 //! stripped): destructive deletes, disk formatting, power, protected writes,
 //! force pushes and history-destroying git commands.
 
-use super::paths::{CommandContext, Loc, inside_workspace, is_critical, protected, resolve};
+use super::paths::{
+    CommandContext, Loc, inside_workspace, is_critical, protected, resolve, workspace_loc,
+};
 use super::script::Word;
 use super::words::{basename, has_flag, operands, option_values};
 use crate::rules::Decision;
@@ -209,7 +211,12 @@ fn delete(name: &str, args: &[Word], env: &Env<'_>, out: &mut Vec<Finding>) {
                 format!("`{name}` of `{}`: {why}", t.text),
             ));
         } else if !inside_workspace(&loc, env.ctx) {
-            if recursive || name == "shred" {
+            if (recursive || name == "shred") && loc == workspace_loc(env.ctx) {
+                out.push(Finding::deny(
+                    "rm-outside-workspace",
+                    format!("`{name}` of `{}` deletes the whole workspace", t.text),
+                ));
+            } else if recursive || name == "shred" {
                 out.push(Finding::deny(
                     "rm-outside-workspace",
                     format!(

@@ -6,7 +6,7 @@
 
 use super::deny::{self, Env, Finding, write_target};
 use super::parse::{MAX_DEPTH, parse_script};
-use super::paths::{CommandContext, Loc, home_loc, resolve, workspace_loc};
+use super::paths::{CommandContext, Loc, credentials, home_loc, resolve, workspace_loc};
 use super::script::{Script, SimpleCommand, Word};
 use super::words::{
     basename, is_assignment, is_decoder, is_downloader, is_interpreter, is_shell, option_values,
@@ -382,6 +382,19 @@ impl Eval<'_> {
             branch_changed: self.branch_changed,
         };
         findings.extend(deny::check(&words, &env));
+        let read_targets = cmd
+            .redirects
+            .iter()
+            .filter(|r| r.op == super::script::RedirOp::Read)
+            .map(|r| &r.target);
+        for w in words.iter().skip(1).chain(read_targets) {
+            if let Some(why) = resolve(w, cwd, self.ctx).and_then(|l| credentials(&l, self.ctx)) {
+                findings.push(Finding::deny(
+                    "read-credentials",
+                    format!("`{}` {why}", w.text),
+                ));
+            }
+        }
         let command: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
         match words.first().map(|w| basename(&w.text)) {
             Some("cd" | "pushd") => *cwd = self.cd(words.get(1), cwd),

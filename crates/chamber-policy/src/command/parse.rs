@@ -370,3 +370,33 @@ fn split_brace(text: &str) -> Option<Vec<String>> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error() {
+        let mut line = "ls".to_string();
+        for _ in 0..MAX_DEPTH + 2 {
+            line = format!("echo $({line})");
+        }
+        assert!(parse_script(&line).is_err());
+        assert!(parse_script("echo $(echo $(ls))").is_ok());
+    }
+
+    #[test]
+    fn pipelines_functions_and_redirects_are_recorded() {
+        let s = parse_script("f() { f | f & }; a 2>&1 >> log | b <<< 'x' &").unwrap();
+        assert_eq!(s.functions.len(), 1);
+        assert_eq!(s.functions[0].name, "f");
+        let bg: Vec<bool> = s.pipelines.iter().map(|p| p.background).collect();
+        assert_eq!(bg, [true, true]);
+        let a = s.commands.iter().find(|c| c.joined() == "a").unwrap();
+        assert_eq!(a.redirects.len(), 2);
+        assert!(!a.redirects[0].writes_file());
+        assert!(a.redirects[1].writes_file());
+        let b = s.commands.iter().find(|c| c.joined() == "b").unwrap();
+        assert_eq!(b.redirects[0].body.as_deref(), Some("x\n"));
+    }
+}

@@ -306,3 +306,55 @@ fn device(name: &str) -> Option<&'static str> {
         .any(|d| name.starts_with(d))
         .then_some("a disk or raw memory device")
 }
+
+/// Credential stores: reading them hands keys and tokens to the model.
+const CREDENTIALS: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".netrc",
+    ".git-credentials",
+    ".docker",
+    ".kube",
+    ".npmrc",
+    ".pypirc",
+    ".config/gh",
+    ".config/gcloud",
+    ".password-store",
+];
+
+/// Why reading `loc` is never acceptable, if it holds credentials:
+/// `~/.ssh`, `~/.aws`, `~/.netrc`, … in any home, `/etc/shadow`, `/etc/sudoers`.
+pub(crate) fn credentials(loc: &Loc, ctx: &CommandContext<'_>) -> Option<&'static str> {
+    if loc.base == Base::Root
+        && loc.first() == "etc"
+        && loc.parts.get(1).is_some_and(|p| {
+            matches!(
+                p.as_str(),
+                "shadow" | "gshadow" | "sudoers" | "sudoers.d" | "ssh"
+            )
+        })
+    {
+        return Some("holds system credentials");
+    }
+    let rel = home_relative(loc, ctx)?;
+    let joined = rel.join("/");
+    CREDENTIALS
+        .iter()
+        .any(|c| joined == *c || joined.starts_with(&format!("{c}/")))
+        .then_some("holds keys or tokens")
+}
+
+/// `loc` relative to a home directory (ours, `/root` or `/home/<user>`).
+fn home_relative(loc: &Loc, ctx: &CommandContext<'_>) -> Option<Vec<String>> {
+    let home = home_loc(ctx);
+    if loc.base == home.base && loc.escapes == 0 && loc.parts.starts_with(&home.parts) {
+        return Some(loc.parts[home.parts.len()..].to_vec());
+    }
+    match (loc.base == Base::Root, loc.first()) {
+        (true, "home") if loc.parts.len() > 2 => Some(loc.parts[2..].to_vec()),
+        (true, "root") => Some(loc.parts[1..].to_vec()),
+        _ => None,
+    }
+}

@@ -13,6 +13,7 @@ pub use grants::{GrantScope, Grants, prefix_of};
 pub use modes::{ApprovalMode, RiskTier, ToolOverride};
 pub use paths::{DEFAULT_PROTECTED, DEFAULT_READ_DENY, PathRules, PathSpec, WriteFacts};
 
+use crate::command::CommandContext;
 use crate::rules::{Decision, Policy};
 
 /// Whether shell commands can be sandboxed right now, and what to do if not.
@@ -78,9 +79,9 @@ pub enum Request<'a> {
 impl Request<'_> {
     fn tool(&self) -> &str {
         match self {
-            Request::Read { tool, .. } | Request::Write { tool, .. } | Request::Exec { tool, .. } => {
-                tool
-            }
+            Request::Read { tool, .. }
+            | Request::Write { tool, .. }
+            | Request::Exec { tool, .. } => tool,
         }
     }
 }
@@ -106,7 +107,12 @@ pub struct GateVerdict {
 }
 
 impl GateVerdict {
-    fn new(decision: Decision, reason: impl Into<String>, rule: Option<String>, tier: RiskTier) -> Self {
+    fn new(
+        decision: Decision,
+        reason: impl Into<String>,
+        rule: Option<String>,
+        tier: RiskTier,
+    ) -> Self {
         Self {
             decision,
             reason: reason.into(),
@@ -139,7 +145,11 @@ impl std::fmt::Debug for Gate {
 impl Default for Gate {
     /// The built-in command policy, the default path rules, `ask` mode.
     fn default() -> Self {
-        Self::new(Policy::builtin(), PathRules::defaults(), GateSettings::default())
+        Self::new(
+            Policy::builtin(),
+            PathRules::defaults(),
+            GateSettings::default(),
+        )
     }
 }
 
@@ -170,7 +180,9 @@ impl Gate {
     }
 
     fn grants(&self) -> MutexGuard<'_, Grants> {
-        self.grants.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.grants
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Remembers a person's approval of `request` at `scope`.
@@ -190,8 +202,15 @@ impl Gate {
         }
     }
 
-    /// Judges one request.
+    /// Judges one request knowing nothing of where it runs (paths outside
+    /// any workspace are judged strictly).
     pub fn judge(&self, request: &Request<'_>) -> GateVerdict {
+        self.judge_in(request, &CommandContext::default())
+    }
+
+    /// Judges one request; `ctx` says where commands run (workspace, home,
+    /// the run's branch and the current one).
+    pub fn judge_in(&self, request: &Request<'_>, ctx: &CommandContext<'_>) -> GateVerdict {
         let tool = request.tool();
         let over = self.settings.tools.get(tool).copied();
         if over == Some(ToolOverride::Never) {
@@ -205,7 +224,7 @@ impl Gate {
         match *request {
             Request::Read { paths, .. } => self.judge_read(paths),
             Request::Write { paths, .. } => self.judge_write(tool, paths, over),
-            Request::Exec { command, .. } => self.judge_exec(command, over),
+            Request::Exec { command, .. } => self.judge_exec(command, over, ctx),
         }
     }
 
@@ -214,9 +233,7 @@ impl Gate {
             if let Some(pattern) = self.paths.read_denied(p) {
                 return GateVerdict::new(
                     Decision::Deny,
-                    format!(
-                        "reading {p} is denied: secrets files stay out of the model's context"
-                    ),
+                    format!("reading {p} is denied: secrets files stay out of the model's context"),
                     Some(format!("paths.read_deny: {pattern}")),
                     RiskTier::Low,
                 );
@@ -246,8 +263,10 @@ impl Gate {
                 }
             }
         }
-        let facts: Vec<(&String, WriteFacts)> =
-            paths.iter().map(|p| (p, self.paths.write_facts(p))).collect();
+        let facts: Vec<(&String, WriteFacts)> = paths
+            .iter()
+            .map(|p| (p, self.paths.write_facts(p)))
+            .collect();
         let staged = facts.iter().any(|(_, f)| f.guarded.is_some());
         if let Some((p, f)) = facts.iter().find(|(_, f)| f.two_person.is_some()) {
             let pattern = f.two_person.clone().unwrap_or_default();
@@ -276,7 +295,9 @@ impl Gate {
             let pattern = f.protected.clone().unwrap_or_default();
             let mut v = GateVerdict::new(
                 Decision::Ask,
-                format!("{p} is a protected path: writing it needs explicit approval in every mode"),
+                format!(
+                    "{p} is a protected path: writing it needs explicit approval in every mode"
+                ),
                 Some(format!("paths.protected: {pattern}")),
                 RiskTier::High,
             );
@@ -295,7 +316,12 @@ impl Gate {
         v
     }
 
-    fn judge_exec(&self, command: &str, over: Option<ToolOverride>) -> GateVerdict {
+    fn judge_exec(
+        &self,
+        command: &str,
+        over: Option<ToolOverride>,
+        ctx: &CommandContext<'_>,
+    ) -> GateVerdict {
         if self.settings.mode == ApprovalMode::ReadOnly {
             return GateVerdict::new(
                 Decision::Deny,
@@ -307,7 +333,7 @@ impl Gate {
         if let Some(v) = self.secret_read(command) {
             return v;
         }
-        let verdict = self.commands.check_command(command);
+        let verdict = self.commands.check_command_in(command, ctx);
         if verdict.decision == Decision::Deny {
             return GateVerdict::new(Decision::Deny, verdict.reason, verdict.rule, RiskTier::High);
         }
@@ -326,7 +352,12 @@ impl Gate {
             return v;
         }
         if verdict.decision == Decision::Allow && over != Some(ToolOverride::Ask) {
-            return GateVerdict::new(Decision::Allow, verdict.reason, verdict.rule, RiskTier::High);
+            return GateVerdict::new(
+                Decision::Allow,
+                verdict.reason,
+                verdict.rule,
+                RiskTier::High,
+            );
         }
         let mut v = self.ordinary(
             over,

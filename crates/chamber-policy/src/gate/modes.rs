@@ -121,7 +121,10 @@ mod tests {
         assert_eq!("read_only".parse(), Ok(ApprovalMode::ReadOnly));
         assert_eq!("Auto-Edit".parse(), Ok(ApprovalMode::AutoEdit));
         let err = "yolo".parse::<ApprovalMode>().unwrap_err();
-        assert!(err.contains("read-only, ask, auto-edit, full-auto"), "{err}");
+        assert!(
+            err.contains("read-only, ask, auto-edit, full-auto"),
+            "{err}"
+        );
         assert_eq!("never".parse(), Ok(ToolOverride::Never));
         assert!("sometimes".parse::<ToolOverride>().is_err());
     }

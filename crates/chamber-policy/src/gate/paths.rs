@@ -220,7 +220,8 @@ mod tests {
             guarded: vec!["db/*.sql".into()],
             ..PathSpec::default()
         };
-        s.lanes.insert("docs".into(), vec!["docs/**".into(), "*.md".into()]);
+        s.lanes
+            .insert("docs".into(), vec!["docs/**".into(), "*.md".into()]);
         s
     }
 
@@ -264,12 +265,19 @@ mod tests {
         assert!(r.lane_allows("docs", "README.md").is_ok());
         let err = r.lane_allows("docs", "src/lib.rs").unwrap_err();
         assert!(err.contains("docs/**"), "{err}");
-        assert!(r.lane_allows("nope", "docs/a.md").unwrap_err().contains("not defined"));
+        assert!(
+            r.lane_allows("nope", "docs/a.md")
+                .unwrap_err()
+                .contains("not defined")
+        );
         assert_eq!(
             r.write_facts("deploy/prod.yaml").two_person.as_deref(),
             Some("deploy/**")
         );
-        assert_eq!(r.write_facts("db/1.sql").guarded.as_deref(), Some("db/*.sql"));
+        assert_eq!(
+            r.write_facts("db/1.sql").guarded.as_deref(),
+            Some("db/*.sql")
+        );
         assert!(r.has_guarded());
     }
 

@@ -51,7 +51,11 @@ fn each_mode_decides_writes_and_commands() {
             paths: &src,
         };
         assert_eq!(g.judge(&read).decision, Decision::Allow, "{mode} read");
-        assert_eq!(g.judge(&exec("rm -rf /")).decision, Decision::Deny, "{mode}");
+        assert_eq!(
+            g.judge(&exec("rm -rf /")).decision,
+            Decision::Deny,
+            "{mode}"
+        );
     }
 }
 
@@ -77,7 +81,10 @@ fn two_person_paths_need_two_approvers_and_no_session_grant() {
     let paths = p("deploy/prod.yaml");
     g.remember(&write(&paths), GrantScope::Exact);
     let v = g.judge(&write(&paths));
-    assert_eq!((v.decision, v.approvers, v.explicit), (Decision::Ask, 2, true));
+    assert_eq!(
+        (v.decision, v.approvers, v.explicit),
+        (Decision::Ask, 2, true)
+    );
 }
 
 #[test]
@@ -155,7 +162,9 @@ fn full_auto_without_sandbox_refuses_or_asks() {
 
 #[test]
 fn guarded_writes_are_marked_staged() {
-    let g = gate(ApprovalMode::FullAuto, |_, spec| spec.guarded = vec!["db/**".into()]);
+    let g = gate(ApprovalMode::FullAuto, |_, spec| {
+        spec.guarded = vec!["db/**".into()]
+    });
     assert!(g.judge(&write(&p("db/schema.sql"))).staged);
     assert!(!g.judge(&write(&p("src/a.rs"))).staged);
 }
@@ -163,7 +172,12 @@ fn guarded_writes_are_marked_staged() {
 #[test]
 fn commands_reading_env_files_are_denied() {
     let g = gate(ApprovalMode::FullAuto, |_, _| {});
-    for cmd in ["cat .env", "source ./.env.prod && run", "grep KEY < .env", "cp .env /tmp/x"] {
+    for cmd in [
+        "cat .env",
+        "source ./.env.prod && run",
+        "grep KEY < .env",
+        "cp .env /tmp/x",
+    ] {
         let v = g.judge(&exec(cmd));
         assert_eq!(v.decision, Decision::Deny, "{cmd}");
         assert!(v.rule.unwrap().starts_with("paths.read_deny"), "{cmd}");

@@ -5,11 +5,12 @@
 //! It never reads files or the environment: the caller passes the literal
 //! values (from `.env` files, the environment, `[secrets]`).
 
+mod pem;
 mod rules;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -260,6 +261,9 @@ impl Redactor {
                 found.push((m.start(), m.end(), 0, label));
             }
         }
+        for (start, end) in pem::spans(text) {
+            found.push((start, end, 0, pem::LABEL));
+        }
         for (idx, rule) in self.rules.iter().enumerate() {
             rule.spans(text, idx + 1, &mut found);
         }
@@ -294,7 +298,6 @@ impl Rule {
             let ok = match self.check {
                 Check::None => true,
                 Check::Mixed => rules::mixed(s),
-                Check::PemBody => rules::pem_body(s),
                 Check::Entropy => looks_random(s),
             };
             if ok && !s.starts_with(PLACEHOLDER_PREFIX) {
@@ -318,9 +321,6 @@ impl Rule {
         }
     }
 }
-
-/// A redactor shared by everything that stores or sends text.
-pub type SharedRedactor = Arc<Redactor>;
 
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,6 @@ pub(crate) enum Check {
     None,
     /// The token must mix letters and digits (keeps `sk-some-kebab-name` out).
     Mixed,
-    /// A PEM block must carry at least this much key material.
-    PemBody,
     /// The value of an assignment must look random.
     Entropy,
 }
@@ -31,11 +29,6 @@ pub(crate) fn builtins() -> Vec<Builtin> {
         r#"(?i){SECRET_NAME}[a-z0-9_\-]*\\?["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:\\?"(?P<dq>[^"\n\\]{{8,}})\\?"|'(?P<sq>[^'\n]{{8,}})'|(?P<bare>[^\s"'`,;(){{}}\[\]<>\\]{{8,}}))"#
     );
     let list: Vec<(&'static str, String, Check)> = vec![
-        (
-            "private-key",
-            r"-----BEGIN[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s\\:,._]|-[A-Za-z0-9])*(?:-----END[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?-----)?".into(),
-            Check::PemBody,
-        ),
         (
             "anthropic-key",
             r"(?-u:\b)sk-ant-[A-Za-z0-9_\-]{20,}".into(),
@@ -193,18 +186,4 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
 /// Whether a token mixes letters and digits.
 pub(crate) fn mixed(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(|c| c.is_ascii_alphabetic())
-}
-
-/// Whether a PEM match carries key material (at least 40 base64
-/// characters), so a source file naming the header is left alone.
-pub(crate) fn pem_body(s: &str) -> bool {
-    let body = s
-        .split_once("-----")
-        .and_then(|(_, rest)| rest.split_once("-----"))
-        .map_or("", |(_, body)| body);
-    let body = body.split("-----END").next().unwrap_or(body);
-    body.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
-        .count()
-        >= 40
 }

@@ -112,6 +112,39 @@ fn private_key_blocks_go_whole() {
     // Code that only names the header keeps it.
     untouched("const HEADER: &str = \"-----BEGIN PRIVATE KEY-----\";\nfn parse() {}\n");
     untouched("if line.starts_with(\"-----BEGIN OPENSSH PRIVATE KEY-----\") { return; }");
+    untouched(
+        "const BEGIN: &str = \"-----BEGIN PRIVATE KEY-----\";\nconst BODY_MIN: usize = 64;\n\
+         fn parse(text: &str) -> Option<Vec<u8>> {\n    decode(text)\n}\n\
+         const END: &str = \"-----END PRIVATE KEY-----\";\n",
+    );
+}
+
+#[test]
+fn private_keys_in_numbered_escaped_and_encrypted_forms() {
+    let body = "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MqHLGuWSN8Q3MO4X";
+    // A numbered file view, as tools and the context show files.
+    let numbered = format!(
+        "    6│ KEY = '''\n    7│ -----BEGIN RSA PRIVATE KEY-----\n    8│ {body}\n    9│ -----END RSA PRIVATE KEY-----\n   10│ '''\n"
+    );
+    let out = red(&numbered);
+    assert!(!out.contains(body), "{out}");
+    assert!(
+        out.contains("    7│ [REDACTED:private-key]\n   10│ '''"),
+        "{out}"
+    );
+    // JSON-escaped, as in a log line.
+    let escaped = format!(
+        "{{\"k\":\"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n\"}}"
+    );
+    assert_eq!(red(&escaped), "{\"k\":\"[REDACTED:private-key]\\n\"}");
+    // Encrypted PEM headers inside the block.
+    let encrypted = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\n{body}\n-----END RSA PRIVATE KEY-----"
+    );
+    assert_eq!(red(&encrypted), "[REDACTED:private-key]");
+    // Cut off mid-block, followed by more output: the key lines go.
+    let cut = format!("-----BEGIN EC PRIVATE KEY-----\n{body}\n{body}\n[output truncated]\n");
+    assert_eq!(red(&cut), "[REDACTED:private-key][output truncated]\n");
 }
 
 #[test]

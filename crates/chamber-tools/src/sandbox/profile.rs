@@ -60,6 +60,24 @@ const HOME_HIDDEN: &[&str] = &[
     ".local/share/chamber",
 ];
 
+/// Sockets of daemons that would let a command act outside the sandbox
+/// (container engines, the system bus, per-user agents), hidden when the
+/// network is allowed (without it all of `/run` is), because connecting to a
+/// Unix socket is not a file write that read-only mounts or Landlock stop.
+const RUN_HIDDEN: &[&str] = &[
+    "/run/user",
+    "/run/docker.sock",
+    "/run/docker",
+    "/run/containerd",
+    "/run/podman",
+    "/run/crio",
+    "/run/snapd.socket",
+    "/run/snapd-snap.socket",
+    "/run/dbus",
+    "/run/systemd/private",
+    "/run/systemd/userdb",
+];
+
 /// Device files commands may write.
 pub(crate) const DEV_WRITE: &[&str] = &[
     "/dev/null",
@@ -124,8 +142,15 @@ impl SandboxProfile {
         let mut read: Vec<String> = SYSTEM_READ.iter().map(|s| s.to_string()).collect();
         read.extend(HOME_READ.iter().map(|s| format!("~/{s}")));
         read.extend(config.read_paths.iter().cloned());
+        read.extend(path_dirs(std::env::var_os("PATH")));
         let mut hidden: Vec<String> = HOME_HIDDEN.iter().map(|s| format!("~/{s}")).collect();
-        hidden.push("/run/user".into());
+        if config.network {
+            hidden.extend(RUN_HIDDEN.iter().map(|s| s.to_string()));
+        } else {
+            // Without network nothing under /run is needed (it mostly holds
+            // daemon sockets and the DNS configuration).
+            hidden.push("/run".into());
+        }
         for (var, sub) in [
             ("CHAMBER_HOME", ""),
             ("XDG_DATA_HOME", "chamber"),
@@ -184,6 +209,29 @@ impl SandboxProfile {
     }
 }
 
+/// Directories on `PATH`, readable so that programs found there run: for a
+/// directory inside a dot-directory (`~/.pyenv/shims`, `~/.cargo/bin`) the
+/// whole dot-directory, since such tools read their installation.
+fn path_dirs(path: Option<std::ffi::OsString>) -> Vec<String> {
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    std::env::split_paths(&path)
+        .filter(|d| d.is_absolute() && d.parent().is_some())
+        .map(|d| {
+            let mut prefix = PathBuf::new();
+            for part in d.components() {
+                prefix.push(part);
+                if part.as_os_str().to_string_lossy().starts_with('.') {
+                    return prefix;
+                }
+            }
+            d
+        })
+        .map(|d| d.to_string_lossy().into_owned())
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -203,5 +251,13 @@ mod tests {
         assert!(p.read_paths.contains(&PathBuf::from("/usr")));
         assert_eq!(SandboxProfile::decode(&p.encode()).unwrap(), p);
         assert!(SandboxProfile::decode("!!").is_err());
+    }
+
+    #[test]
+    fn path_directories_widen_to_their_dot_directory() {
+        let dirs = path_dirs(Some(
+            "/h/.pyenv/plugins/x/shims:/usr/bin:relative:/opt/t/bin".into(),
+        ));
+        assert_eq!(dirs, vec!["/h/.pyenv", "/usr/bin", "/opt/t/bin"]);
     }
 }

@@ -44,8 +44,21 @@ pub struct Checkout {
 }
 
 impl Checkout {
-    /// Makes the work tree match `commit` exactly: files of the previous
-    /// commit that differ are rewritten, files it lacks are removed.
+    fn git(&self, args: &[&str]) -> Result<std::process::Output, CliError> {
+        Command::new("git")
+            .arg("--git-dir")
+            .arg(&self.git_dir)
+            .arg("--work-tree")
+            .arg(&self.work)
+            .env("GIT_INDEX_FILE", &self.index_file)
+            .args(args)
+            .output()
+            .map_err(|e| CliError::new("git_failed", e.to_string(), None, status::INTERNAL))
+    }
+
+    /// Makes the work tree match `commit`: files of the previous commit
+    /// that differ are rewritten, files it lacks are removed. Blobs missing
+    /// from a partial mirror (its largest files) are left out.
     pub fn checkout(&self, commit: &str) -> Result<(), CliError> {
         std::fs::create_dir_all(&self.work).map_err(|e| {
             CliError::new(
@@ -55,26 +68,52 @@ impl Checkout {
                 status::INTERNAL,
             )
         })?;
-        let out = Command::new("git")
-            .arg("--git-dir")
-            .arg(&self.git_dir)
-            .arg("--work-tree")
-            .arg(&self.work)
-            .env("GIT_INDEX_FILE", &self.index_file)
-            .args(["read-tree", "--reset", "-u", commit])
-            .output()
-            .map_err(|e| CliError::new("git_failed", e.to_string(), None, status::INTERNAL))?;
-        if !out.status.success() {
+        if self
+            .git(&["read-tree", "--reset", "-u", commit])?
+            .status
+            .success()
+        {
+            return Ok(());
+        }
+        // A blob is missing: rebuild the tree file by file, skipping it.
+        let listed = self.git(&["ls-tree", "-r", "-z", "--name-only", commit])?;
+        if !listed.status.success() {
             return Err(CliError::new(
                 "git_failed",
                 format!(
                     "cannot check out {commit}: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
+                    String::from_utf8_lossy(&listed.stderr).trim()
                 ),
                 None,
                 status::INTERNAL,
             ));
         }
+        let wanted: std::collections::HashSet<String> = String::from_utf8_lossy(&listed.stdout)
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        remove_unlisted(&self.work, &self.work, &wanted);
+        self.git(&["read-tree", "--reset", commit])?;
+        // Errors name the missing blobs; every other file is written.
+        self.git(&["checkout-index", "-a", "-f", "-q"])?;
         Ok(())
+    }
+}
+
+/// Deletes files under `dir` whose path relative to `root` is not wanted.
+fn remove_unlisted(root: &Path, dir: &Path, wanted: &std::collections::HashSet<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_unlisted(root, &path, wanted);
+        } else if let Ok(rel) = path.strip_prefix(root)
+            && !wanted.contains(&rel.to_string_lossy().replace('\\', "/"))
+        {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }

@@ -18,11 +18,13 @@ pub struct Scores {
 
 /// Scores `ranked` (best first) against `gold`.
 pub fn score(ranked: &[String], gold: &[String]) -> Scores {
-    let mut s = Scores::default();
-    s.gold_ranks = gold
-        .iter()
-        .map(|g| ranked.iter().position(|r| r == g).map_or(0, |p| p + 1))
-        .collect();
+    let mut s = Scores {
+        gold_ranks: gold
+            .iter()
+            .map(|g| ranked.iter().position(|r| r == g).map_or(0, |p| p + 1))
+            .collect(),
+        ..Scores::default()
+    };
     for (i, k) in KS.iter().enumerate() {
         let found = s.gold_ranks.iter().filter(|r| **r > 0 && **r <= *k).count();
         s.acc[i] = !gold.is_empty() && found == gold.len();
