@@ -396,8 +396,7 @@ pub async fn execute_call(
     ctx.syntax_check = engine.config.agent.syntax_check;
     ctx.env_allow = engine.config.sandbox.env_allow.clone();
     if valid.command().is_some() {
-        ctx.sandbox =
-            chamber_tools::sandbox::choose(&engine.config.sandbox, workspace).into_shell();
+        ctx.sandbox = crate::gatekeeper::shell_sandbox(&engine.config.sandbox, workspace);
     }
     let result = {
         let running = engine.registry.execute(&valid, &ctx);

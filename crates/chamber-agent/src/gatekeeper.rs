@@ -145,3 +145,21 @@ pub async fn decide(
         reason: verdict.reason,
     })
 }
+
+/// How an approved command runs. With the required sandbox missing and
+/// `on_unavailable = "ask"`, the gate has already put the command to a
+/// person, so a command that got here runs unconfined (its environment still
+/// scrubbed); with `refuse` it is refused with the sandbox's message.
+pub fn shell_sandbox(
+    config: &chamber_config::SandboxConfig,
+    workspace: &std::path::Path,
+) -> chamber_tools::sandbox::ShellSandbox {
+    use chamber_tools::sandbox::{SandboxChoice, ShellSandbox, choose};
+    match choose(config, workspace) {
+        SandboxChoice::Unavailable {
+            on_unavailable: chamber_config::OnUnavailable::Ask,
+            ..
+        } => ShellSandbox::Off,
+        other => other.into_shell(),
+    }
+}

@@ -81,8 +81,33 @@ pub fn build_gate(
     Ok(Gate::new(load_policy(root)?, paths, settings))
 }
 
-/// Whether commands can be sandboxed here. The sandbox reports its own
-/// state once it exists; until then commands run as before.
-pub fn sandbox_state(_config: &Config) -> SandboxState {
-    SandboxState::Available
+/// Whether commands can be sandboxed here, for the gate. A required
+/// sandbox (`mode = "on"`) that is missing makes every command refused or
+/// asked, per `on_unavailable`; with `auto`, a missing sandbox matters in
+/// full-auto only, which promises that commands always run sandboxed.
+pub fn sandbox_state(config: &Config, root: &Path, mode: ApprovalMode) -> SandboxState {
+    use chamber_config::OnUnavailable;
+    use chamber_tools::sandbox::{SandboxChoice, choose};
+    let refuse = config.sandbox.on_unavailable == OnUnavailable::Refuse;
+    match choose(&config.sandbox, root) {
+        SandboxChoice::Sandboxed(_) => SandboxState::Available,
+        SandboxChoice::Unavailable { reason, .. } => SandboxState::Unavailable {
+            reason: chamber_tools::sandbox::unavailable_message(&reason),
+            refuse,
+        },
+        SandboxChoice::Unconfined { reason } => {
+            if config.sandbox.mode == chamber_config::SandboxMode::Off {
+                SandboxState::Off
+            } else if mode == ApprovalMode::FullAuto {
+                SandboxState::Unavailable {
+                    reason: format!(
+                        "full-auto runs commands only inside the sandbox, which cannot be set up here ({reason}); `chamber doctor` shows what the kernel offers"
+                    ),
+                    refuse,
+                }
+            } else {
+                SandboxState::Off
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::error::IndexError;
 use crate::facts::{FileEntry, Reference, Symbol};
 
 /// Bumped when the tables change; an older database is rebuilt.
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 /// Symbol rows per INSERT statement (7 parameters each).
 const SYMBOL_ROWS_PER_INSERT: usize = 120;
 
@@ -35,7 +35,7 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, lang TEXT, size INTEGER NOT NULL, \
      hash TEXT NOT NULL, mtime_ns INTEGER NOT NULL, is_test INTEGER NOT NULL, skipped TEXT, \
-     state INTEGER NOT NULL, n_refs INTEGER NOT NULL)",
+     state INTEGER NOT NULL, n_symbols INTEGER NOT NULL, n_refs INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS symbols (path TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, \
      qualified TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, \
      signature TEXT NOT NULL)",
@@ -165,8 +165,8 @@ impl Store {
             let e = &record.entry;
             sqlx::query(
                 "INSERT OR REPLACE INTO files \
-                 (path, lang, size, hash, mtime_ns, is_test, skipped, state, n_refs) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (path, lang, size, hash, mtime_ns, is_test, skipped, state, n_symbols, n_refs) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&e.path)
             .bind(&e.lang)
@@ -176,6 +176,7 @@ impl Store {
             .bind(e.is_test)
             .bind(record.skipped)
             .bind(STATE_PENDING)
+            .bind(i64::try_from(record.symbols.len()).unwrap_or(i64::MAX))
             .bind(i64::try_from(record.references.len()).unwrap_or(i64::MAX))
             .execute(&mut *tx)
             .await?;
@@ -375,19 +376,15 @@ impl Store {
 
     /// Counts of indexed files, definitions and references.
     pub async fn counts(&self) -> Result<(usize, usize, usize), IndexError> {
-        let files: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM files WHERE skipped IS NULL AND state != ?")
-                .bind(STATE_REMOVED)
-                .fetch_one(&self.pool)
-                .await?;
-        let symbols: i64 = sqlx::query_scalar("SELECT count(*) FROM symbols")
-            .fetch_one(&self.pool)
-            .await?;
-        let refs: i64 =
-            sqlx::query_scalar("SELECT coalesce(sum(n_refs), 0) FROM files WHERE state != ?")
-                .bind(STATE_REMOVED)
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT count(*), coalesce(sum(n_symbols), 0), coalesce(sum(n_refs), 0) FROM files \
+             WHERE skipped IS NULL AND state != ?",
+        )
+        .bind(STATE_REMOVED)
+        .fetch_one(&self.pool)
+        .await?;
+        let (files, symbols, refs): (i64, i64, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         Ok((to_usize(files), to_usize(symbols), to_usize(refs)))
     }
 }

@@ -103,13 +103,6 @@ impl Index {
     ) -> Result<UpdateStats, IndexError> {
         let _serial = self.updating.lock().await;
         let started = Instant::now();
-        let mut writer = match self.fulltext.writer() {
-            Ok(writer) => writer,
-            Err(IndexError::FullText(tantivy::TantivyError::LockFailure(..))) => {
-                return Err(IndexError::Busy);
-            }
-            Err(e) => return Err(e),
-        };
         let root = self.root.clone();
         let rules = self.rules.clone();
         let walked = tokio::task::spawn_blocking(move || walk(&root, &rules))
@@ -128,13 +121,24 @@ impl Index {
             .filter(|p| stored.get(*p).is_some_and(|s| s.state != STATE_REMOVED))
             .count();
         drop(seen);
+        let jobs = self.jobs(walked, &stored, &mut stats);
+        if removed.is_empty() && jobs.is_empty() {
+            // Nothing on disk changed: no writer, no commit.
+            return self.finish(stats, started).await;
+        }
+        let mut writer = match self.fulltext.writer() {
+            Ok(writer) => writer,
+            Err(IndexError::FullText(tantivy::TantivyError::LockFailure(..))) => {
+                return Err(IndexError::Busy);
+            }
+            Err(e) => return Err(e),
+        };
         if !removed.is_empty() {
             self.store.remove(&removed).await?;
             for path in &removed {
                 self.fulltext.delete(&writer, path);
             }
         }
-        let jobs = self.jobs(walked, &stored, &mut stats);
         let total = jobs.len();
         let existed: HashSet<String> = jobs
             .iter()
@@ -211,6 +215,15 @@ impl Index {
         self.commit(&mut writer, &mut written, &mut pending_removed)
             .await?;
         drop(writer);
+        self.finish(stats, started).await
+    }
+
+    /// Fills in the index's totals and the elapsed time.
+    async fn finish(
+        &self,
+        mut stats: UpdateStats,
+        started: Instant,
+    ) -> Result<UpdateStats, IndexError> {
         let (files, symbols, references) = self.store.counts().await?;
         stats.files_total = files;
         stats.symbols = symbols;

@@ -75,7 +75,7 @@ pub async fn act(
         &engine.root,
         &engine.config,
         flags,
-        crate::gate_build::sandbox_state(&engine.config),
+        crate::gate_build::sandbox_state(&engine.config, &engine.root, mode),
     )?;
     // Full-auto approves the plan too; `--yes` (and the older `auto`) as before.
     let auto = gate.settings().auto_approve || mode == chamber_policy::ApprovalMode::FullAuto;

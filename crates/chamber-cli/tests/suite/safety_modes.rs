@@ -450,3 +450,69 @@ async fn applying_a_staged_two_person_change_needs_two_people() {
     );
     assert_eq!(p.read("deploy/a.yaml").as_deref(), Some("a\n"));
 }
+
+/// A required sandbox that cannot be set up, with `on_unavailable = "ask"`:
+/// every command is put to a person, even one a rule allows; a yes runs it
+/// unconfined, a no refuses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_required_sandbox_asks_when_configured_to() {
+    let server = MockServer::start(vec![
+        plan_turn("Run", &[("1", "run two")]),
+        Turn::calls(vec![
+            ("shell", json!({"command": "touch yes.txt"})),
+            ("shell", json!({"command": "ls"})),
+        ]),
+        Turn::text("Done."),
+    ])
+    .await
+    .unwrap();
+    let p = Project::git(&server.base_url());
+    p.write(
+        ".chamber/config.toml",
+        "[sandbox]\nmode = \"on\"\non_unavailable = \"ask\"\n",
+    );
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "config"]);
+    let mut cmd = p.cmd(&["run", "--prompt", "--mode", "full-auto", "--json", "run"]);
+    cmd.env("CHAMBER_SANDBOX_FORCE_UNAVAILABLE", "1");
+    let out = {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap()
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        p.path().join("yes.txt").exists(),
+        "approved: ran unconfined"
+    );
+    let envelope: Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .rfind(|v| v.get("cmd").is_some())
+        .unwrap();
+    let (_, events) = p.show(&run_id(&envelope)).await;
+    let d = decisions(&events);
+    assert_eq!(d[0]["decision"], "allow");
+    assert_eq!(d[0]["by"], "user");
+    assert_eq!(d[1]["decision"], "deny", "even `ls` was asked: {}", d[1]);
+    assert!(
+        d[0]["reason"].as_str().unwrap().contains("sandbox"),
+        "{}",
+        d[0]
+    );
+}

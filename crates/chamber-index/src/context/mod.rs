@@ -339,7 +339,13 @@ pub fn build_context(
         .filter(|p| shown.contains(p))
         .collect();
     for path in &shown_files {
-        for test in tests_for(snapshot, path).into_iter().take(1) {
+        let mut candidates = tests_for(snapshot, path);
+        for t in crate::related_tests(snapshot, path) {
+            if !candidates.contains(&t) {
+                candidates.push(t);
+            }
+        }
+        for test in candidates.into_iter().take(1) {
             if tests_added >= opts.max_tests || shown.contains(&test) {
                 continue;
             }

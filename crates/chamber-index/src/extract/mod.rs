@@ -331,7 +331,7 @@ fn refine_kind(node: Node<'_>, capture_kind: &str) -> String {
         "struct_item" => "struct",
         "enum_item" | "enum_declaration" => "enum",
         "union_item" => "union",
-        "type_item" | "type_alias_declaration" => "type",
+        "type_item" | "type_alias_declaration" | "associated_type" => "type",
         "trait_item" => "trait",
         "mod_item" | "module" | "internal_module" => "module",
         "macro_definition" => "macro",

@@ -13,6 +13,7 @@ const RUST_EXTRA: &str = r#"
 (const_item name: (identifier) @name) @definition.constant
 (static_item name: (identifier) @name) @definition.static
 (function_signature_item name: (identifier) @name) @definition.method
+(associated_type name: (type_identifier) @name) @definition.type
 (enum_variant name: (identifier) @name) @definition.variant
 (field_declaration name: (field_identifier) @name) @definition.field
 (macro_definition name: (identifier) @name) @definition.macro

@@ -52,7 +52,7 @@ fn rust_definitions_qualified_by_impl_and_trait() {
     let text = "use crate::store::{Store, sqlite::Pool};\nmod util;\n\
 pub struct Parser {\n    depth: usize,\n}\n\
 impl Parser {\n    pub fn new() -> Self {\n        Parser { depth: helper() }\n    }\n}\n\
-pub trait Visit {\n    fn visit(&self);\n}\n\
+pub trait Visit {\n    fn visit(&self);\n    type Out;\n}\n\
 impl<T> Visit for Wrapper<T> {\n    fn visit(&self) { self.inner.go(); }\n}\n\
 pub enum Mode { Fast, Slow }\n\
 const LIMIT: usize = 3;\n\
@@ -64,6 +64,7 @@ fn helper() -> usize { LIMIT }\n";
     assert!(has_def(&facts, "method", "Parser::new"));
     assert!(has_def(&facts, "trait", "Visit"));
     assert!(has_def(&facts, "method", "Visit::visit"));
+    assert!(has_def(&facts, "type", "Visit::Out"));
     assert!(has_def(&facts, "method", "Wrapper::visit"));
     assert!(has_def(&facts, "enum", "Mode"));
     assert!(has_def(&facts, "variant", "Mode::Fast"));
@@ -75,7 +76,7 @@ fn helper() -> usize { LIMIT }\n";
     assert_eq!((new.start_line, new.end_line), (7, 9));
     assert_eq!(new.signature, "pub fn new() -> Self {");
     assert!(has_ref(&facts, "helper", 8));
-    assert!(has_ref(&facts, "go", 15));
+    assert!(has_ref(&facts, "go", 16));
     // A definition's own name is not a reference to it.
     assert!(
         !facts

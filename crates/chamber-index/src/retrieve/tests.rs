@@ -143,3 +143,33 @@ fn test_file_detection() {
     assert!(!looks_like_test("src/_pytest/python.py"));
     assert!(!looks_like_test("sympy/utilities/randtest.py"));
 }
+
+#[test]
+fn queries_cover_text_identifiers_title_and_prose() {
+    let task = "Crash in parse_header\nIt fails:\n```\nparse_header('x')\n```\nTraceback:\n  File \"a.py\", line 1\n";
+    let q = bm25_queries(task);
+    let labels: Vec<&str> = q.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["whole text", "identifiers", "title", "prose"]);
+    assert_eq!(q[2].1, "Crash in parse_header");
+    assert!(!q[3].1.contains("parse_header('x')"), "{}", q[3].1);
+    assert!(q[1].1.contains("parse_header"));
+}
+
+#[test]
+fn vendored_and_static_files_are_demoted() {
+    assert!(looks_vendored("pkg/extern/jquery/jquery.js"));
+    assert!(looks_vendored("web/static/app.min.js"));
+    assert!(!looks_vendored("pkg/static.py"));
+    let mut snap = snapshot();
+    snap.files.push(file("pkg/static/viewer.js"));
+    let bm25 = [Bm25Run {
+        label: "whole text".into(),
+        hits: vec![hit("pkg/static/viewer.js", 9.0), hit("pkg/utils.py", 5.0)],
+    }];
+    let ranked = rank("the viewer breaks", &snap, &bm25);
+    let pos = |p: &str| ranked.iter().position(|r| r.path == p).unwrap_or(99);
+    assert!(
+        pos("pkg/utils.py") < pos("pkg/static/viewer.js"),
+        "{ranked:#?}"
+    );
+}

@@ -24,10 +24,10 @@ pub enum SandboxState {
     Available,
     /// The user turned the sandbox off (`[sandbox] mode = "off"`).
     Off,
-    /// It cannot be set up here; `refuse` says whether full-auto refuses
-    /// commands (true) or asks for them (false).
+    /// It is required but cannot be set up here; `refuse` says whether
+    /// commands are refused (true) or put to a person (false).
     Unavailable {
-        /// Why, for the message.
+        /// The whole message for the user: what is missing and what to do.
         reason: String,
         /// Refuse rather than ask.
         refuse: bool,
@@ -337,12 +337,8 @@ impl Gate {
         if verdict.decision == Decision::Deny {
             return GateVerdict::new(Decision::Deny, verdict.reason, verdict.rule, RiskTier::High);
         }
-        if let SandboxState::Unavailable { reason, refuse } = &self.settings.sandbox
-            && self.settings.mode == ApprovalMode::FullAuto
-        {
-            let why = format!(
-                "full-auto runs commands only inside the sandbox, which cannot be set up here ({reason})"
-            );
+        if let SandboxState::Unavailable { reason, refuse } = &self.settings.sandbox {
+            let why = reason.clone();
             let rule = Some("sandbox.on_unavailable".to_string());
             if *refuse {
                 return GateVerdict::new(Decision::Deny, why, rule, RiskTier::High);

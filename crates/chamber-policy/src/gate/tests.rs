@@ -151,6 +151,7 @@ fn full_auto_without_sandbox_refuses_or_asks() {
     let v = g.judge(&exec("make build"));
     assert_eq!(v.decision, Decision::Deny);
     assert!(v.reason.contains("no user namespaces"));
+    assert_eq!(v.rule.as_deref(), Some("sandbox.on_unavailable"));
     let g = gate(ApprovalMode::FullAuto, |s, _| {
         s.sandbox = SandboxState::Unavailable {
             reason: "x".into(),
