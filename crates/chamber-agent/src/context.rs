@@ -28,6 +28,28 @@ pub struct ProjectContext {
     pub fallback: Option<String>,
 }
 
+/// The tree's lines without `.chamber/` and what is under it (run data and
+/// the index are not the project).
+fn without_chamber_dir(tree: &str) -> Vec<&str> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut out = Vec::new();
+    let mut skipping: Option<usize> = None;
+    for line in tree.lines() {
+        if let Some(depth) = skipping {
+            if indent(line) > depth {
+                continue;
+            }
+            skipping = None;
+        }
+        if line.trim() == ".chamber/" {
+            skipping = Some(indent(line));
+            continue;
+        }
+        out.push(line);
+    }
+    out
+}
+
 /// Largest file shown because the task names it.
 const NAMED_FILE_CAP: usize = 6 * 1024;
 
@@ -210,7 +232,7 @@ impl ProjectContext {
                 let result = registry
                     .execute(&valid, &ToolContext::new(dir.to_path_buf()))
                     .await;
-                let lines: Vec<&str> = result.stdout.lines().collect();
+                let lines = without_chamber_dir(&result.stdout);
                 let keep = config.tree_max_entries.max(1);
                 let mut tree = lines
                     .iter()
@@ -303,6 +325,15 @@ impl ProjectContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tree_leaves_out_chamber_data() {
+        let tree = "./\n  .chamber/\n    index/\n      a.db\n  src/\n    lib.rs\n  README.md\n";
+        assert_eq!(
+            without_chamber_dir(tree),
+            vec!["./", "  src/", "    lib.rs", "  README.md"]
+        );
+    }
 
     #[test]
     fn files_the_task_names_are_read_when_small() {

@@ -181,7 +181,8 @@ pub enum BenchAction {
         llm: bool,
         /// Also write the JSON report to this file.
         #[arg(long, value_name = "FILE")]
-        json_out: Option<PathBuf>,        /// Write each instance's per-file signal ranks to this file
+        json_out: Option<PathBuf>,
+        /// Write each instance's per-file signal ranks to this file
         /// (JSONL), for tuning the fusion.
         #[arg(long, value_name = "FILE")]
         features_out: Option<PathBuf>,

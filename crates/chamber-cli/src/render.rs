@@ -64,6 +64,29 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 .map(|b| format!(" · branch {b}"))
                 .unwrap_or_default()
         ),
+        EventKind::ContextBuilt {
+            fallback: Some(why),
+            ..
+        } => Output::styled(
+            style::BAD,
+            format!("! context without the codebase index: {why}"),
+        ),
+        EventKind::ContextBuilt { pieces, .. } if verbose > 0 && !pieces.is_empty() => {
+            Output::styled(
+                style::DIM,
+                format!(
+                    "context: {}",
+                    pieces
+                        .iter()
+                        .map(|p| match &p.path {
+                            Some(path) => format!("{} {path} ({} tokens)", p.kind, p.tokens),
+                            None => format!("{} ({} tokens)", p.kind, p.tokens),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        }
         EventKind::PlanProposed { plan } => plan_text(plan),
         EventKind::PlanApproved { by, .. } => {
             Output::styled(style::DIM, format!("plan approved by {by}"))

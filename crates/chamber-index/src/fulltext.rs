@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -24,8 +25,13 @@ const MAX_TOKEN_BYTES: usize = 64;
 const PATH_BOOST: f32 = 2.0;
 /// Boost of a match in a defined symbol's name.
 const SYMBOL_BOOST: f32 = 3.0;
-/// The writer's memory budget.
+/// The writer's memory budget for a build.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The writer's memory budget for a few files (tantivy's minimum): a big
+/// arena costs more to set up than a small update takes.
+const SMALL_WRITER_MEMORY: usize = 15 * 1024 * 1024;
+/// Up to this many files, an update gets the small writer.
+const SMALL_UPDATE_FILES: usize = 64;
 
 /// The fields of a document (one per file).
 #[derive(Clone, Copy)]
@@ -102,9 +108,19 @@ impl FullText {
         ))
     }
 
-    /// A writer (holds the index's lock until dropped).
-    pub fn writer(&self) -> Result<IndexWriter, IndexError> {
-        Ok(self.index.writer_with_num_threads(1, WRITER_MEMORY)?)
+    /// A writer for an update of `files` files (holds the index's lock
+    /// until dropped).
+    pub fn writer(&self, files: usize) -> Result<IndexWriter, IndexError> {
+        if files <= SMALL_UPDATE_FILES {
+            // No merges either: waiting for one would cost a watcher's
+            // update far more than the update itself; the next big update
+            // merges the small segments.
+            let writer = self.index.writer_with_num_threads(1, SMALL_WRITER_MEMORY)?;
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            Ok(writer)
+        } else {
+            Ok(self.index.writer_with_num_threads(1, WRITER_MEMORY)?)
+        }
     }
 
     /// Queues removal of `path`'s document.

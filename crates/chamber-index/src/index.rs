@@ -61,7 +61,7 @@ impl Index {
         }
         if reset && !rebuilt {
             // A fresh database: whatever the full-text index holds is stale.
-            let mut writer = fulltext.writer()?;
+            let mut writer = fulltext.writer(0)?;
             writer.delete_all_documents()?;
             writer.commit()?;
         }
@@ -154,12 +154,7 @@ impl Index {
 
     /// Whether `path` is an indexed file.
     pub async fn has_file(&self, path: &str) -> Result<bool, IndexError> {
-        Ok(self
-            .store
-            .file_entries()
-            .await?
-            .iter()
-            .any(|f| f.path == path))
+        self.store.is_indexed(path).await
     }
 
     /// Full-text search: BM25 over content, path and symbol names, all

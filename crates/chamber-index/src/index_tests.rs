@@ -1,5 +1,5 @@
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::*;
@@ -239,4 +239,73 @@ async fn an_index_stored_inside_the_tree_does_not_index_itself() {
     assert_eq!(stats.files_total, 7);
     let again = update(&index).await;
     assert_eq!(again.files_parsed, 0);
+}
+
+#[tokio::test]
+async fn update_paths_checks_only_the_named_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    small_repo(root);
+    let index = Index::open(root, IndexOptions::default()).await.unwrap();
+    let first = update(&index).await;
+
+    rewrite(
+        root,
+        "app/util.py",
+        "def parse_request(raw):\n    return raw\n\ndef render_page():\n    pass\n",
+    );
+    // Changed on disk but not named: left alone by this call.
+    rewrite(
+        root,
+        "src/cache.rs",
+        "pub struct Entry;\npub fn lookup_v2() {}\n",
+    );
+    let stats = index
+        .update_paths(&[root.join("app/util.py")], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((stats.files_parsed, stats.files_unchanged), (1, 0));
+    assert_eq!(index.definitions("render_page").await.unwrap().len(), 1);
+    assert!(index.definitions("lookup_v2").await.unwrap().is_empty());
+
+    fs::remove_file(root.join("README.md")).unwrap();
+    let stats = index
+        .update_paths(&[PathBuf::from("README.md")], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats.files_removed, stats.files_total),
+        (1, first.files_total - 1)
+    );
+
+    // A file the index has never seen needs the walk (its ignore rules):
+    // the call falls back to a full update, which also picks up cache.rs.
+    write(root, "app/new_module.py", "def fresh():\n    pass\n");
+    let stats = index
+        .update_paths(&[root.join("app/new_module.py")], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(stats.files_parsed, 2, "{stats:?}");
+    assert_eq!(index.definitions("fresh").await.unwrap().len(), 1);
+    assert_eq!(index.definitions("lookup_v2").await.unwrap().len(), 1);
+    // A new file ignored by the root's .gitignore needs no walk.
+    write(root, ".gitignore", "target/\n");
+    drop(index);
+    let index = Index::open(root, IndexOptions::default()).await.unwrap();
+    write(root, "target/debug/build.rs", "fn built() {}\n");
+    let stats = index
+        .update_paths(&[root.join("target/debug/build.rs")], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((stats.files_parsed, stats.files_unchanged), (0, 0));
+    assert!(index.definitions("built").await.unwrap().is_empty());
+    // Paths outside the tree or in .git/ are ignored.
+    let stats = index
+        .update_paths(
+            &[PathBuf::from("/nonexistent/x.py"), root.join(".git/HEAD")],
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(stats.files_parsed + stats.files_removed, 0);
 }

@@ -9,6 +9,7 @@ mod fulltext;
 mod index;
 pub mod map;
 mod options;
+mod pipeline;
 mod related;
 mod resolve;
 pub mod retrieve;

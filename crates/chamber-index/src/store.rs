@@ -20,7 +20,7 @@ use crate::error::IndexError;
 use crate::facts::{FileEntry, Reference, Symbol};
 
 /// Bumped when the tables change; an older database is rebuilt.
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 /// Symbol rows per INSERT statement (7 parameters each).
 const SYMBOL_ROWS_PER_INSERT: usize = 120;
 
@@ -39,6 +39,8 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS symbols (path TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, \
      qualified TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, \
      signature TEXT NOT NULL)",
+    // Covers `counts()`, which runs after every update.
+    "CREATE INDEX IF NOT EXISTS files_counts ON files(state, skipped, n_symbols, n_refs)",
     "CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name)",
     "CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path)",
     "CREATE TABLE IF NOT EXISTS refs (path TEXT PRIMARY KEY, data TEXT NOT NULL)",
@@ -138,6 +140,36 @@ impl Store {
             );
         }
         Ok(files)
+    }
+
+    /// What the store remembers of one file.
+    pub async fn file(&self, path: &str) -> Result<Option<StoredFile>, IndexError> {
+        let row = sqlx::query("SELECT size, mtime_ns, hash, state FROM files WHERE path = ?")
+            .bind(path)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let size: i64 = row.try_get(0)?;
+        Ok(Some(StoredFile {
+            size: u64::try_from(size).unwrap_or(0),
+            mtime_ns: row.try_get(1)?,
+            hash: row.try_get(2)?,
+            state: row.try_get(3)?,
+        }))
+    }
+
+    /// Whether `path` is indexed (known, not skipped, not removed).
+    pub async fn is_indexed(&self, path: &str) -> Result<bool, IndexError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM files WHERE path = ? AND skipped IS NULL AND state != ?",
+        )
+        .bind(path)
+        .bind(STATE_REMOVED)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// Marks every file's full-text document as pending (after the
@@ -301,9 +333,9 @@ impl Store {
     /// Definitions: all (`None`), of one file, or of one name.
     pub async fn symbols(&self, filter: SymbolFilter<'_>) -> Result<Vec<Symbol>, IndexError> {
         let query = match filter {
+            // Unordered: the snapshot sorts in memory, faster than SQLite.
             SymbolFilter::All => sqlx::query(
-                "SELECT path, kind, name, qualified, start_line, end_line, signature FROM symbols \
-                 ORDER BY path, start_line",
+                "SELECT path, kind, name, qualified, start_line, end_line, signature FROM symbols",
             ),
             SymbolFilter::Path(path) => sqlx::query(
                 "SELECT path, kind, name, qualified, start_line, end_line, signature FROM symbols \

@@ -34,7 +34,16 @@ const GENERATED_RULES: &[&str] = &[
 ];
 
 /// Directories never entered, whatever the rules say.
-const NEVER: &[&str] = &[".git", ".chamber"];
+const NEVER: &[&str] = &[".git", ".chamber", "__pycache__"];
+
+/// Extensions of files that are always binary: skipped by name, without
+/// reading them (the NUL check would reject them anyway, after a read).
+const BINARY_EXTENSIONS: &[&str] = &[
+    "pyc", "pyo", "so", "dylib", "dll", "exe", "o", "a", "lib", "rlib", "class", "jar", "png",
+    "jpg", "jpeg", "gif", "ico", "webp", "bmp", "pdf", "zip", "gz", "tgz", "bz2", "xz", "zst",
+    "7z", "rar", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "wav", "ogg", "webm", "db",
+    "sqlite", "wasm", "bin",
+];
 
 /// One file the walk kept.
 #[derive(Debug, Clone)]
@@ -58,6 +67,9 @@ pub(crate) struct Rules {
     max_file_bytes: u64,
     /// The index's own directory, never walked.
     skip_dir: Option<PathBuf>,
+    /// The root's own ignore files (`.gitignore`, `.ignore`,
+    /// `.git/info/exclude`), for judging a single new path without a walk.
+    root_ignore: Arc<Gitignore>,
 }
 
 impl Rules {
@@ -74,7 +86,20 @@ impl Rules {
             generated,
             max_file_bytes: options.max_file_bytes,
             skip_dir: None,
+            root_ignore: Arc::new(root_ignore(root)),
         })
+    }
+
+    /// Whether a new file is surely not indexed, judging by its path alone:
+    /// hidden, excluded by a rule, or ignored by the root's ignore files.
+    /// (A deeper `.gitignore` is not consulted; the walk settles those.)
+    pub fn surely_skipped(&self, rel: &str) -> bool {
+        rel.split('/').any(|part| part.starts_with('.'))
+            || !self.keep_file(Path::new(rel))
+            || self
+                .root_ignore
+                .matched_path_or_any_parents(rel, false)
+                .is_ignore()
     }
 
     /// The same rules, never entering `dir` (an index stored inside the
@@ -107,10 +132,15 @@ impl Rules {
 
     /// Whether the file (relative path) is indexed, judging by its path.
     pub fn keep_file(&self, rel: &Path) -> bool {
-        if self
-            .exclude
-            .matched_path_or_any_parents(rel, false)
-            .is_ignore()
+        let binary = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| BINARY_EXTENSIONS.iter().any(|b| e.eq_ignore_ascii_case(b)));
+        if binary
+            || self
+                .exclude
+                .matched_path_or_any_parents(rel, false)
+                .is_ignore()
         {
             return false;
         }
@@ -158,6 +188,19 @@ fn matcher<'a>(
     })
 }
 
+/// The root's `.gitignore`, `.ignore` and `.git/info/exclude` (whichever
+/// exist; unreadable ones are left out).
+fn root_ignore(root: &Path) -> Gitignore {
+    let mut builder = GitignoreBuilder::new(root);
+    for file in [".gitignore", ".ignore", ".git/info/exclude"] {
+        let path = root.join(file);
+        if path.is_file() {
+            let _ = builder.add(path);
+        }
+    }
+    builder.build().unwrap_or_else(|_| Gitignore::empty())
+}
+
 /// Every file under `root` the index should consider, sorted by path.
 pub(crate) fn walk(root: &Path, rules: &Rules) -> Vec<WalkedFile> {
     let mut builder = ignore::WalkBuilder::new(root);
@@ -185,33 +228,46 @@ pub(crate) fn walk(root: &Path, rules: &Rules) -> Vec<WalkedFile> {
             Err(_) => true,
         }
     });
-    let mut files = Vec::new();
-    for entry in builder.build().flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
-            continue;
-        };
-        if !rules.keep_file(rel) {
-            continue;
-        }
-        let Ok(meta) = entry.metadata() else { continue };
-        if meta.len() > rules.max_file_bytes {
-            continue;
-        }
-        let Some(rel_str) = rel_string(rel) else {
-            continue;
-        };
-        files.push(WalkedFile {
-            rel: rel_str,
-            abs: entry.path().to_path_buf(),
-            size: meta.len(),
-            mtime_ns: mtime_ns(&meta),
-        });
-    }
+    // Stat calls dominate a walk of an unchanged tree: spread them.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    builder.threads(threads);
+    let found = std::sync::Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            if let Ok(entry) = entry
+                && let Some(file) = walked_file(root, rules, &entry)
+                && let Ok(mut found) = found.lock()
+            {
+                found.push(file);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut files = found.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files
+}
+
+/// The walk's record of one entry, when it is a file the rules keep.
+fn walked_file(root: &Path, rules: &Rules, entry: &ignore::DirEntry) -> Option<WalkedFile> {
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return None;
+    }
+    let rel = entry.path().strip_prefix(root).ok()?;
+    if !rules.keep_file(rel) {
+        return None;
+    }
+    let meta = entry.metadata().ok()?;
+    if meta.len() > rules.max_file_bytes {
+        return None;
+    }
+    Some(WalkedFile {
+        rel: rel_string(rel)?,
+        abs: entry.path().to_path_buf(),
+        size: meta.len(),
+        mtime_ns: mtime_ns(&meta),
+    })
 }
 
 /// `rel` as a `/`-separated UTF-8 string (`None` for non-UTF-8 names).

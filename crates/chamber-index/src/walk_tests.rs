@@ -32,6 +32,8 @@ fn walk_honours_gitignore_rules_and_limits() {
     write(root, ".git/HEAD", b"ref: refs/heads/main\n");
     write(root, ".hidden/secret.py", b"x = 1\n");
     write(root, "big.txt", &vec![b'a'; 2048]);
+    write(root, "logo.PNG", b"not really a png");
+    write(root, "pkg/__pycache__/mod.cpython-311.pyc", b"bytecode");
     let options = IndexOptions {
         max_file_bytes: 1024,
         ..IndexOptions::default()

@@ -134,16 +134,21 @@ pub async fn index(setup: &Setup, watch: bool, out: &Output) -> Result<(Value, i
 /// Re-indexes on every settled batch of relevant file events until
 /// Ctrl-C; returns how many updates ran.
 async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
-    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
     let root = index.root().to_path_buf();
     let filter_root = root.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
-        if let Ok(batch) = result
-            && batch
+        if let Ok(batch) = result {
+            let paths: Vec<PathBuf> = batch
                 .iter()
-                .any(|e| relevant(&filter_root, &e.event.kind, &e.event.paths))
-        {
-            let _ = sender.send(());
+                .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
+                .flat_map(|e| e.event.paths.iter())
+                .filter(|p| relevant(&filter_root, p))
+                .cloned()
+                .collect();
+            if !paths.is_empty() {
+                let _ = sender.send(paths);
+            }
         }
     })
     .map_err(|e| watch_error(&e.to_string()))?;
@@ -160,11 +165,18 @@ async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
     loop {
         tokio::select! {
             event = events.recv() => {
-                if event.is_none() {
-                    break;
+                let Some(mut paths) = event else { break };
+                while let Ok(more) = events.try_recv() {
+                    paths.extend(more);
                 }
-                while events.try_recv().is_ok() {}
-                let stats = update(index, out).await?;
+                paths.sort();
+                paths.dedup();
+                // Only the changed paths are checked (a new file falls back
+                // to a full update, for its directories' ignore rules).
+                let stats = index
+                    .update_paths(&paths, &|_| {})
+                    .await
+                    .map_err(index_error)?;
                 updates += 1;
                 if out.is_json() {
                     let mut line = stats_payload(index, &stats);
@@ -182,18 +194,13 @@ async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
     Ok(updates)
 }
 
-/// Whether an event can change the index: not a mere access, and not only
-/// inside `.git/` or `.chamber/`.
-fn relevant(root: &Path, kind: &EventKind, paths: &[PathBuf]) -> bool {
-    if matches!(kind, EventKind::Access(_)) {
-        return false;
-    }
-    paths.iter().any(|path| {
-        let rel = path.strip_prefix(root).unwrap_or(path);
-        !rel.components().any(|c| {
-            let c = c.as_os_str();
-            c == ".git" || c == ".chamber"
-        })
+/// Whether a changed path can matter to the index: not inside `.git/` or
+/// `.chamber/`.
+fn relevant(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    !rel.components().any(|c| {
+        let c = c.as_os_str();
+        c == ".git" || c == ".chamber"
     })
 }
 

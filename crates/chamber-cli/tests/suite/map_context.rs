@@ -320,3 +320,29 @@ async fn bench_retrieval_scores_ours_and_bm25_and_the_model_rerank() {
     assert!(body.contains("Candidate files"), "{body}");
     assert!(body.contains("lib/parser.py"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_goes_on_with_the_basic_context_when_the_index_fails() {
+    let server = MockServer::start(hello_script()).await.unwrap();
+    let p = Project::git(&server.base_url());
+    python_project(&p);
+    // The index directory cannot be made: a file holds its name.
+    p.write(".chamber/index", "not a directory\n");
+    let out = p
+        .run(&["run", "--yes", "--json", "add a hello script"])
+        .await;
+    out.assert_code(0);
+    let events = out.events();
+    let built = first_of(&events, "context_built");
+    let why = built["fallback"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{built}"));
+    assert!(why.contains("index"), "{why}");
+    assert!(built.get("pieces").is_none(), "{built}");
+    let text = messages(&server.requests()[0])
+        .iter()
+        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .collect::<String>();
+    assert!(text.contains("## Project files"), "{text}");
+    assert!(text.contains("pkg/"), "{text}");
+}

@@ -54,7 +54,12 @@ fn key_symbols<'a>(snapshot: &'a Snapshot, focus: &MapFocus) -> HashMap<&'a str,
             .insert(r.path.as_str());
     }
     let mut by_file: HashMap<&str, Vec<&Symbol>> = HashMap::new();
-    for s in &snapshot.symbols {
+    // Fields and enum variants show inside their type's signature anyway.
+    for s in snapshot
+        .symbols
+        .iter()
+        .filter(|s| !matches!(s.kind.as_str(), "field" | "variant" | "module"))
+    {
         by_file.entry(s.path.as_str()).or_default().push(s);
     }
     for (path, syms) in by_file.iter_mut() {
