@@ -117,6 +117,8 @@ pub async fn explain(setup: &Setup, target: &str, out: &Output) -> Result<Value,
         vec![Message::system(SYSTEM), Message::user(prompt)],
     );
     request.temperature = Some(0.2);
+    // The code may hold secrets: the model sees placeholders, like in runs.
+    chamber_agent::redact_request(setup.redactor()?.as_ref(), &mut request);
     let show = !out.is_json() && !out.is_quiet();
     let response = collect(
         provider.as_ref(),
