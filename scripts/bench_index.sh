@@ -50,7 +50,7 @@ for TREE in "${TREES[@]}"; do
 
   # One file changed: the first source file of the tree, in sorted order.
   target=$(cd "$WORK/tree" && find . -type f \( -name '*.py' -o -name '*.rs' -o -name '*.go' -o -name '*.ts' -o -name '*.js' \) \
-    -not -path '*/.chamber/*' | sort | head -1)
+    -not -path '*/.chamber/*' | sort | sed -n 1p)
   printf '\ndef chamber_bench_added():\n    pass\n' >> "$WORK/tree/$target"
   t0=$(now_ms)
   "$CHAMBER" -C "$WORK/tree" index --json > "$WORK/incr.json"

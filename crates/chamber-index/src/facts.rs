@@ -87,7 +87,7 @@ pub struct SearchHit {
     pub path: String,
     /// BM25 score (higher is better).
     pub score: f32,
-    /// Symbols defined in the file whose names match the query.
+    /// Symbols defined in the file whose names match the query (at most 20).
     pub symbols: Vec<Symbol>,
     /// `(line number, text)` of lines that match the query, first few only.
     pub lines: Vec<(u32, String)>,

@@ -16,6 +16,8 @@ use crate::split::identifier_terms;
 use crate::store::{Store, SymbolFilter};
 use crate::walk::Rules;
 
+/// Matching symbols returned per search hit.
+const HIT_SYMBOLS: usize = 20;
 /// Lines of a file returned per search hit.
 const HIT_LINES: usize = 5;
 /// Longest line text returned in a search hit, in characters.
@@ -172,11 +174,8 @@ impl Index {
         for (path, score) in ranked {
             let symbols = self
                 .store
-                .symbols(SymbolFilter::Path(&path))
-                .await?
-                .into_iter()
-                .filter(|s| matches_terms(&s.name, &wanted))
-                .collect();
+                .symbols_where(&path, |name| matches_terms(name, &wanted), HIT_SYMBOLS)
+                .await?;
             let lines = match tokio::fs::read(self.root.join(&path)).await {
                 Ok(bytes) => matching_lines(&String::from_utf8_lossy(&bytes), &wanted),
                 // Removed since the last update: not a result any more.
@@ -204,7 +203,10 @@ fn matches_terms(text: &str, wanted: &HashSet<&str>) -> bool {
 fn matching_lines(text: &str, wanted: &HashSet<&str>) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        if matches_terms(line, wanted) {
+        // Every term of a line is a lowercase substring of it: a cheap
+        // test first, the split only for lines that pass it.
+        let lower = line.to_lowercase();
+        if wanted.iter().any(|t| lower.contains(t)) && matches_terms(line, wanted) {
             let trimmed = line.trim();
             let shown: String = trimmed.chars().take(HIT_LINE_CHARS).collect();
             out.push((u32::try_from(i + 1).unwrap_or(u32::MAX), shown));

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use chamber_index::{Index, IndexError, IndexOptions, Progress, UpdateStats};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use notify_debouncer_full::notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
@@ -112,11 +113,18 @@ fn stats_line(stats: &UpdateStats) -> String {
 /// `chamber index [--watch]`.
 pub async fn index(setup: &Setup, watch: bool, out: &Output) -> Result<(Value, i32), CliError> {
     let index = open(setup).await?;
+    // The watcher starts before the first update, so no change made while
+    // (or right after) it runs is missed.
+    let watcher = if watch {
+        Some(start_watcher(index.root())?)
+    } else {
+        None
+    };
     let stats = update(&index, out).await?;
     out.line(stats_line(&stats));
-    if !watch {
+    let Some((_debouncer, events)) = watcher else {
         return Ok((stats_payload(&index, &stats), status::OK));
-    }
+    };
     if out.is_json() {
         let mut line = stats_payload(&index, &stats);
         if let Some(map) = line.as_object_mut() {
@@ -124,19 +132,24 @@ pub async fn index(setup: &Setup, watch: bool, out: &Output) -> Result<(Value, i
         }
         out.json_line(&line);
     }
-    let updates = watch_loop(&index, out).await?;
+    let updates = watch_loop(&index, events, out).await?;
     Ok((
         json!({"updates": updates, "index_dir": index.dir().display().to_string()}),
         status::OK,
     ))
 }
 
-/// Re-indexes on every settled batch of relevant file events until
-/// Ctrl-C; returns how many updates ran.
-async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
-    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
-    let root = index.root().to_path_buf();
-    let filter_root = root.clone();
+/// The file watcher and the channel of changed paths (settled batches,
+/// without reads and without `.git/` or `.chamber/`).
+type Watcher = (
+    Debouncer<RecommendedWatcher, RecommendedCache>,
+    UnboundedReceiver<Vec<PathBuf>>,
+);
+
+/// Starts watching `root` recursively.
+fn start_watcher(root: &Path) -> Result<Watcher, CliError> {
+    let (sender, events) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
+    let filter_root = root.to_path_buf();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         if let Ok(batch) = result {
             let paths: Vec<PathBuf> = batch
@@ -153,8 +166,18 @@ async fn watch_loop(index: &Index, out: &Output) -> Result<u64, CliError> {
     })
     .map_err(|e| watch_error(&e.to_string()))?;
     debouncer
-        .watch(&root, RecursiveMode::Recursive)
+        .watch(root, RecursiveMode::Recursive)
         .map_err(|e| watch_error(&e.to_string()))?;
+    Ok((debouncer, events))
+}
+
+/// Re-indexes on every settled batch of changed paths until Ctrl-C;
+/// returns how many updates ran.
+async fn watch_loop(
+    index: &Index,
+    mut events: UnboundedReceiver<Vec<PathBuf>>,
+    out: &Output,
+) -> Result<u64, CliError> {
     out.line(Output::styled(
         style::DIM,
         "watching for changes (Ctrl-C stops)…",
