@@ -50,7 +50,7 @@ for TREE in "${TREES[@]}"; do
 
   # One file changed: the first source file of the tree, in sorted order.
   target=$(cd "$WORK/tree" && find . -type f \( -name '*.py' -o -name '*.rs' -o -name '*.go' -o -name '*.ts' -o -name '*.js' \) \
-    -not -path '*/.chamber/*' | sort | sed -n 1p)
+    -not -path '*/.*' -not -path '*/node_modules/*' -not -path '*/vendor/*' | sort | sed -n 1p)
   printf '\ndef chamber_bench_added():\n    pass\n' >> "$WORK/tree/$target"
   t0=$(now_ms)
   "$CHAMBER" -C "$WORK/tree" index --json > "$WORK/incr.json"
