@@ -31,7 +31,10 @@ fn main() {
     // The sandbox helper must start before any thread exists (user
     // namespaces refuse multi-threaded callers), so before clap and tokio.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == chamber_tools::sandbox::HELPER_ARG) {
+    if args
+        .get(1)
+        .is_some_and(|a| a == chamber_tools::sandbox::HELPER_ARG)
+    {
         std::process::exit(chamber_tools::sandbox::helper_main(&args[2..]));
     }
     if let Ok(exe) = std::env::current_exe() {

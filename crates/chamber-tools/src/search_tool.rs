@@ -197,5 +197,8 @@ fn secrets_file(path: &Path) -> bool {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     (name == ".env" || name.starts_with(".env."))
-        && !matches!(name.as_str(), ".env.example" | ".env.sample" | ".env.template")
+        && !matches!(
+            name.as_str(),
+            ".env.example" | ".env.sample" | ".env.template"
+        )
 }

@@ -183,7 +183,10 @@ mod path_tests {
     #[test]
     fn patches_and_diffs_name_every_file_they_touch() {
         let patch = "*** Begin Patch\n*** Add File: .env\n+A=1\n*** Update File: src/a.rs\n*** Move to: src/b.rs\n@@\n-x\n+y\n*** Delete File: old.txt\n*** End Patch\n";
-        assert_eq!(patch_paths(patch), vec![".env", "src/a.rs", "src/b.rs", "old.txt"]);
+        assert_eq!(
+            patch_paths(patch),
+            vec![".env", "src/a.rs", "src/b.rs", "old.txt"]
+        );
         let diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n--- /dev/null\n+++ b/app/migrations/2.py\n@@ -0,0 +1 @@\n+c\n";
         assert_eq!(diff_paths(diff), vec!["x.py", "app/migrations/2.py"]);
     }

@@ -81,7 +81,9 @@ pub async fn act(
     let auto = gate.settings().auto_approve || mode == chamber_policy::ApprovalMode::FullAuto;
     let mut opts = RunOptions {
         gate: Arc::new(gate),
-        guarded: flags.guarded || engine.config.approval.guarded || !engine.config.paths.guarded.is_empty(),
+        guarded: flags.guarded
+            || engine.config.approval.guarded
+            || !engine.config.paths.guarded.is_empty(),
         auto_approve: auto,
         allow_dirty: flags.allow_dirty,
         max_turns_per_step: flags.max_turns,
