@@ -61,14 +61,8 @@ pub fn build_gate(
                 .join(", ")
         )));
     }
-    let spec = PathSpec {
-        protected: config.paths.protected.clone(),
-        two_person: config.paths.two_person.clone(),
-        read_deny: config.paths.read_deny.clone(),
-        guarded: config.paths.guarded.clone(),
-        lanes: config.paths.lanes.clone(),
-    };
-    let paths = PathRules::new(&spec).map_err(|e| config_error(e.message))?;
+    let paths = PathRules::new(&PathSpec::from_config(&config.paths))
+        .map_err(|e| config_error(e.message))?;
     let settings = GateSettings {
         mode,
         tools,

@@ -20,9 +20,8 @@ pub use budget::{Budget, BudgetMeter, BudgetVerdict, Reading, Resource, parse_du
 pub use command::{CommandContext, ParseError, parse_script};
 pub use command_split::split_commands;
 pub use gate::{
-    ApprovalMode, DEFAULT_PROTECTED, DEFAULT_READ_DENY, Gate, GateSettings, GateVerdict,
-    GrantScope, Grants, PathRules, PathSpec, Request, RiskTier, SandboxState, ToolOverride,
-    WriteFacts, prefix_of,
+    ApprovalMode, Gate, GateSettings, GateVerdict, GrantScope, Grants, PathRules, PathSpec,
+    Request, RiskTier, SandboxState, ToolOverride, WriteFacts, prefix_of,
 };
 pub use redact::{
     MIN_ENTROPY, MIN_SECRET_LEN, PLACEHOLDER_PREFIX, RedactError, Redactor, SecretSpec,

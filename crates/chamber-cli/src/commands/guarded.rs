@@ -44,14 +44,7 @@ async fn record(store: &Store, run_id: &str, kind: EventKind) -> Result<(), CliE
 
 /// How many approvers the staged files need, and whether `--yes` may answer.
 fn approval_needs(config: &Config, staged: &StagedChange) -> Result<(u8, bool, String), CliError> {
-    let spec = PathSpec {
-        protected: config.paths.protected.clone(),
-        two_person: config.paths.two_person.clone(),
-        read_deny: Vec::new(),
-        guarded: config.paths.guarded.clone(),
-        lanes: Default::default(),
-    };
-    let rules = PathRules::new(&spec)
+    let rules = PathRules::new(&PathSpec::from_config(&config.paths))
         .map_err(|e| CliError::new("config_invalid", e.message, None, status::CONFIG))?;
     let mut approvers = 1;
     let mut explicit = false;

@@ -131,7 +131,13 @@ impl Project {
 
     /// Like [`Project::run`], feeding `input` on stdin (answers to prompts).
     pub async fn run_input(&self, args: &[&str], input: &str) -> Run {
+        self.run_input_env(args, input, &[]).await
+    }
+
+    /// Like [`Project::run_input`], with extra environment variables.
+    pub async fn run_input_env(&self, args: &[&str], input: &str, env: &[(&str, &str)]) -> Run {
         let mut cmd = self.cmd(args);
+        cmd.envs(env.iter().copied());
         cmd.stdin(Stdio::piped());
         let input = input.to_string();
         tokio::task::spawn_blocking(move || {

@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use super::harness::{Project, plan_turn, run_id, tool_text_with};
 
+/// Commits a project config, so runs see a clean tree.
+fn configure(p: &Project, toml: &str) {
+    p.write(".chamber/config.toml", toml);
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "config"]);
+}
+
 fn decisions(events: &[Value]) -> Vec<&Value> {
     events
         .iter()
@@ -241,12 +248,7 @@ async fn two_person_rule_needs_two_different_approvers() {
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(
-        ".chamber/config.toml",
-        "[paths]\ntwo_person = [\"deploy/**\"]\n",
-    );
-    p.git_ok(&["add", "."]);
-    p.git_ok(&["commit", "-qm", "config"]);
+    configure(&p, "[paths]\ntwo_person = [\"deploy/**\"]\n");
     let out = p
         .run_input(
             &["run", "--prompt", "--json", "deploy"],
@@ -280,12 +282,7 @@ async fn lanes_confine_writes_to_their_globs() {
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(
-        ".chamber/config.toml",
-        "[paths.lanes]\ndocs = [\"docs/**\", \"*.md\"]\n",
-    );
-    p.git_ok(&["add", "."]);
-    p.git_ok(&["commit", "-qm", "config"]);
+    configure(&p, "[paths.lanes]\ndocs = [\"docs/**\", \"*.md\"]\n");
     let out = p
         .run(&["run", "--yes", "--lane", "docs", "--json", "docs"])
         .await;
@@ -420,12 +417,7 @@ async fn applying_a_staged_two_person_change_needs_two_people() {
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(
-        ".chamber/config.toml",
-        "[paths]\ntwo_person = [\"deploy/**\"]\n",
-    );
-    p.git_ok(&["add", "."]);
-    p.git_ok(&["commit", "-qm", "config"]);
+    configure(&p, "[paths]\ntwo_person = [\"deploy/**\"]\n");
     // Inside the guarded copy writes touch nothing: the approval that
     // counts comes when the change is applied.
     let out = p
@@ -467,44 +459,20 @@ async fn missing_required_sandbox_asks_when_configured_to() {
     .await
     .unwrap();
     let p = Project::git(&server.base_url());
-    p.write(
-        ".chamber/config.toml",
-        "[sandbox]\nmode = \"on\"\non_unavailable = \"ask\"\n",
-    );
-    p.git_ok(&["add", "."]);
-    p.git_ok(&["commit", "-qm", "config"]);
-    let mut cmd = p.cmd(&["run", "--prompt", "--mode", "full-auto", "--json", "run"]);
-    cmd.env("CHAMBER_SANDBOX_FORCE_UNAVAILABLE", "1");
-    let out = {
-        use std::io::Write;
-        use std::process::Stdio;
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b"y\nn\n").unwrap();
-        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap()
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    configure(&p, "[sandbox]\nmode = \"on\"\non_unavailable = \"ask\"\n");
+    let out = p
+        .run_input_env(
+            &["run", "--prompt", "--mode", "full-auto", "--json", "run"],
+            "y\nn\n",
+            &[("CHAMBER_SANDBOX_FORCE_UNAVAILABLE", "1")],
+        )
+        .await;
+    out.assert_code(0);
     assert!(
         p.path().join("yes.txt").exists(),
         "approved: ran unconfined"
     );
-    let envelope: Value = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .rfind(|v| v.get("cmd").is_some())
-        .unwrap();
+    let envelope = out.envelope();
     let (_, events) = p.show(&run_id(&envelope)).await;
     let d = decisions(&events);
     assert_eq!(d[0]["decision"], "allow");

@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use grants::{GrantScope, Grants, prefix_of};
 pub use modes::{ApprovalMode, RiskTier, ToolOverride};
-pub use paths::{DEFAULT_PROTECTED, DEFAULT_READ_DENY, PathRules, PathSpec, WriteFacts};
+pub use paths::{PathRules, PathSpec, WriteFacts};
 
 use crate::command::CommandContext;
 use crate::rules::{Decision, Policy};

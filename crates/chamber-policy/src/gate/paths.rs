@@ -8,31 +8,6 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::rules::PolicyError;
 
-/// Globs that need explicit approval for writes, even in `full-auto`.
-pub const DEFAULT_PROTECTED: &[&str] = &[
-    ".env*",
-    "**/.env*",
-    "*.pem",
-    "*.key",
-    "id_*",
-    "**/id_rsa*",
-    "**/id_ed25519*",
-    "**/id_ecdsa*",
-    "**/id_dsa*",
-    "secrets/**",
-    "**/secrets/**",
-    "**/migrations/**",
-    ".github/workflows/**",
-    ".gitlab-ci.yml",
-    ".circleci/**",
-    "Jenkinsfile",
-    ".chamber/policy.toml",
-];
-
-/// Globs that may not be read at all by default: secrets the model has no
-/// business seeing.
-pub const DEFAULT_READ_DENY: &[&str] = &[".env", ".env.*", "**/.env", "**/.env.*"];
-
 /// Files that document what the variables mean may be read.
 const READ_DENY_EXCEPTIONS: &[&str] = &[".env.example", ".env.sample", ".env.template"];
 
@@ -88,6 +63,19 @@ pub struct PathSpec {
     pub lanes: BTreeMap<String, Vec<String>>,
 }
 
+impl PathSpec {
+    /// The patterns of a `[paths]` section.
+    pub fn from_config(c: &chamber_config::PathsConfig) -> Self {
+        Self {
+            protected: c.protected.clone(),
+            two_person: c.two_person.clone(),
+            read_deny: c.read_deny.clone(),
+            guarded: c.guarded.clone(),
+            lanes: c.lanes.clone(),
+        }
+    }
+}
+
 /// Compiled path rules.
 #[derive(Debug, Clone)]
 pub struct PathRules {
@@ -128,13 +116,10 @@ impl PathRules {
         })
     }
 
-    /// The default rules: protected secrets, CI and migrations; `.env` unreadable.
+    /// The default rules (`[paths]` defaults): protected secrets, CI and
+    /// migrations; `.env` unreadable.
     pub fn defaults() -> Self {
-        let spec = PathSpec {
-            protected: DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect(),
-            read_deny: DEFAULT_READ_DENY.iter().map(|s| s.to_string()).collect(),
-            ..PathSpec::default()
-        };
+        let spec = PathSpec::from_config(&chamber_config::PathsConfig::default());
         // The defaults are constants that compile; fall back to none at all
         // rather than panic if that ever changed.
         Self::new(&spec).unwrap_or_else(|_| Self::empty())
@@ -214,11 +199,9 @@ mod tests {
 
     fn spec() -> PathSpec {
         let mut s = PathSpec {
-            protected: DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect(),
-            read_deny: DEFAULT_READ_DENY.iter().map(|s| s.to_string()).collect(),
             two_person: vec!["deploy/**".into()],
             guarded: vec!["db/*.sql".into()],
-            ..PathSpec::default()
+            ..PathSpec::from_config(&chamber_config::PathsConfig::default())
         };
         s.lanes
             .insert("docs".into(), vec!["docs/**".into(), "*.md".into()]);

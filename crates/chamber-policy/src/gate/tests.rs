@@ -5,11 +5,7 @@ fn gate(mode: ApprovalMode, tweak: impl FnOnce(&mut GateSettings, &mut PathSpec)
         mode,
         ..GateSettings::default()
     };
-    let mut spec = PathSpec {
-        protected: DEFAULT_PROTECTED.iter().map(|s| s.to_string()).collect(),
-        read_deny: DEFAULT_READ_DENY.iter().map(|s| s.to_string()).collect(),
-        ..PathSpec::default()
-    };
+    let mut spec = PathSpec::from_config(&chamber_config::PathsConfig::default());
     tweak(&mut settings, &mut spec);
     Gate::new(Policy::builtin(), PathRules::new(&spec).unwrap(), settings)
 }
