@@ -1,11 +1,8 @@
 //! The BM25 full-text index (tantivy) over file content, path and symbol
 //! names, all through one identifier-splitting tokenizer so `parseRequest`,
-//! `parse_request` and "parse request" meet; and a prose field (path and
-//! content, identifier-split, English stop words dropped, Porter-stemmed)
-//! for issue-style natural-language queries. Queries are built from terms,
+//! `parse_request` and "parse request" meet. Queries are built from terms,
 //! never parsed, so no user text can make a query fail.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
@@ -14,9 +11,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{
-    Language, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::error::IndexError;
@@ -24,9 +19,6 @@ use crate::split::identifier_terms;
 
 /// The tokenizer's registered name.
 const TOKENIZER: &str = "chamber_ident";
-/// The prose tokenizer's registered name (identifier split, English stop
-/// words, stemming).
-const PROSE_TOKENIZER: &str = "chamber_prose";
 /// Longest token indexed, in bytes (longer runs are data, not names).
 const MAX_TOKEN_BYTES: usize = 64;
 /// Boost of a match in the path.
@@ -49,8 +41,6 @@ struct Fields {
     path: Field,
     content: Field,
     symbols: Field,
-    /// Path and content for prose queries (stemmed, stop words dropped).
-    prose: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -59,17 +49,11 @@ fn schema() -> (Schema, Fields) {
         .set_tokenizer(TOKENIZER)
         .set_index_option(IndexRecordOption::WithFreqs);
     let text = TextOptions::default().set_indexing_options(indexing);
-    let prose = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(PROSE_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqs),
-    );
     let fields = Fields {
         key: builder.add_text_field("key", STRING | STORED),
         path: builder.add_text_field("path", text.clone()),
         content: builder.add_text_field("content", text.clone()),
         symbols: builder.add_text_field("symbols", text),
-        prose: builder.add_text_field("prose", prose),
     };
     (builder.build(), fields)
 }
@@ -110,7 +94,6 @@ impl FullText {
         index
             .tokenizers()
             .register(TOKENIZER, TextAnalyzer::from(IdentTokenizer::default()));
-        index.tokenizers().register(PROSE_TOKENIZER, prose_analyzer());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -162,8 +145,6 @@ impl FullText {
         doc.add_text(self.fields.path, path);
         doc.add_text(self.fields.content, content);
         doc.add_text(self.fields.symbols, symbol_names);
-        doc.add_text(self.fields.prose, path);
-        doc.add_text(self.fields.prose, content);
         writer.add_document(doc)?;
         Ok(())
     }
@@ -196,43 +177,9 @@ impl FullText {
                 ));
             }
         }
-        self.top(&BooleanQuery::new(clauses), limit)
-    }
-
-    /// The best `limit` files for a natural-language `text` by plain BM25
-    /// over the prose field: the text goes through the same analyzer as
-    /// the documents, and a term said `n` times counts `n` times.
-    pub fn search_prose(&self, text: &str, limit: usize) -> Result<Vec<(String, f32)>, IndexError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-        let mut analyzer = prose_analyzer();
-        let mut stream = analyzer.token_stream(text);
-        while stream.advance() {
-            *counts.entry(stream.token().text.clone()).or_default() += 1;
-        }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = counts
-            .into_iter()
-            .map(|(term, n)| {
-                let query = TermQuery::new(
-                    Term::from_field_text(self.fields.prose, &term),
-                    IndexRecordOption::WithFreqs,
-                );
-                let boosted: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(query), n as f32));
-                (Occur::Should, boosted)
-            })
-            .collect();
-        if clauses.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.top(&BooleanQuery::new(clauses), limit)
-    }
-
-    /// The paths and scores of `query`'s best `limit` documents.
-    fn top(&self, query: &dyn Query, limit: usize) -> Result<Vec<(String, f32)>, IndexError> {
+        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -248,17 +195,6 @@ impl FullText {
     pub fn doc_count(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
-}
-
-/// The prose analyzer: identifier terms, English stop words dropped,
-/// Porter-stemmed.
-fn prose_analyzer() -> TextAnalyzer {
-    let stop = StopWordFilter::new(Language::English)
-        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()));
-    TextAnalyzer::builder(IdentTokenizer::default())
-        .filter(stop)
-        .filter(Stemmer::new(Language::English))
-        .build()
 }
 
 /// Splits text into identifier terms ([`identifier_terms`]).
@@ -309,29 +245,5 @@ impl TokenStream for IdentStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         &mut self.tokens[self.next - 1]
-    }
-}
-
-impl crate::Index {
-    /// Plain BM25 for a natural-language text (an issue, a task): stemmed,
-    /// stop words dropped, over each file's path and content, every term of
-    /// the text counted as often as it occurs. Hits carry no symbols or
-    /// lines (see [`crate::Index::search`] for those).
-    pub fn search_prose(
-        &self,
-        text: &str,
-        limit: usize,
-    ) -> Result<Vec<crate::SearchHit>, IndexError> {
-        Ok(self
-            .fulltext
-            .search_prose(text, limit)?
-            .into_iter()
-            .map(|(path, score)| crate::SearchHit {
-                path,
-                score,
-                symbols: Vec::new(),
-                lines: Vec::new(),
-            })
-            .collect())
     }
 }

@@ -56,8 +56,6 @@ pub struct Weights {
     pub bm25_title: f64,
     /// BM25 on the prose (code blocks and tracebacks left out).
     pub bm25_prose: f64,
-    /// Plain stemmed BM25 on the whole text (the prose field).
-    pub bm25_stemmed: f64,
     /// Each BM25 run's score over its best score, added with this weight.
     pub bm25_norm: f64,
     /// The personalised PageRank prior.
@@ -84,7 +82,6 @@ impl Default for Weights {
             bm25_identifiers: 2.0,
             bm25_title: 2.0,
             bm25_prose: 1.0,
-            bm25_stemmed: 1.0,
             bm25_norm: 0.0,
             pagerank: 0.4,
             test_factor: 0.15,
@@ -293,7 +290,6 @@ fn gather<'a>(
             "identifiers" => w.bm25_identifiers,
             "title" => w.bm25_title,
             "prose" => w.bm25_prose,
-            "stemmed" => w.bm25_stemmed,
             _ => w.bm25_whole,
         };
         out.push((format!("bm25 {}", run.label), weight, ranked));

@@ -240,17 +240,6 @@ async fn run_instance(
             Err(e) => return failed(inst, e.to_string()),
         }
     }
-    match index.search_prose(&inst.problem_statement, 100) {
-        Ok(hits) => runs.insert(
-            0,
-            Bm25Run {
-                label: "stemmed".to_string(),
-                hits,
-            },
-        ),
-        Err(e) => return failed(inst, e.to_string()),
-    }
-    // The baseline: plain BM25 with the whole issue as the query.
     let baseline = runs
         .first()
         .map(|r| paths_of_hits(&r.hits))
