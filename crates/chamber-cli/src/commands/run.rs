@@ -92,6 +92,24 @@ pub async fn act(
         keep_worktree: flags.keep_worktree,
         ..RunOptions::default()
     };
+    if opts.guarded && !matches!(act, Act::New { .. }) {
+        // Only a new run can start in the throwaway copy a guarded run
+        // needs; anything else would write to the project itself.
+        return Err(CliError::new(
+            "guarded_unsupported",
+            "this run would be guarded (--guarded, approval.guarded or [paths] guarded), but only `chamber run` can stage its changes; nothing was done",
+            Some("use `chamber run --guarded \"…\"`, then `chamber apply-guarded <run>`"),
+            status::INVALID_STATE,
+        ));
+    }
+    if opts.guarded && flags.verify {
+        return Err(CliError::new(
+            "guarded_unsupported",
+            "--verify cannot be combined with a guarded run: its tests would run on changes that are only staged",
+            Some("run the tests after `chamber apply-guarded`, or drop --verify"),
+            status::INVALID_STATE,
+        ));
+    }
     if flags.verify && !matches!(act, Act::Fix { .. }) {
         opts.verify = Some(crate::commands::fix::settings(engine, None)?);
     }
@@ -111,8 +129,9 @@ pub async fn act(
             opts.plan_only = plan_only;
             // A guarded run works in a throwaway copy like a dry run, then
             // stages its diff instead of discarding it.
-            opts.dry_run = dry_run || opts.guarded;
-            opts.guarded &= !dry_run;
+            // Planning alone touches nothing, guarded or not.
+            opts.dry_run = dry_run || (opts.guarded && !plan_only);
+            opts.guarded &= !dry_run && !plan_only;
             engine.run(&prompt, opts, &approver, observer).await?
         }
         Act::OnBranch { prompt, branch } => {

@@ -484,3 +484,24 @@ async fn missing_required_sandbox_asks_when_configured_to() {
         d[0]
     );
 }
+
+/// A guarded project refuses what cannot stage its changes: applying a
+/// saved plan would write to the project itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guarded_projects_refuse_runs_that_cannot_stage() {
+    let server = MockServer::start(vec![plan_turn("Add a", &[("1", "write a")])])
+        .await
+        .unwrap();
+    let p = Project::git(&server.base_url());
+    configure(&p, "[approval]\nguarded = true\n");
+    let out = p.run(&["plan", "--json", "add a"]).await;
+    out.assert_code(0);
+    let plan_id = out.envelope()["payload"]["plan_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let apply = p.run(&["apply", &plan_id, "--yes"]).await;
+    assert_eq!(apply.code, 9, "{}", apply.dump());
+    assert!(apply.stderr.contains("run --guarded"), "{}", apply.dump());
+    assert!(p.read("a.txt").is_none());
+}
