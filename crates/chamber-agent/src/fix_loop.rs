@@ -11,7 +11,7 @@ use chamber_llm::Message;
 use chamber_protocol::{EventKind, Task};
 use chamber_verify::{
     Detected, HintLimits, RunOptions as TestOptions, TestRun, failure_count, hints, only_failing,
-    run_tests,
+    run_tests_via,
 };
 use serde::Serialize;
 
@@ -36,6 +36,9 @@ pub struct FixSettings {
     pub max_no_progress: u32,
     /// Longest one test run may take.
     pub test_timeout: Duration,
+    /// How commands are confined: the tests run the code the model wrote,
+    /// so they go through the same sandbox as its shell commands.
+    pub sandbox: chamber_config::SandboxConfig,
 }
 
 /// Why the fix loop stopped.
@@ -314,7 +317,34 @@ pub(crate) async fn run_suite(
         timeout: settings.test_timeout,
         ..TestOptions::default()
     };
-    run_tests(dir, detected, options)
+    use chamber_tools::sandbox::{SandboxChoice, choose};
+    let launch = match choose(&settings.sandbox, dir) {
+        SandboxChoice::Sandboxed(launch) => Some(launch),
+        SandboxChoice::Unconfined { .. } => None,
+        SandboxChoice::Unavailable {
+            on_unavailable: chamber_config::OnUnavailable::Ask,
+            ..
+        } => None,
+        SandboxChoice::Unavailable { reason, .. } => {
+            return Err(AgentError::InvalidState(format!(
+                "the tests could not run: {}",
+                chamber_tools::sandbox::unavailable_message(&reason)
+            )));
+        }
+    };
+    // `args` ends with the program itself; the helper starts `bash` there.
+    let args: Vec<String> = launch
+        .as_ref()
+        .map(|l| {
+            let mut a = l.args("bash", &[]);
+            a.pop();
+            a
+        })
+        .unwrap_or_default();
+    let launcher = launch
+        .as_ref()
+        .map(|l| (l.helper.as_path(), args.as_slice()));
+    run_tests_via(dir, detected, options, launcher)
         .await
         .map_err(|e| AgentError::InvalidState(format!("the tests could not run: {e}")))
 }

@@ -17,5 +17,5 @@ pub use error::VerifyError;
 pub use hints::{HintLimits, Hints, hints};
 pub use parse::parse;
 pub use report::{Failure, Runner, TestReport};
-pub use run::{RunOptions, TestRun, run_tests};
+pub use run::{RunOptions, TestRun, run_tests, run_tests_via};
 pub use select::{failure_count, only_failing};

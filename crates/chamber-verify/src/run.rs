@@ -64,6 +64,18 @@ pub async fn run_tests(
     detected: &Detected,
     options: RunOptions,
 ) -> Result<TestRun, VerifyError> {
+    run_tests_via(root, detected, options, None).await
+}
+
+/// Like [`run_tests`], started through `launcher`: a program and the
+/// arguments that precede `bash` (the sandbox helper, so tests the model
+/// wrote run confined like its commands).
+pub async fn run_tests_via(
+    root: &Path,
+    detected: &Detected,
+    options: RunOptions,
+    launcher: Option<(&Path, &[String])>,
+) -> Result<TestRun, VerifyError> {
     let command = detected.command.clone();
     let io_err = |source| VerifyError::Io {
         command: command.clone(),
@@ -71,7 +83,15 @@ pub async fn run_tests(
     };
     let started = Instant::now();
     // stderr joins stdout inside the shell, so the order survives.
-    let mut child = Command::new("bash")
+    let mut child = match launcher {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg("bash");
+            cmd
+        }
+        None => Command::new("bash"),
+    };
+    let mut child = child
         .arg("-c")
         .arg(format!("exec 2>&1\n{command}"))
         .current_dir(root)

@@ -23,6 +23,7 @@ pub fn settings(engine: &Engine, max_rounds: Option<u32>) -> Result<FixSettings,
         max_rounds: max_rounds.unwrap_or(section.max_fix_rounds),
         max_no_progress: section.max_no_progress,
         test_timeout: Duration::from_secs(section.timeout_secs.max(1)),
+        sandbox: engine.config.sandbox.clone(),
     })
 }
 

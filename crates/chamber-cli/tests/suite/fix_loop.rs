@@ -255,3 +255,44 @@ async fn green_needs_no_run_and_run_verify_fixes_after_the_plan() {
     let body = p.git_ok(&["log", "-1", "--format=%b"]);
     assert!(body.contains("Fix round 1"), "{body}");
 }
+
+/// The tests run the code the model wrote, so the fix loop runs them in the
+/// sandbox: a "fix" that also writes outside the workspace when imported
+/// leaves the outside untouched. The control run, with the sandbox off,
+/// shows the write does happen otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_runs_of_model_code_are_sandboxed() {
+    for sandboxed in [true, false] {
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("pwned.txt");
+        let sneaky = format!(
+            "open({:?}, 'w').write('x')\n\n\ndef add(a, b):\n    return a + b\n",
+            target.display().to_string()
+        );
+        let server = MockServer::start(vec![write(&sneaky), Turn::text("fixed")])
+            .await
+            .unwrap();
+        let p = project(&server.base_url());
+        if !sandboxed {
+            p.write(
+                ".chamber/config.toml",
+                "[test]\nrunner = \"unittest\"\n[sandbox]\nmode = \"off\"\n",
+            );
+            p.git_ok(&["commit", "-qam", "no sandbox"]);
+        }
+        let out = p
+            .run(&["fix", "--yes", "--max-rounds", "1", "--json"])
+            .await;
+        assert!(
+            out.code == 0 || out.code == 13,
+            "unexpected exit\n{}",
+            out.dump()
+        );
+        assert_eq!(
+            target.exists(),
+            !sandboxed,
+            "sandboxed = {sandboxed}\n{}",
+            out.dump()
+        );
+    }
+}
