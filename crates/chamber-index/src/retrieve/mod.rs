@@ -4,13 +4,11 @@
 //! fused by weighted reciprocal rank; test and non-code files are demoted.
 //! Every ranked file carries the reasons it was chosen.
 
-mod chunks;
 mod extract;
 mod signals;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub use chunks::{RetrieveInputs, churn_signal, score_chunks};
 pub use extract::{TaskTerms, extract, is_code_like, is_stop_word};
 use signals::Signal;
 
@@ -62,11 +60,6 @@ pub struct Weights {
     pub bm25_norm: f64,
     /// The personalised PageRank prior.
     pub pagerank: f64,
-    /// BM25 over windows of the candidate files' text, best window per
-    /// file (needs [`RetrieveInputs::root`]).
-    pub chunks: f64,
-    /// The change-history prior (needs [`RetrieveInputs::churn`]).
-    pub churn: f64,
     /// Multiplier for test files.
     pub test_factor: f64,
     /// Multiplier for files that are not source code.
@@ -91,8 +84,6 @@ impl Default for Weights {
             bm25_prose: 1.0,
             bm25_norm: 0.0,
             pagerank: 0.4,
-            chunks: 1.0,
-            churn: 0.2,
             test_factor: 0.15,
             non_code_factor: 0.2,
             vendor_factor: 0.1,
@@ -225,28 +216,17 @@ fn ranks_of(signal: &Signal) -> Vec<(&str, usize, &[String])> {
 
 /// Ranks every file of `snapshot` for `task` with default weights.
 pub fn rank(task: &str, snapshot: &Snapshot, bm25: &[Bm25Run]) -> Vec<RankedFile> {
-    rank_with(
-        task,
-        snapshot,
-        bm25,
-        &RetrieveInputs::default(),
-        &Weights::default(),
-    )
+    rank_with(task, snapshot, bm25, &Weights::default())
 }
-
-/// Files taken from each signal's top for the chunk signal.
-const CHUNK_CANDIDATES: usize = 50;
 
 /// One signal's ranked findings: `(path, rank, raw score, reasons)`.
 type Ranked<'a> = Vec<(String, usize, f64, Vec<String>)>;
 
 /// Every signal but the PageRank prior, by label, with its weight.
 fn gather<'a>(
-    task: &str,
     terms: &TaskTerms,
     snapshot: &'a Snapshot,
     bm25: &[Bm25Run],
-    inputs: &RetrieveInputs,
     w: &Weights,
 ) -> Vec<(String, f64, Ranked<'a>)> {
     let files: Vec<String> = snapshot.files.iter().map(|f| f.path.clone()).collect();
@@ -257,7 +237,7 @@ fn gather<'a>(
             .or_default()
             .insert(s.path.as_str());
     }
-    let mut lists: Vec<(&str, f64, Signal)> = vec![
+    let lists: Vec<(&str, f64, Signal)> = vec![
         ("paths", w.paths, signals::paths(terms, &files)),
         (
             "modules",
@@ -275,22 +255,6 @@ fn gather<'a>(
             signals::path_words(terms, &files),
         ),
     ];
-    if let Some(churn) = inputs.churn {
-        lists.push(("churn", w.churn, churn_signal(churn, &files)));
-    }
-    if let Some(root) = inputs.root {
-        let ranked: Vec<Vec<(&str, usize, &[String])>> = lists.iter().map(|l| ranks_of(&l.2)).collect();
-        let from_signals = ranked
-            .iter()
-            .filter(|l| !l.is_empty())
-            .map(|l| l.iter().map(|x| x.0).collect::<Vec<&str>>());
-        let from_bm25 = bm25
-            .iter()
-            .map(|r| r.hits.iter().map(|h| h.path.as_str()).collect::<Vec<&str>>());
-        let cands = chunks::candidates(from_signals.chain(from_bm25), CHUNK_CANDIDATES);
-        let signal = chunks::chunk_signal(task, root, &cands);
-        lists.push(("chunks", w.chunks, signal));
-    }
     let mut out = Vec::new();
     for (label, weight, signal) in lists {
         let ranked = ranks_of(&signal)
@@ -370,12 +334,7 @@ pub struct FileFeatures {
 
 /// The per-signal ranks of every file some signal found (and the top 50 of
 /// the PageRank prior), with default weights seeding the prior.
-pub fn features(
-    task: &str,
-    snapshot: &Snapshot,
-    bm25: &[Bm25Run],
-    inputs: &RetrieveInputs,
-) -> Vec<FileFeatures> {
+pub fn features(task: &str, snapshot: &Snapshot, bm25: &[Bm25Run]) -> Vec<FileFeatures> {
     let w = Weights::default();
     let terms = extract(task);
     let mut by_file: BTreeMap<String, FileFeatures> = BTreeMap::new();
@@ -394,7 +353,7 @@ pub fn features(
             scores: BTreeMap::new(),
         }
     };
-    for (label, weight, list) in gather(task, &terms, snapshot, bm25, inputs, &w) {
+    for (label, weight, list) in gather(&terms, snapshot, bm25, &w) {
         for (path, rank, raw, _) in list {
             if let Some(v) = score.get_mut(&path) {
                 *v += weight / (w.k + rank as f64);
@@ -417,13 +376,11 @@ pub fn features(
     by_file.into_values().collect()
 }
 
-/// Ranks every file of `snapshot` for `task`, best first (ties by path),
-/// using what `inputs` offers besides the snapshot.
+/// Ranks every file of `snapshot` for `task`, best first (ties by path).
 pub fn rank_with(
     task: &str,
     snapshot: &Snapshot,
     bm25: &[Bm25Run],
-    inputs: &RetrieveInputs,
     w: &Weights,
 ) -> Vec<RankedFile> {
     let terms = extract(task);
@@ -433,7 +390,7 @@ pub fn rank_with(
         .map(|f| (f.path.clone(), 0.0))
         .collect();
     let mut reasons: Reasons = BTreeMap::new();
-    for (label, weight, list) in gather(task, &terms, snapshot, bm25, inputs, w) {
+    for (label, weight, list) in gather(&terms, snapshot, bm25, w) {
         let norm = if label.starts_with("bm25") {
             w.bm25_norm
         } else {

@@ -2,7 +2,6 @@
 //! repository between commits with a private git index, so the codebase
 //! index is updated incrementally from one instance to the next.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -99,28 +98,6 @@ impl Checkout {
         // Errors name the missing blobs; every other file is written.
         self.git(&["checkout-index", "-a", "-f", "-q"])?;
         Ok(())
-    }
-}
-
-impl Checkout {
-    /// How many of the `commits` commits up to `commit` changed each file
-    /// (merges left out). Empty when git fails: the prior is optional.
-    pub fn churn(&self, commit: &str, commits: usize) -> HashMap<String, u32> {
-        let n = format!("-n{commits}");
-        let mut counts = HashMap::new();
-        let Ok(out) = self.git(&["log", "--no-merges", "--name-only", "--format=", &n, commit])
-        else {
-            return counts;
-        };
-        if out.status.success() {
-            for line in String::from_utf8_lossy(&out.stdout).lines() {
-                let line = line.trim();
-                if !line.is_empty() {
-                    *counts.entry(line.to_string()).or_default() += 1;
-                }
-            }
-        }
-        counts
     }
 }
 

@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chamber_index::retrieve::{
-    Bm25Run, FileFeatures, RetrieveInputs, Weights, bm25_queries, features, rank_with,
-};
+use chamber_index::retrieve::{Bm25Run, FileFeatures, bm25_queries, features, rank};
 use chamber_index::{Index, IndexOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -23,9 +21,6 @@ use crate::output::{Output, style};
 use crate::setup::Setup;
 use checkout::{Checkout, find_repo, git_dir};
 use metrics::{KS, Scores, score, summary};
-
-/// Commits before the base commit counted for the change-history prior.
-const CHURN_COMMITS: usize = 500;
 
 /// One line of the input file.
 #[derive(Debug, Clone, Deserialize)]
@@ -249,18 +244,7 @@ async fn run_instance(
         .first()
         .map(|r| paths_of_hits(&r.hits))
         .unwrap_or_default();
-    let churn = co.churn(&inst.base_commit, CHURN_COMMITS);
-    let inputs = RetrieveInputs {
-        root: Some(&co.work),
-        churn: Some(&churn),
-    };
-    let ranked = rank_with(
-        &inst.problem_statement,
-        &snapshot,
-        &runs,
-        &inputs,
-        &Weights::default(),
-    );
+    let ranked = rank(&inst.problem_statement, &snapshot, &runs);
     let rank_ms = t.elapsed().as_millis() as u64;
     let ours: Vec<String> = ranked.iter().map(|r| r.path.clone()).collect();
     let llm = match model {
@@ -287,7 +271,7 @@ async fn run_instance(
         index_ms,
         rank_ms,
         error: None,
-        features: want_features.then(|| features(&inst.problem_statement, &snapshot, &runs, &inputs)),
+        features: want_features.then(|| features(&inst.problem_statement, &snapshot, &runs)),
     }
 }
 
