@@ -128,6 +128,9 @@ fn spawn(launch: &Launch<'_>) -> io::Result<Child> {
             ShellSandbox::On(sandbox) => {
                 let mut cmd = Command::new(&sandbox.helper);
                 cmd.args(sandbox.args(shell, &["-c", launch.command]));
+                // A build directory outside the project is read-only in
+                // there: cargo builds into the workspace's own `target/`.
+                cmd.env_remove("CARGO_TARGET_DIR");
                 cmd
             }
             _ => {

@@ -87,6 +87,9 @@ pub async fn run_tests_via(
         Some((program, args)) => {
             let mut cmd = Command::new(program);
             cmd.args(args).arg("bash");
+            // Confined, a build directory outside the project is read-only:
+            // cargo builds into the workspace's own `target/`.
+            cmd.env_remove("CARGO_TARGET_DIR");
             cmd
         }
         None => Command::new("bash"),

@@ -143,6 +143,15 @@ impl SandboxProfile {
         read.extend(HOME_READ.iter().map(|s| format!("~/{s}")));
         read.extend(config.read_paths.iter().cloned());
         read.extend(path_dirs(std::env::var_os("PATH")));
+        // Toolchain homes the environment names (rustup's proxies set
+        // RUSTUP_HOME for the cargo they start) are read like PATH dirs.
+        for var in ["RUSTUP_HOME", "CARGO_HOME"] {
+            if let Some(dir) = std::env::var_os(var).map(PathBuf::from)
+                && dir.is_absolute()
+            {
+                read.push(dir.to_string_lossy().into_owned());
+            }
+        }
         let mut hidden: Vec<String> = HOME_HIDDEN.iter().map(|s| format!("~/{s}")).collect();
         if config.network {
             hidden.extend(RUN_HIDDEN.iter().map(|s| s.to_string()));
