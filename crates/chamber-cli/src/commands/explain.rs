@@ -4,13 +4,12 @@
 //! streams the answer.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::time::Duration;
 
 use chamber_agent::context::{context_budget, context_options};
 use chamber_index::context::{build_context, estimate_tokens};
 use chamber_index::retrieve::RankedFile;
-use chamber_llm::{ChatRequest, Message, collect};
+use chamber_llm::{ChatRequest, Message};
 use serde_json::{Value, json};
 
 use super::map::open_updated;
@@ -120,27 +119,15 @@ pub async fn explain(setup: &Setup, target: &str, out: &Output) -> Result<Value,
     // The code may hold secrets: the model sees placeholders, like in runs.
     chamber_agent::redact_request(setup.redactor()?.as_ref(), &mut request);
     let show = !out.is_json() && !out.is_quiet();
-    let response = collect(
+    let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
+    let response = crate::commands::model_chat::collect_shown(
         provider.as_ref(),
         &request,
-        Duration::from_secs(config.provider.idle_timeout_secs.max(1)),
-        &mut |t| {
-            if show {
-                let mut o = std::io::stdout().lock();
-                let _ = o.write_all(t.as_bytes());
-                let _ = o.flush();
-            }
-        },
+        idle,
+        show,
+        &mut |_| {},
     )
-    .await
-    .map_err(|e| {
-        CliError::new(
-            "model_failed",
-            e.to_string(),
-            Some(e.kind.hint()),
-            status::RUN_FAILED,
-        )
-    })?;
+    .await?;
     if show {
         out.line("");
     }

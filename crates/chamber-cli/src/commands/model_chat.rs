@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use chamber_llm::{ChatRequest, Message, collect};
+use chamber_llm::{ChatRequest, ChatResponse, Message, Provider, collect};
 use serde_json::json;
 
 use crate::exit::{CliError, status};
@@ -31,28 +31,11 @@ pub async fn chat(
     let sent = Instant::now();
     let mut first: Option<Duration> = None;
     let show = !out.is_json() && !out.is_quiet();
-    let response = collect(
-        provider.as_ref(),
-        &request,
-        Duration::from_secs(config.provider.idle_timeout_secs.max(1)),
-        &mut |t| {
-            first.get_or_insert_with(|| sent.elapsed());
-            if show {
-                let mut o = std::io::stdout().lock();
-                let _ = o.write_all(t.as_bytes());
-                let _ = o.flush();
-            }
-        },
-    )
-    .await
-    .map_err(|e| {
-        CliError::new(
-            "model_failed",
-            e.to_string(),
-            Some(e.kind.hint()),
-            status::RUN_FAILED,
-        )
-    })?;
+    let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
+    let response = collect_shown(provider.as_ref(), &request, idle, show, &mut |_| {
+        first.get_or_insert_with(|| sent.elapsed());
+    })
+    .await?;
     let total = sent.elapsed();
     let ttft = first.unwrap_or(total);
     let gen_secs = (total - ttft).as_secs_f64();
@@ -88,4 +71,33 @@ pub async fn chat(
         "server_pid": server_pid,
         "port": port,
     }))
+}
+
+/// Sends `request` and prints the answer to stdout as it streams (when
+/// `show`); `on_text` sees every piece too. A failure is the CLI's
+/// `model_failed` error with the provider's hint.
+pub(crate) async fn collect_shown(
+    provider: &dyn Provider,
+    request: &ChatRequest,
+    idle: Duration,
+    show: bool,
+    on_text: &mut (dyn FnMut(&str) + Send),
+) -> Result<ChatResponse, CliError> {
+    collect(provider, request, idle, &mut |t| {
+        on_text(t);
+        if show {
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(t.as_bytes());
+            let _ = o.flush();
+        }
+    })
+    .await
+    .map_err(|e| {
+        CliError::new(
+            "model_failed",
+            e.to_string(),
+            Some(e.kind.hint()),
+            status::RUN_FAILED,
+        )
+    })
 }
