@@ -78,6 +78,7 @@ pub async fn decide(
             prefix: (valid.risk == Risk::Exec).then(|| prefix_of(&command).join(" ")),
             rememberable: verdict.approvers < 2,
         };
+        let mut too_few = false;
         if approver.interactive() {
             answer = approver.approve_action(&question).await;
             let distinct = {
@@ -88,6 +89,7 @@ pub async fn decide(
             };
             if answer.approved && distinct < usize::from(verdict.approvers) {
                 answer.approved = false;
+                too_few = true;
                 verdict.reason = format!(
                     "{}; got {distinct} distinct approver(s), {} needed",
                     verdict.reason, verdict.approvers
@@ -109,13 +111,13 @@ pub async fn decide(
                     "rerun with --yes, in a terminal, or with --prompt"
                 };
                 format!("needs approval ({}); {how}", verdict.reason)
-            } else if answer.approvers.is_empty() || verdict.reason.contains("distinct approver") {
+            } else if answer.approvers.is_empty() || too_few {
                 verdict.reason.clone()
             } else {
                 "the user declined".into()
             };
         }
-    } else if opts.auto_approve && verdict.reason.contains("--yes") {
+    } else if verdict.preapproved {
         by = "flag";
     }
     if valid.risk != Risk::Read || verdict.decision == Decision::Deny {

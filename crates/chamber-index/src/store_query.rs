@@ -51,19 +51,7 @@ impl Store {
             .bind(name),
         };
         let rows = query.fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(Symbol {
-                    path: row.try_get(0)?,
-                    kind: row.try_get(1)?,
-                    name: row.try_get(2)?,
-                    qualified: row.try_get(3)?,
-                    start_line: row.try_get(4)?,
-                    end_line: row.try_get(5)?,
-                    signature: row.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(symbol_of).collect()
     }
 
     /// The definitions of `path` whose names pass `keep`, in line order, at
@@ -103,19 +91,7 @@ impl Store {
         }
         select.push(") ORDER BY start_line");
         let rows = select.build().fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(Symbol {
-                    path: row.try_get(0)?,
-                    kind: row.try_get(1)?,
-                    name: row.try_get(2)?,
-                    qualified: row.try_get(3)?,
-                    start_line: row.try_get(4)?,
-                    end_line: row.try_get(5)?,
-                    signature: row.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(symbol_of).collect()
     }
 
     /// References: all, or only those to `name`.
@@ -207,4 +183,18 @@ fn decode_refs(path: &str, data: &str, name: Option<&str>, out: &mut Vec<Referen
             kind: kind.to_owned(),
         });
     }
+}
+
+/// A `symbols` row selected as `path, kind, name, qualified, start_line,
+/// end_line, signature`.
+fn symbol_of(row: &sqlx::sqlite::SqliteRow) -> Result<Symbol, IndexError> {
+    Ok(Symbol {
+        path: row.try_get(0)?,
+        kind: row.try_get(1)?,
+        name: row.try_get(2)?,
+        qualified: row.try_get(3)?,
+        start_line: row.try_get(4)?,
+        end_line: row.try_get(5)?,
+        signature: row.try_get(6)?,
+    })
 }

@@ -104,6 +104,8 @@ pub struct GateVerdict {
     pub explicit: bool,
     /// The write touches a guarded path: it must be staged, not applied.
     pub staged: bool,
+    /// Allowed only because `--yes` answered an ordinary ask.
+    pub preapproved: bool,
 }
 
 impl GateVerdict {
@@ -121,6 +123,7 @@ impl GateVerdict {
             approvers: 1,
             explicit: false,
             staged: false,
+            preapproved: false,
         }
     }
 }
@@ -437,12 +440,14 @@ impl Gate {
 
     fn ask_or_yes(&self, reason: String, rule: Option<String>, tier: RiskTier) -> GateVerdict {
         if self.settings.auto_approve {
-            return GateVerdict::new(
+            let mut v = GateVerdict::new(
                 Decision::Allow,
                 format!("approved in advance (--yes); would ask: {reason}"),
                 rule,
                 tier,
             );
+            v.preapproved = true;
+            return v;
         }
         GateVerdict::new(Decision::Ask, reason, rule, tier)
     }
