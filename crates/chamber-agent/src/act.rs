@@ -125,6 +125,14 @@ impl Engine {
                                 .await;
                         }
                         replans_left -= 1;
+                        // The new plan starts from the state before the failed
+                        // step: its partial effects are never kept and replayed.
+                        let failure = match self.restore_failed_step(rec, &ws).await? {
+                            0 => failure,
+                            n => format!(
+                                "{failure} (its changes to {n} file(s) were undone; the new plan starts from the state before that step)"
+                            ),
+                        };
                         let request = prompts::replan_request(task, &context, &summaries, &failure);
                         let replanned =
                             planner::request_plan(self, rec, request, &task.prompt).await;
@@ -162,6 +170,31 @@ impl Engine {
         };
         self.verify_and_finish(rec, task, done, None, approver, opts)
             .await
+    }
+
+    /// Puts the tree back to the checkpoint of the step that just failed
+    /// (the whole tree: nothing else ran since), recording `step_restored`;
+    /// returns how many files changed.
+    async fn restore_failed_step(
+        &self,
+        rec: &mut Recorder,
+        ws: &Workspace,
+    ) -> Result<usize, AgentError> {
+        let events = self.store.events(rec.run_id()).await?;
+        let Some((step_id, checkpoint)) = crate::replay::failed_step(&events) else {
+            return Ok(0);
+        };
+        let checkpoint_id = checkpoint.id.clone();
+        let files = crate::undo::restore_checkpoint(&ws.dir, rec.run_id(), checkpoint)?;
+        let n = files.len();
+        rec.emit(EventKind::StepRestored {
+            step_id,
+            checkpoint_id,
+            files,
+            reason: "replan".into(),
+        })
+        .await?;
+        Ok(n)
     }
 
     /// With `[git] commit_mode = "per_step"`, commits a completed step's

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chamber_protocol::{Checkpoint, CheckpointKind, EventKind, ToolCall, new_id};
 use chamber_tools::patches::{PatchOrigin, PatchStore};
-use chamber_tools::{Git, Journal};
+use chamber_tools::{EditIntent, FileChange, Git, Journal};
 
 use crate::AgentError;
 use crate::file_checkpoint::FileCheckpoint;
@@ -99,6 +99,48 @@ impl StepChanges {
         Ok(())
     }
 
+    /// Whether writes are announced and recorded (not in dry runs).
+    pub fn records(&self) -> bool {
+        self.enabled
+    }
+
+    /// The project's patch store, which also keeps intent blobs.
+    pub fn patch_store(&self) -> PatchStore {
+        PatchStore::in_project(&self.project)
+    }
+
+    /// Records a write a tool is about to make, before it happens: both
+    /// contents go to the blob store, then an `edit_intended` event names
+    /// their hashes. A resumed run compares the file with them. The error
+    /// (a full disk, say) is for the model: the write is not made.
+    pub async fn record_intent(
+        &mut self,
+        rec: &mut Recorder,
+        call: &ToolCall,
+        intent: EditIntent,
+    ) -> Result<Result<(), String>, AgentError> {
+        let store = self.patch_store();
+        let put = |bytes: Option<&Vec<u8>>| bytes.map(|b| store.put_blob(b)).transpose();
+        let (before, after) = match (put(intent.before.as_ref()), put(intent.after.as_ref())) {
+            (Ok(b), Ok(a)) => (b, a),
+            (Err(e), _) | (_, Err(e)) => {
+                return Ok(Err(format!(
+                    "{} was not changed: its recovery copy could not be saved ({e})",
+                    intent.path
+                )));
+            }
+        };
+        rec.emit(EventKind::EditIntended {
+            step_id: self.step_id.clone(),
+            call_id: call.id.clone(),
+            path: intent.path,
+            before_sha256: before,
+            after_sha256: after,
+        })
+        .await?;
+        Ok(Ok(()))
+    }
+
     /// After a call: records its changes (if any) as a patch, saves
     /// pre-images for a files checkpoint, and emits `patch_recorded`.
     pub async fn after_call(
@@ -111,7 +153,18 @@ impl StepChanges {
             return Ok(());
         };
         let changes = journal.finish_call();
-        if changes.is_empty() {
+        self.record_changes(rec, call, &changes).await
+    }
+
+    /// Records changes a call made (known from its intents when the call
+    /// itself was interrupted) as a patch, as [`StepChanges::after_call`] does.
+    pub async fn record_changes(
+        &mut self,
+        rec: &mut Recorder,
+        call: &ToolCall,
+        changes: &[FileChange],
+    ) -> Result<(), AgentError> {
+        if !self.enabled || changes.is_empty() {
             return Ok(());
         }
         if let Some(Checkpoint {
@@ -120,7 +173,7 @@ impl StepChanges {
             ..
         }) = &self.checkpoint
         {
-            FileCheckpoint::at(&self.project, dir).save(&changes)?;
+            FileCheckpoint::at(&self.project, dir).save(changes)?;
         }
         let origin = PatchOrigin {
             run_id: Some(self.run_id.clone()),
@@ -129,7 +182,7 @@ impl StepChanges {
             tool: call.name.clone(),
             note: None,
         };
-        let record = PatchStore::in_project(&self.project).record(origin, &changes)?;
+        let record = PatchStore::in_project(&self.project).record(origin, changes)?;
         rec.emit(EventKind::PatchRecorded {
             step_id: self.step_id.clone(),
             call_id: call.id.clone(),

@@ -28,7 +28,7 @@ pub struct StepJob<'a> {
     /// The conversation so far (system + step request + anything replayed).
     pub messages: Vec<Message>,
     /// Calls from the last replayed answer that never finished.
-    pub pending: Vec<ToolCall>,
+    pub pending: Vec<crate::replay::PendingCall>,
     /// Model turns already spent on this step (when resuming).
     pub turns_used: u32,
     /// Which tool calls the step requires (enforced for the local model).
@@ -114,9 +114,18 @@ pub async fn run_step(
         // Resumed after the model had already finished this step.
         return Ok(StepOutcome::Done(content.clone()));
     }
-    for call in pending {
-        let result =
-            execute_call(engine, rec, workspace, &mut changes, &call, approver, opts).await?;
+    for waiting in pending {
+        let call = &waiting.call;
+        let result = crate::recovery::settle_pending(
+            engine,
+            rec,
+            workspace,
+            &mut changes,
+            &waiting,
+            approver,
+            opts,
+        )
+        .await?;
         done.record(risk_of(&call.name), result.status == ToolStatus::Ok);
         messages.push(Message::tool(call.id.clone(), result.to_model_text()));
     }
@@ -393,6 +402,10 @@ pub async fn execute_call(
     ctx.output_cap = engine.config.agent.output_cap_bytes;
     ctx.output = Some(sink);
     ctx.journal = step.journal();
+    let (intent_tx, mut intents) = tokio::sync::mpsc::unbounded_channel();
+    if step.records() {
+        ctx.intents = Some(intent_tx);
+    }
     ctx.syntax_check = engine.config.agent.syntax_check;
     ctx.env_allow = engine.config.sandbox.env_allow.clone();
     if valid.command().is_some() {
@@ -406,6 +419,11 @@ pub async fn execute_call(
                 biased;
                 Some((stream, chunk)) = rx.recv() => {
                     rec.emit(EventKind::ToolOutput { call_id: call.id.clone(), stream, chunk }).await?;
+                }
+                // A write waits until its intent is recorded (write-ahead).
+                Some((intent, ack)) = intents.recv() => {
+                    let recorded = step.record_intent(rec, call, intent).await?;
+                    let _ = ack.send(recorded);
                 }
                 result = &mut running => break result,
             }

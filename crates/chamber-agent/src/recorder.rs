@@ -7,6 +7,7 @@ use chamber_protocol::{Event, EventKind};
 use chamber_store::{JsonlLog, Store};
 use chrono::Utc;
 
+use crate::failpoint::{Failpoint, When};
 use crate::output_hold::OutputHold;
 use crate::{AgentError, Observer};
 
@@ -25,6 +26,8 @@ pub struct Recorder {
     pub(crate) meter: BudgetMeter,
     /// When this invocation started working on the run.
     pub(crate) started: Instant,
+    /// Crash testing only (see `failpoint`).
+    failpoint: Option<Failpoint>,
 }
 
 impl Recorder {
@@ -46,6 +49,7 @@ impl Recorder {
             hold: OutputHold::default(),
             meter: BudgetMeter::new(Budget::default(), 0.0, 0),
             started: Instant::now(),
+            failpoint: Failpoint::from_env(),
         }
     }
 
@@ -90,20 +94,33 @@ impl Recorder {
 
     async fn record(&mut self, kind: EventKind) -> Result<Event, AgentError> {
         let kind = crate::redaction::redact_event(&self.redactor, kind)?;
-        self.seq += 1;
+        let type_name = kind.type_name();
+        let fail = |f: &Option<Failpoint>, when| {
+            if let Some(f) = f {
+                f.check(when, type_name);
+            }
+        };
+        if let Some(f) = self.failpoint.as_mut() {
+            f.count(type_name);
+        }
+        fail(&self.failpoint, When::Before);
         let event = Event {
             run_id: self.run_id.clone(),
-            seq: self.seq,
+            seq: self.seq + 1,
             ts: Utc::now(),
             kind,
         };
         self.store.append_event(&event).await?;
+        // Numbered only once stored: a failed store leaves no hole.
+        self.seq += 1;
+        fail(&self.failpoint, When::Between);
         if let Some(log) = self.jsonl.as_mut()
             && let Err(e) = log.append(&event)
         {
             // The database already has the event; losing the file copy is not fatal.
             tracing::warn!("cannot append to events.jsonl: {e}");
         }
+        fail(&self.failpoint, When::After);
         self.observer.event(&event);
         Ok(event)
     }

@@ -25,19 +25,87 @@ pub struct PartialStep {
     /// Recorded model answers and tool results, in order.
     pub messages: Vec<Message>,
     /// Calls the model asked for that never finished.
-    pub pending: Vec<ToolCall>,
+    pub pending: Vec<PendingCall>,
     /// Model turns already spent.
     pub turns_used: u32,
     /// The checkpoint the step made before its first change, if it got that far.
     pub checkpoint: Option<Checkpoint>,
 }
 
-/// One recorded model turn of a step, with the results of its calls.
+/// A call the model asked for that has no recorded end.
+#[derive(Debug, Clone)]
+pub struct PendingCall {
+    /// The call.
+    pub call: ToolCall,
+    /// Whether it had started (`tool_started`): its effects may have happened.
+    pub started: bool,
+    /// The writes it announced before making them, in order.
+    pub intents: Vec<RecordedIntent>,
+    /// Output it streamed before the stop.
+    pub output: String,
+}
+
+/// One `edit_intended` event: a file write announced before it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedIntent {
+    /// Path relative to the workspace.
+    pub path: String,
+    /// sha256 of the content before (`None`: absent).
+    pub before_sha256: Option<String>,
+    /// sha256 of the content after (`None`: deleted).
+    pub after_sha256: Option<String>,
+}
+
+/// What the events say about one call of a turn.
+#[derive(Default)]
+struct CallTrace {
+    result: Option<String>,
+    started: bool,
+    intents: Vec<RecordedIntent>,
+    output: String,
+}
+
+/// One recorded model turn of a step, with what became of its calls.
 struct Turn {
     step: String,
     content: String,
     calls: Vec<ToolCall>,
-    results: HashMap<String, String>,
+    traces: HashMap<String, CallTrace>,
+}
+
+/// The step that failed last, with the checkpoint it made, when no step
+/// started after it: resuming a failed run retries that step from scratch,
+/// so its partial effects must be taken back first.
+pub fn failed_step(events: &[Event]) -> Option<(String, Checkpoint)> {
+    let mut current: Option<(String, Option<Checkpoint>)> = None;
+    let mut failed = None;
+    for ev in events {
+        match &ev.kind {
+            EventKind::StepStarted { step_id, .. } => {
+                current = Some((step_id.clone(), None));
+                failed = None;
+            }
+            EventKind::CheckpointCreated {
+                step_id,
+                checkpoint,
+            } => {
+                if let Some((id, slot)) = current.as_mut()
+                    && id == step_id
+                {
+                    *slot = Some(checkpoint.clone());
+                }
+            }
+            EventKind::StepFailed { step_id, .. } => {
+                failed = current
+                    .take()
+                    .filter(|(id, _)| id == step_id)
+                    .and_then(|(id, cp)| cp.map(|cp| (id, cp)));
+            }
+            EventKind::StepCompleted { .. } => current = None,
+            _ => {}
+        }
+    }
+    failed
 }
 
 /// Rebuilds the resume point from a run's events.
@@ -89,7 +157,7 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                     step: step.clone(),
                     content: content.clone(),
                     calls: tool_calls.clone(),
-                    results: HashMap::new(),
+                    traces: HashMap::new(),
                 });
             }
             EventKind::ToolFinished {
@@ -99,7 +167,41 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                 ..
             } => {
                 if let Some(turn) = turns.last_mut().filter(|t| t.step == *step_id) {
-                    turn.results.insert(call_id.clone(), result.to_model_text());
+                    turn.traces.entry(call_id.clone()).or_default().result =
+                        Some(result.to_model_text());
+                }
+            }
+            EventKind::ToolStarted { step_id, call } => {
+                if let Some(turn) = turns.last_mut().filter(|t| t.step == *step_id) {
+                    turn.traces.entry(call.id.clone()).or_default().started = true;
+                }
+            }
+            EventKind::ToolOutput { call_id, chunk, .. } => {
+                if let Some(turn) = turns.last_mut() {
+                    turn.traces
+                        .entry(call_id.clone())
+                        .or_default()
+                        .output
+                        .push_str(chunk);
+                }
+            }
+            EventKind::EditIntended {
+                step_id,
+                call_id,
+                path,
+                before_sha256,
+                after_sha256,
+            } => {
+                if let Some(turn) = turns.last_mut().filter(|t| t.step == *step_id) {
+                    turn.traces
+                        .entry(call_id.clone())
+                        .or_default()
+                        .intents
+                        .push(RecordedIntent {
+                            path: path.clone(),
+                            before_sha256: before_sha256.clone(),
+                            after_sha256: after_sha256.clone(),
+                        });
                 }
             }
             _ => {}
@@ -109,14 +211,20 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
         let mut messages = Vec::new();
         let mut pending = Vec::new();
         let mut turns_used = 0;
-        for turn in turns.into_iter().filter(|t| t.step == step_id) {
+        for mut turn in turns.into_iter().filter(|t| t.step == step_id) {
             turns_used += 1;
             pending.clear();
             messages.push(Message::assistant(turn.content, turn.calls.clone()));
             for call in turn.calls {
-                match turn.results.get(&call.id) {
-                    Some(text) => messages.push(Message::tool(call.id.clone(), text.clone())),
-                    None => pending.push(call),
+                let trace = turn.traces.remove(&call.id).unwrap_or_default();
+                match trace.result {
+                    Some(text) => messages.push(Message::tool(call.id.clone(), text)),
+                    None => pending.push(PendingCall {
+                        call,
+                        started: trace.started,
+                        intents: trace.intents,
+                        output: trace.output,
+                    }),
                 }
             }
         }
@@ -245,7 +353,7 @@ mod tests {
             partial
                 .pending
                 .iter()
-                .map(|c| c.id.as_str())
+                .map(|c| c.call.id.as_str())
                 .collect::<Vec<_>>(),
             ["b"]
         );

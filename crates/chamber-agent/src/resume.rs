@@ -58,7 +58,7 @@ impl Engine {
         let events = self.store.events(&run.id).await?;
         let ws = self.workspace_for(&events)?;
         ws.check_clean(opts.allow_dirty)?;
-        let mut rec = self.reopen(&run.id, events.len(), observer).await?;
+        let mut rec = self.reopen(&run.id, &events, observer).await?;
         // Cost and tokens count over the whole run; time over this invocation.
         rec.meter = chamber_policy::BudgetMeter::new(
             self.budget,
@@ -141,7 +141,27 @@ impl Engine {
         {
             ws.check_clean(opts.allow_dirty)?;
         }
-        let mut rec = self.reopen(&run.id, events.len(), observer).await?;
+        let mut rec = self.reopen(&run.id, &events, observer).await?;
+        if run.status == RunStatus::Failed
+            && let Some((step_id, checkpoint)) = crate::replay::failed_step(&events)
+        {
+            // The failed step starts over from the state it started from.
+            if let (Some(git), Some(branch)) = (&ws.git, &run.branch)
+                && git.current_branch().ok().as_deref() != Some(branch.as_str())
+            {
+                // Reverting needs the run's branch checked out.
+                ws.enter_branch(branch)?;
+            }
+            let checkpoint_id = checkpoint.id.clone();
+            let files = crate::undo::revert_step(&ws.dir, &run.id, &events, checkpoint)?;
+            rec.emit(EventKind::StepRestored {
+                step_id,
+                checkpoint_id,
+                files,
+                reason: "resume".into(),
+            })
+            .await?;
+        }
         // Cost and tokens count over the whole run; time over this invocation.
         rec.meter = chamber_policy::BudgetMeter::new(
             self.budget,
@@ -190,15 +210,17 @@ impl Engine {
     async fn reopen(
         &self,
         run_id: &str,
-        recorded: usize,
+        recorded: &[chamber_protocol::Event],
         observer: Arc<dyn Observer>,
     ) -> Result<Recorder, AgentError> {
         let outside = self.logs_outside_project(run_id);
-        let jsonl = JsonlLog::open(&self.run_log_dir(run_id, outside))?;
+        let mut jsonl = JsonlLog::open(&self.run_log_dir(run_id, outside))?;
+        // A kill between the database and the file left the file short.
+        jsonl.catch_up(recorded)?;
         self.store.claim(run_id, std::process::id()).await?;
         Ok(Recorder::new(
             run_id.to_string(),
-            recorded as u64,
+            recorded.last().map_or(0, |e| e.seq),
             self.store.clone(),
             Some(jsonl),
             observer,

@@ -1,7 +1,9 @@
-//! `chamber undo`: puts the project back to the checkpoint taken before one
-//! of a run's last steps. With git the whole tree (shell changes included)
-//! returns to the checkpoint's tree object; without git the files the
-//! step's tools changed get their saved content back, newest step first.
+//! `chamber undo`: takes back what one or more of a run's last steps
+//! changed, back to the checkpoint taken before the first of them. Only the
+//! paths the run changed are touched (its announced writes and patches, and
+//! with git everything its commit changed, commands' work included); a path
+//! changed again since is 3-way merged or the undo is refused (see
+//! `step_revert`). The fix loop's round revert puts the whole tree back.
 //! History is never rewritten: a committed run keeps its commit, and the
 //! restored files show up as uncommitted changes. The undo itself is
 //! recorded as a patch, so `chamber patch rollback` can redo it.
@@ -149,11 +151,49 @@ pub async fn plan_undo(store: &Store, req: &UndoRequest) -> Result<UndoPlan, Age
         undone,
         targets: Vec::new(),
     };
-    match plan.checkpoint.kind {
-        CheckpointKind::Git => plan_git(&mut plan, run.branch.as_deref())?,
-        CheckpointKind::Files => plan_files(&mut plan)?,
-    }
+    // Only what the run changed is taken back (see `step_revert`).
+    let git = match plan.checkpoint.kind {
+        CheckpointKind::Git => Some(checked_git(&plan, run.branch.as_deref())?),
+        CheckpointKind::Files => None,
+    };
+    let revert = crate::step_revert::plan_revert(
+        &plan.project,
+        git.as_ref(),
+        &events,
+        &plan.checkpoint,
+        &plan.undone,
+    )?;
+    plan.files = revert.files;
+    plan.targets = revert
+        .targets
+        .into_iter()
+        .map(|(path, image)| (path, Target::Image(image)))
+        .collect();
     Ok(plan)
+}
+
+/// The project's repository, on the run's branch.
+fn checked_git(plan: &UndoPlan, run_branch: Option<&str>) -> Result<Git, AgentError> {
+    let git = Git::discover(&plan.project).ok_or_else(|| {
+        AgentError::InvalidState(
+            "the checkpoint is a git tree, but the project is no longer a git repository".into(),
+        )
+    })?;
+    if let Some(branch) = run_branch {
+        let current = git.current_branch().unwrap_or_default();
+        if current != branch {
+            return Err(AgentError::InvalidState(format!(
+                "run {} worked on branch {branch}, but {} is checked out; `git switch {branch}` first",
+                plan.run_id,
+                if current.is_empty() {
+                    "a detached HEAD"
+                } else {
+                    current.as_str()
+                }
+            )));
+        }
+    }
+    Ok(git)
 }
 
 /// The named run, or the most recent real run in the project; it must
@@ -200,26 +240,10 @@ fn last_commit(events: &[Event]) -> (Option<String>, Option<String>) {
         .unwrap_or((None, None))
 }
 
-fn plan_git(plan: &mut UndoPlan, run_branch: Option<&str>) -> Result<(), AgentError> {
-    let git = Git::discover(&plan.project).ok_or_else(|| {
-        AgentError::InvalidState(
-            "the checkpoint is a git tree, but the project is no longer a git repository".into(),
-        )
-    })?;
-    if let Some(branch) = run_branch {
-        let current = git.current_branch().unwrap_or_default();
-        if current != branch {
-            return Err(AgentError::InvalidState(format!(
-                "run {} worked on branch {branch}, but {} is checked out; `git switch {branch}` first",
-                plan.run_id,
-                if current.is_empty() {
-                    "a detached HEAD"
-                } else {
-                    current.as_str()
-                }
-            )));
-        }
-    }
+/// The whole tree back to the checkpoint (the fix loop's round revert,
+/// right after the round: nobody else has touched the tree since).
+fn plan_git(plan: &mut UndoPlan) -> Result<(), AgentError> {
+    let git = checked_git(plan, None)?;
     let tree = plan.checkpoint.tree.clone().unwrap_or_default();
     let scope = git.scope_for(&plan.project);
     let now = git.snapshot_tree(&scope)?;
@@ -279,11 +303,14 @@ pub struct UndoReport {
 /// in the run's log.
 pub async fn apply_undo(store: &Store, plan: UndoPlan) -> Result<UndoReport, AgentError> {
     let patch_id = restore(&plan)?;
-    let recorded = store.events(&plan.run_id).await?.len() as u64;
-    let jsonl = JsonlLog::open(&plan.project.join(".chamber/runs").join(&plan.run_id)).ok();
+    let events = store.events(&plan.run_id).await?;
+    let mut jsonl = JsonlLog::open(&plan.project.join(".chamber/runs").join(&plan.run_id)).ok();
+    if let Some(log) = jsonl.as_mut() {
+        log.catch_up(&events)?;
+    }
     let mut rec = Recorder::new(
         plan.run_id.clone(),
-        recorded,
+        events.last().map_or(0, |e| e.seq),
         store.clone(),
         jsonl,
         Arc::new(Silent),
@@ -320,9 +347,51 @@ pub(crate) fn restore_checkpoint(
         targets: Vec::new(),
     };
     match plan.checkpoint.kind {
-        CheckpointKind::Git => plan_git(&mut plan, None)?,
+        CheckpointKind::Git => plan_git(&mut plan)?,
         CheckpointKind::Files => plan_files(&mut plan)?,
     }
+    restore(&plan)?;
+    Ok(plan.files.into_iter().map(|f| f.path).collect())
+}
+
+/// Takes back what one step changed since its checkpoint, path by path (see
+/// `step_revert`), before the step is retried from scratch on resume;
+/// returns the paths restored or removed.
+pub(crate) fn revert_step(
+    project: &Path,
+    run_id: &str,
+    events: &[Event],
+    checkpoint: Checkpoint,
+) -> Result<Vec<String>, AgentError> {
+    let git = match checkpoint.kind {
+        CheckpointKind::Git => Git::discover(project),
+        CheckpointKind::Files => None,
+    };
+    let revert = crate::step_revert::plan_revert(
+        project,
+        git.as_ref(),
+        events,
+        &checkpoint,
+        std::slice::from_ref(&checkpoint),
+    )?;
+    let plan = UndoPlan {
+        run_id: run_id.to_string(),
+        checkpoint: checkpoint.clone(),
+        steps: 1,
+        step_ids: Vec::new(),
+        available: 1,
+        files: revert.files,
+        commit: None,
+        branch: None,
+        project: project.to_path_buf(),
+        git: None,
+        undone: vec![checkpoint],
+        targets: revert
+            .targets
+            .into_iter()
+            .map(|(path, image)| (path, Target::Image(image)))
+            .collect(),
+    };
     restore(&plan)?;
     Ok(plan.files.into_iter().map(|f| f.path).collect())
 }

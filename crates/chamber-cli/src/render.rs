@@ -217,6 +217,18 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             Output::styled(style::WARN, "undone"),
             files.len()
         ),
+        EventKind::StepRestored {
+            step_id,
+            files,
+            reason,
+            ..
+        } => Output::styled(
+            style::WARN,
+            format!(
+                "  restored: step {step_id} starts over from its checkpoint ({reason}); {} file(s) put back",
+                files.len()
+            ),
+        ),
         EventKind::TestsChecked {
             round,
             scope,

@@ -137,7 +137,10 @@ async fn handle(
         );
     }
 
-    let popped = {
+    let popped = if let Some(responder) = &shared.responder {
+        let index = lock(&shared.requests).len();
+        Some((index, responder(&request)))
+    } else {
         let mut script = lock(&shared.script);
         let index = script.total - script.turns.len();
         script.turns.pop_front().map(|turn| (index, turn))

@@ -37,4 +37,4 @@ mod server;
 pub use formats::WireFormat;
 pub use record::RecordedRequest;
 pub use script::{ScriptedCall, Turn, repeat};
-pub use server::MockServer;
+pub use server::{MockServer, Responder};

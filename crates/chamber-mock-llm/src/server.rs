@@ -30,11 +30,17 @@ pub(crate) struct Script {
     pub total: usize,
 }
 
+/// Answers a request from its content alone (no queue): the same
+/// conversation always gets the same turn, so a client that is killed and
+/// resumes mid-conversation is answered consistently.
+pub type Responder = Arc<dyn Fn(&serde_json::Value) -> Turn + Send + Sync>;
+
 /// State shared between the handle and the request handlers.
-#[derive(Debug)]
 pub(crate) struct Shared {
     /// The one queue every chat route pops from.
     pub script: Mutex<Script>,
+    /// When set, answers every request instead of the queue.
+    pub responder: Option<Responder>,
     /// Every chat request received, in arrival order.
     pub requests: Mutex<Vec<RecordedRequest>>,
     /// Flips to `true` when the handle is dropped.
@@ -71,11 +77,25 @@ impl MockServer {
         Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), script).await
     }
 
+    /// Starts a server on `127.0.0.1:0` whose answers come from `responder`,
+    /// a function of the request body, instead of a scripted queue.
+    pub async fn start_responder(responder: Responder) -> io::Result<MockServer> {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let addr = listener.local_addr()?;
+        let (server, shared, rx) = Self::new_parts(addr, Vec::new(), Some(responder));
+        tokio::spawn(async move {
+            if let Err(err) = serve(listener, shared, rx).await {
+                eprintln!("chamber-mock-llm: server error: {err}");
+            }
+        });
+        Ok(server)
+    }
+
     /// Starts a server on the given address, serving in a task on the current runtime.
     pub async fn start_on(addr: SocketAddr, script: Vec<Turn>) -> io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let (server, shared, rx) = Self::new_parts(addr, script);
+        let (server, shared, rx) = Self::new_parts(addr, script, None);
         tokio::spawn(async move {
             if let Err(err) = serve(listener, shared, rx).await {
                 eprintln!("chamber-mock-llm: server error: {err}");
@@ -93,7 +113,7 @@ impl MockServer {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (server, shared, rx) = Self::new_parts(addr, script);
+        let (server, shared, rx) = Self::new_parts(addr, script, None);
         std::thread::Builder::new()
             .name(format!("chamber-mock-llm-{}", addr.port()))
             .spawn(move || {
@@ -112,6 +132,7 @@ impl MockServer {
     fn new_parts(
         addr: SocketAddr,
         script: Vec<Turn>,
+        responder: Option<Responder>,
     ) -> (MockServer, Arc<Shared>, watch::Receiver<bool>) {
         let (tx, rx) = watch::channel(false);
         let total = script.len();
@@ -120,6 +141,7 @@ impl MockServer {
                 turns: script.into(),
                 total,
             }),
+            responder,
             requests: Mutex::new(Vec::new()),
             shutdown: rx.clone(),
         });

@@ -102,6 +102,36 @@ pub enum EventKind {
         /// What was saved, and where.
         checkpoint: Checkpoint,
     },
+    /// A tool is about to write (or delete) one file: recorded before the
+    /// write, so a resumed run can tell whether the write happened. The
+    /// post-image's bytes are in the patch blob store under its hash.
+    EditIntended {
+        /// Step the call belongs to.
+        step_id: String,
+        /// The call.
+        call_id: String,
+        /// Path relative to the workspace.
+        path: String,
+        /// sha256 of the content before the write; absent when the file did not exist.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_sha256: Option<String>,
+        /// sha256 of the content the write produces; absent for a deletion.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_sha256: Option<String>,
+    },
+    /// A step that is retried from scratch (after a re-plan, or on resuming a
+    /// failed run) was first put back to its checkpoint, so its partial
+    /// effects are never applied twice.
+    StepRestored {
+        /// The step whose effects were rolled back.
+        step_id: String,
+        /// The checkpoint restored.
+        checkpoint_id: String,
+        /// Paths restored or removed.
+        files: Vec<String>,
+        /// Why (`replan` or `resume`).
+        reason: String,
+    },
     /// A tool call's file changes were saved as a patch in `.chamber/patches/`.
     PatchRecorded {
         /// Step the call belongs to.
@@ -436,6 +466,8 @@ impl EventKind {
             EventKind::PlanSaved { .. } => "plan_saved",
             EventKind::StepStarted { .. } => "step_started",
             EventKind::CheckpointCreated { .. } => "checkpoint_created",
+            EventKind::EditIntended { .. } => "edit_intended",
+            EventKind::StepRestored { .. } => "step_restored",
             EventKind::PatchRecorded { .. } => "patch_recorded",
             EventKind::Undone { .. } => "undone",
             EventKind::TestsChecked { .. } => "tests_checked",

@@ -35,6 +35,9 @@ pub struct ToolContext {
     pub sandbox: crate::sandbox::ShellSandbox,
     /// Environment variables `shell` passes on although they look secret.
     pub env_allow: Vec<String>,
+    /// Where file writes are announced before they happen (see
+    /// [`ToolContext::before_change`]); `None` announces nothing.
+    pub intents: Option<crate::journal::IntentSender>,
 }
 
 impl ToolContext {
@@ -51,6 +54,7 @@ impl ToolContext {
             syntax_check: true,
             sandbox: crate::sandbox::ShellSandbox::Off,
             env_allow: Vec::new(),
+            intents: None,
         }
     }
 }
@@ -66,6 +70,7 @@ impl fmt::Debug for ToolContext {
             .field("syntax_check", &self.syntax_check)
             .field("sandbox", &self.sandbox)
             .field("env_allow", &self.env_allow)
+            .field("intents", &self.intents.is_some())
             .finish()
     }
 }

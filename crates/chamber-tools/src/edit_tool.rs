@@ -97,10 +97,10 @@ pub(crate) async fn edit_file(ctx: &ToolContext, args: EditFileArgs) -> ToolResu
         return failed(e.to_string());
     }
     let target = resolved.target.clone();
-    if let Err(e) = ctx.before_change(&target) {
+    let bytes = updated.into_bytes();
+    if let Err(e) = ctx.before_change(&target, Some(&bytes)).await {
         return failed(e);
     }
-    let bytes = updated.into_bytes();
     match tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return failed(format!("cannot write \"{}\": {e}", args.path)),

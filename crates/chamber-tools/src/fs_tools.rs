@@ -223,10 +223,10 @@ pub(crate) async fn write_file(ctx: &ToolContext, args: WriteFileArgs) -> ToolRe
             return failed(e.to_string());
         }
     }
-    if let Err(e) = ctx.before_change(&target) {
+    let bytes = content.as_bytes().to_vec();
+    if let Err(e) = ctx.before_change(&target, Some(&bytes)).await {
         return failed(e);
     }
-    let bytes = content.as_bytes().to_vec();
     let written = tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await;
     match written {
         Ok(Ok(())) => changed(
@@ -261,7 +261,7 @@ pub(crate) async fn delete_file(ctx: &ToolContext, args: DeleteFileArgs) -> Tool
         Err(e) if e.kind() == io::ErrorKind::NotFound => return failed(not_found(&args.path)),
         Err(e) => return failed(format!("cannot delete \"{}\": {e}", args.path)),
     }
-    if let Err(e) = ctx.before_change(&resolved.link) {
+    if let Err(e) = ctx.before_change(&resolved.link, None).await {
         return failed(e);
     }
     match tokio::fs::remove_file(&resolved.link).await {

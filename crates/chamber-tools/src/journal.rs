@@ -3,7 +3,8 @@
 //! call into a patch (before/after) and put things back if needed.
 //!
 //! Usage from a tool: call [`ToolContext::before_change`] once per path
-//! before writing or deleting it (repeat calls for the same path are free).
+//! before writing or deleting it, with the content it will write (repeat
+//! calls for the same path are free).
 //! The executor then calls [`Journal::finish_call`] to get what changed.
 
 use std::collections::HashMap;
@@ -155,19 +156,64 @@ impl Journal {
     }
 }
 
+/// One file write a tool is about to make, announced before it happens so
+/// the run can record it durably first (write-ahead): after a crash, the
+/// file's content tells whether the write took place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditIntent {
+    /// Path relative to the workspace root, `/`-separated.
+    pub path: String,
+    /// The content now (`None`: the file does not exist).
+    pub before: Option<Vec<u8>>,
+    /// The content the write produces (`None`: the file is deleted).
+    pub after: Option<Vec<u8>>,
+}
+
+/// Where a tool announces its writes; the receiver answers once the intent
+/// is recorded (or with the reason it could not be, and the write is skipped).
+pub type IntentSender = tokio::sync::mpsc::UnboundedSender<(
+    EditIntent,
+    tokio::sync::oneshot::Sender<Result<(), String>>,
+)>;
+
 impl ToolContext {
-    /// Records `path`'s pre-image in the journal, if there is one; call it
-    /// before writing or deleting a file, once per path. Without a journal
-    /// this does nothing. The error is written for the model.
-    pub fn before_change(&self, path: &Path) -> Result<(), String> {
-        match &self.journal {
-            None => Ok(()),
-            Some(journal) => journal.before_change(path).map_err(|e| {
+    /// Call before writing or deleting `path` (once per path and call):
+    /// records its pre-image in the journal, if there is one, and announces
+    /// the write with its planned content (`after`, `None` for a deletion)
+    /// to the intent receiver, if there is one, waiting until it is
+    /// recorded. The error is written for the model.
+    pub async fn before_change(&self, path: &Path, after: Option<&[u8]>) -> Result<(), String> {
+        if let Some(journal) = &self.journal {
+            journal.before_change(path).map_err(|e| {
                 format!(
                     "cannot record the current content of {} before changing it: {e}",
                     relative_display(&journal.root, path)
                 )
-            }),
+            })?;
+        }
+        let Some(intents) = &self.intents else {
+            return Ok(());
+        };
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let rel = relative_display(&root, path);
+        let before = FileImage::read(path)
+            .map_err(|e| format!("cannot read {rel} before changing it: {e}"))?
+            .map(|image| image.bytes);
+        let intent = EditIntent {
+            path: rel.clone(),
+            before,
+            after: after.map(<[u8]>::to_vec),
+        };
+        let (ack, recorded) = tokio::sync::oneshot::channel();
+        intents
+            .send((intent, ack))
+            .map_err(|_| format!("{rel} was not changed: the run stopped recording"))?;
+        match recorded.await {
+            Ok(result) => result,
+            Err(_) => Err(format!("{rel} was not changed: the run stopped recording")),
         }
     }
 }
@@ -226,9 +272,33 @@ mod tests {
         assert!(journal.finish_call().is_empty());
     }
 
-    #[test]
-    fn context_without_journal_is_a_no_op() {
+    #[tokio::test]
+    async fn context_without_journal_is_a_no_op() {
         let ctx = ToolContext::new(PathBuf::from("/nonexistent"));
-        assert!(ctx.before_change(Path::new("/nonexistent/x")).is_ok());
+        assert!(
+            ctx.before_change(Path::new("/nonexistent/x"), None)
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_is_announced_and_waits_for_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "old").unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut ctx = ToolContext::new(dir.path().to_path_buf());
+        ctx.intents = Some(tx);
+        let target = dir.path().join("a.txt");
+        let announcing = ctx.before_change(&target, Some(b"new"));
+        let receiving = async {
+            let (intent, ack): (EditIntent, _) = rx.recv().await.unwrap();
+            assert_eq!(intent.path, "a.txt");
+            assert_eq!(intent.before.as_deref(), Some(&b"old"[..]));
+            assert_eq!(intent.after.as_deref(), Some(&b"new"[..]));
+            ack.send(Err("disk full".into())).unwrap();
+        };
+        let (result, ()) = tokio::join!(announcing, receiving);
+        assert_eq!(result, Err("disk full".to_string()));
     }
 }

@@ -37,7 +37,7 @@ mod valid_call;
 pub use context::{OutputSink, ToolContext};
 pub use git::{CommitInfo, Git, GitError};
 pub use git_tree::{EMPTY_TREE, TreeChange, TreeChangeKind, TreeScope};
-pub use journal::{FileChange, FileImage, Journal};
+pub use journal::{EditIntent, FileChange, FileImage, IntentSender, Journal};
 pub use registry::Registry;
 pub use specs::{Risk, ToolSpec};
 pub use tool_table::EditFormat;

@@ -105,8 +105,12 @@ pub(crate) async fn patch_edit(ctx: &ToolContext, op: PatchOp) -> ToolResult {
     {
         return failed(message);
     }
-    for path in touched_paths(&set) {
-        if let Err(e) = ctx.before_change(&ctx.root.join(&path)) {
+    for (path, after) in set.final_contents() {
+        let after = after.map(String::into_bytes);
+        if let Err(e) = ctx
+            .before_change(&ctx.root.join(&path), after.as_deref())
+            .await
+        {
             return failed(e);
         }
     }

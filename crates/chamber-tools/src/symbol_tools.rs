@@ -205,10 +205,10 @@ pub(crate) async fn symbol_edit(ctx: &ToolContext, op: SymbolOp) -> ToolResult {
         }
     };
     let target = resolved.target.clone();
-    if let Err(e) = ctx.before_change(&target) {
+    let bytes = updated.into_bytes();
+    if let Err(e) = ctx.before_change(&target, Some(&bytes)).await {
         return failed(e);
     }
-    let bytes = updated.into_bytes();
     match tokio::task::spawn_blocking(move || write_atomic(&target, &bytes)).await {
         Ok(Ok(())) => changed(format!("{}: {summary}", resolved.rel), vec![resolved.rel]),
         Ok(Err(e)) => failed(format!("cannot write \"{given}\": {e}")),

@@ -2,7 +2,9 @@
 
 mod approval;
 mod bench_edits;
+mod chaos;
 mod cli_surface;
+mod crash_points;
 mod doctor_providers;
 mod dry_run;
 mod edit_formats;

@@ -124,6 +124,36 @@ impl ChangeSet {
         out
     }
 
+    /// Each touched path with the text it holds once the whole set is
+    /// written (`None`: it no longer exists), in order of first appearance.
+    /// This is what a caller announces before writing.
+    pub fn final_contents(&self) -> Vec<(PathBuf, Option<String>)> {
+        let mut out: Vec<(PathBuf, Option<String>)> =
+            self.touched().into_iter().map(|p| (p, None)).collect();
+        let mut set = |path: &Path, content: Option<&String>| {
+            if let Some(slot) = out.iter_mut().find(|(p, _)| p == path) {
+                slot.1 = content.cloned();
+            }
+        };
+        for change in &self.changes {
+            match change {
+                FileChange::Add { path, content, .. } => set(path, Some(content)),
+                FileChange::Delete { path, .. } => set(path, None),
+                FileChange::Update {
+                    path,
+                    move_to: Some(to),
+                    content,
+                    ..
+                } if to != path => {
+                    set(path, None);
+                    set(to, Some(content));
+                }
+                FileChange::Update { path, content, .. } => set(path, Some(content)),
+            }
+        }
+        out
+    }
+
     /// The whole change as a git-style unified diff (one section per
     /// change, in order). Contents are carried by the set, so no disk
     /// access is needed.
