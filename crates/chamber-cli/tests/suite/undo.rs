@@ -224,3 +224,81 @@ async fn plain_directory_undo_restores_tool_written_files() {
     assert!(!p.path().join("a.txt").exists());
     assert_eq!(p.read("notes.txt").as_deref(), Some("old\n"));
 }
+
+/// After a completed run the person edits a file the run never touched and creates
+/// another: undo takes back only the run's own changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_leaves_files_the_run_never_touched_alone() {
+    let server = MockServer::start(two_step_script()).await.unwrap();
+    let p = Project::git(&server.base_url());
+    p.write("notes.md", "mine\n");
+    p.git_ok(&["add", "notes.md"]);
+    p.git_ok(&["commit", "-q", "-m", "notes"]);
+    let out = p.run(&["run", "--yes", "--json", "two files"]).await;
+    out.assert_code(0);
+
+    p.write("notes.md", "mine, edited after the run\n");
+    p.write("mywork.txt", "my own work\n");
+    let undone = payload(&p.run(&["undo", "--steps", "2", "--yes", "--json"]).await);
+    let files: Vec<&str> = undone["undo"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !files.contains(&"notes.md") && !files.contains(&"mywork.txt"),
+        "{files:?}"
+    );
+    assert_eq!(
+        p.read("notes.md").as_deref(),
+        Some("mine, edited after the run\n")
+    );
+    assert_eq!(p.read("mywork.txt").as_deref(), Some("my own work\n"));
+    // The run's own work, commands' included, is gone.
+    assert!(!p.path().join("a.txt").exists());
+    assert!(!p.path().join("b.txt").exists());
+    assert!(!p.path().join("c.txt").exists());
+    assert_eq!(p.read("README.md").as_deref(), Some("# demo\n"));
+}
+
+/// A file the run changed and the person changed again: separate edits merge; overlapping
+/// ones refuse the whole undo, naming the file, and change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_merges_or_refuses_when_a_run_file_changed_since() {
+    let script = || {
+        vec![
+            plan_turn("Edit", &[("1", "Edit list.txt")]),
+            Turn::call(
+                "edit_file",
+                json!({"path": "list.txt", "old_string": "b\n", "new_string": "B by the run\n"}),
+            ),
+            Turn::text("Edited."),
+        ]
+    };
+    let server = MockServer::start(script()).await.unwrap();
+    let p = Project::git(&server.base_url());
+    p.write("list.txt", "a\nb\nc\nd\ne\nf\ng\n");
+    p.git_ok(&["add", "list.txt"]);
+    p.git_ok(&["commit", "-q", "-m", "list"]);
+    p.run(&["run", "--yes", "edit"]).await.assert_code(0);
+
+    // Overlapping: the person rewrote the run's line.
+    p.write("list.txt", "a\nB, then mine\nc\nd\ne\nf\ng\n");
+    let out = p.run(&["undo", "--yes", "--json"]).await;
+    assert_ne!(out.code, 0, "{}", out.dump());
+    let message = out.envelope()["error"]["message"].to_string();
+    assert!(message.contains("list.txt"), "{message}");
+    assert_eq!(
+        p.read("list.txt").as_deref(),
+        Some("a\nB, then mine\nc\nd\ne\nf\ng\n")
+    );
+
+    // Separate: the person changed another line; the run's line goes back, theirs stays.
+    p.write("list.txt", "a\nB by the run\nc\nd\ne\nf\nG mine\n");
+    payload(&p.run(&["undo", "--yes", "--json"]).await);
+    assert_eq!(
+        p.read("list.txt").as_deref(),
+        Some("a\nb\nc\nd\ne\nf\nG mine\n")
+    );
+}
