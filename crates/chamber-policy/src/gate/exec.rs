@@ -114,11 +114,12 @@ impl Gate {
     /// Without a sandbox, a command Chamber cannot read or bound (see
     /// [`crate::UNREADABLE_RULES`]) needs a person: neither `--yes`, nor
     /// full-auto, nor `approval.tools = "always"` approves it. A person's
-    /// earlier yes to this very command this session still counts.
+    /// earlier yes to this exact command this session still counts (a
+    /// prefix grant does not).
     fn unconfined_unreadable(&self, command: &str, report: &CommandReport) -> Option<GateVerdict> {
         let how = self.settings.sandbox.unconfined()?;
         let finding = report.unreadable()?;
-        if self.grants().covers_command(command).is_some() {
+        if self.grants().covers_exact(command) {
             return None;
         }
         let mut v = GateVerdict::new(

@@ -243,6 +243,12 @@ fn without_a_sandbox_yes_never_approves_what_the_policy_cannot_read() {
         let g = gate(ApprovalMode::Ask, |s, _| s.sandbox = state.clone());
         g.remember(&exec("python3 -c 'x'"), GrantScope::Exact);
         assert_eq!(in_workspace(&g, "python3 -c 'x'").decision, Decision::Allow);
+        g.remember(&exec("python3 -c 'y'"), GrantScope::Prefix);
+        let v = in_workspace(&g, "python3 -c 'z'");
+        assert!(
+            v.explicit,
+            "a prefix grant does not cover other code: {v:?}"
+        );
     }
     // Sandboxed, --yes answers them as before.
     let g = gate(ApprovalMode::Ask, |s, _| s.auto_approve = true);
