@@ -226,6 +226,7 @@ impl Engine {
             workspace: ws.dir.display().to_string(),
         })
         .await?;
+        crate::gatekeeper::note_sandbox(&mut rec, opts).await?;
         Ok((rec, task, ws))
     }
 

@@ -148,6 +148,26 @@ pub async fn decide(
     })
 }
 
+/// Records a `sandbox_unavailable` event when the run's commands cannot be
+/// sandboxed (unconfined, asked or refused), so it is never silent. Called
+/// right after `run_started`, `run_resumed` or an applied plan's approval.
+pub(crate) async fn note_sandbox(rec: &mut Recorder, opts: &RunOptions) -> Result<(), AgentError> {
+    use chamber_policy::SandboxState;
+    let (reason, commands) = match &opts.gate.settings().sandbox {
+        SandboxState::Available | SandboxState::Off => return Ok(()),
+        SandboxState::Unconfined { reason } => (reason, "unconfined"),
+        SandboxState::Unavailable { reason, refuse } => {
+            (reason, if *refuse { "refuse" } else { "ask" })
+        }
+    };
+    rec.emit(EventKind::SandboxUnavailable {
+        reason: reason.clone(),
+        commands: commands.into(),
+    })
+    .await?;
+    Ok(())
+}
+
 /// How an approved command runs. With the required sandbox missing and
 /// `on_unavailable = "ask"`, the gate has already put the command to a
 /// person, so a command that got here runs unconfined (its environment still

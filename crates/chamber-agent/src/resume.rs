@@ -71,6 +71,7 @@ impl Engine {
             by,
         })
         .await?;
+        crate::gatekeeper::note_sandbox(&mut rec, &opts).await?;
         self.store.set_plan(&run.id, &plan).await?;
         let mut task = run.task.clone();
         task.constraints.auto_approve = opts.auto_approve;
@@ -180,6 +181,7 @@ impl Engine {
                 from_step: "planning".into(),
             })
             .await?;
+            crate::gatekeeper::note_sandbox(&mut rec, &opts).await?;
             let keep = opts.keep_worktree;
             let outcome = self
                 .plan_and_gate(&mut rec, &run.task, ws, opts, approver)
@@ -198,6 +200,7 @@ impl Engine {
             })
             .unwrap_or_else(|| "end".into());
         rec.emit(EventKind::RunResumed { from_step }).await?;
+        crate::gatekeeper::note_sandbox(&mut rec, &opts).await?;
         let keep = opts.keep_worktree;
         let outcome = self
             .act(&mut rec, &run.task, plan, ws, point, approver, &opts)

@@ -25,9 +25,10 @@ pub enum RunsAction {
 /// `chamber policy …`
 #[derive(Debug, Subcommand)]
 pub enum PolicyAction {
-    /// The decision the command policy makes on a command line, the rule
-    /// behind it, and each simple command's verdict. Exit status 0 allow,
-    /// 3 ask, 15 deny.
+    /// The decision a run's gate makes on a command line (command policy,
+    /// `.env` path rules, approval mode, `--yes`, sandbox), the rule behind
+    /// it, and each simple command's verdict. Exit status 0 allow, 3 ask,
+    /// 15 deny.
     Check {
         /// The command line, quoted as one argument.
         command: String,
@@ -38,6 +39,13 @@ pub enum PolicyAction {
         /// The branch checked out (default: read from `.git/HEAD`).
         #[arg(long, value_name = "BRANCH")]
         branch: Option<String>,
+        /// Judge in this approval mode: read-only, ask, auto-edit or
+        /// full-auto (default: `[approval] mode`).
+        #[arg(long, value_name = "MODE")]
+        mode: Option<String>,
+        /// Judge as a run with `--yes` would.
+        #[arg(short = 'y', long)]
+        yes: bool,
     },
 }
 

@@ -77,16 +77,23 @@ pub fn build_gate(
 
 /// Whether commands can be sandboxed here, for the gate. A required
 /// sandbox (`mode = "on"`) that is missing makes every command refused or
-/// asked, per `on_unavailable`; with `auto`, a missing sandbox matters in
-/// full-auto only, which promises that commands always run sandboxed.
+/// asked, per `on_unavailable`; with `auto`, a missing sandbox means
+/// commands run unconfined (said at the start of the run), except in
+/// full-auto, which promises that commands always run sandboxed.
 pub fn sandbox_state(config: &Config, root: &Path, mode: ApprovalMode) -> SandboxState {
     use chamber_config::OnUnavailable;
     use chamber_tools::sandbox::{SandboxChoice, choose};
     let refuse = config.sandbox.on_unavailable == OnUnavailable::Refuse;
     match choose(&config.sandbox, root) {
         SandboxChoice::Sandboxed(_) => SandboxState::Available,
-        SandboxChoice::Unavailable { reason, .. } => SandboxState::Unavailable {
+        SandboxChoice::Unavailable { reason, .. } if refuse => SandboxState::Unavailable {
             reason: chamber_tools::sandbox::unavailable_message(&reason),
+            refuse,
+        },
+        SandboxChoice::Unavailable { reason, .. } => SandboxState::Unavailable {
+            reason: format!(
+                "sandbox.mode = \"on\" requires the sandbox, but it cannot be set up ({reason}); with on_unavailable = \"ask\" a command runs unconfined only once approved. `chamber doctor` shows what the kernel offers"
+            ),
             refuse,
         },
         SandboxChoice::Unconfined { reason } => {
@@ -100,7 +107,11 @@ pub fn sandbox_state(config: &Config, root: &Path, mode: ApprovalMode) -> Sandbo
                     refuse,
                 }
             } else {
-                SandboxState::Off
+                SandboxState::Unconfined {
+                    reason: format!(
+                        "the sandbox cannot be set up here ({reason}), and with sandbox.mode = \"auto\" commands run unconfined. `chamber doctor` shows what the kernel offers; set sandbox.mode = \"on\" to refuse or ask instead"
+                    ),
+                }
             }
         }
     }

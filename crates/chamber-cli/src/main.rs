@@ -384,12 +384,16 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     command,
                     run_branch,
                     branch,
+                    mode,
+                    yes,
                 },
         } => {
             let args = commands::policy::CheckArgs {
                 command,
                 run_branch,
                 branch,
+                mode,
+                yes,
             };
             commands::policy::check(&setup, args, out)?
         }

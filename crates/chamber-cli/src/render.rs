@@ -47,6 +47,21 @@ pub fn call_text(call: &ToolCall) -> String {
     }
 }
 
+/// The warning for a `sandbox_unavailable` event: what happens to commands.
+pub fn sandbox_warning(reason: &str, commands: &str) -> String {
+    let effect = match commands {
+        "unconfined" => "commands in this run are NOT sandboxed: they run unconfined",
+        "ask" => {
+            "commands in this run are NOT sandboxed: each runs unconfined only once approved (--yes approves only those Chamber can read)"
+        }
+        _ => "commands in this run are refused",
+    };
+    format!(
+        "{} {effect}. {reason}",
+        Output::styled(style::WARN, "warning: sandbox unavailable:")
+    )
+}
+
 /// The human line for an event, if it deserves one at this verbosity.
 pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
     Some(match &event.kind {
@@ -64,6 +79,7 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 .map(|b| format!(" · branch {b}"))
                 .unwrap_or_default()
         ),
+        EventKind::SandboxUnavailable { reason, commands } => sandbox_warning(reason, commands),
         EventKind::ContextBuilt {
             fallback: Some(why),
             ..

@@ -12,6 +12,7 @@ mod budget;
 pub mod command;
 mod command_split;
 mod gate;
+mod known;
 mod redact;
 mod rules;
 mod user_rules;
@@ -20,8 +21,8 @@ pub use budget::{Budget, BudgetMeter, BudgetVerdict, Reading, Resource, parse_du
 pub use command::{CommandContext, ParseError, parse_script};
 pub use command_split::split_commands;
 pub use gate::{
-    ApprovalMode, Gate, GateSettings, GateVerdict, GrantScope, Grants, PathRules, PathSpec,
-    Request, RiskTier, SandboxState, ToolOverride, WriteFacts, prefix_of,
+    ApprovalMode, Gate, GateSettings, GateVerdict, GrantScope, Grants, Judgement, PathRules,
+    PathSpec, Request, RiskTier, SandboxState, ToolOverride, WriteFacts, prefix_of,
 };
 pub use redact::{
     MIN_ENTROPY, MIN_SECRET_LEN, PLACEHOLDER_PREFIX, RedactError, Redactor, SecretSpec,
@@ -29,5 +30,5 @@ pub use redact::{
 };
 pub use rules::{
     Action, BUILTIN_RULES, CommandReport, DEFAULT_POLICY_TOML, Decision, PartVerdict, Policy,
-    PolicyError, RuleSpec, Verdict,
+    PolicyError, RuleSpec, TEST_COMMAND_RULE, UNREADABLE_RULES, Verdict,
 };

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::command::CommandContext;
 use crate::command::eval::{Part, evaluate};
+use crate::known::{read_only, test_command};
 use crate::user_rules::{self, UserRule};
 pub use crate::user_rules::{PolicyError, RuleSpec};
 
@@ -51,6 +52,19 @@ pub struct PartVerdict {
     pub command: String,
     /// Its verdict.
     pub verdict: Verdict,
+    /// When the verdict is `ask` and one of the command's built-in findings
+    /// is in [`UNREADABLE_RULES`]: that finding (it may differ from the
+    /// verdict's rule, as in `sudo python3 -c …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<Verdict>,
+}
+
+impl PartVerdict {
+    /// The built-in rule that makes this command one Chamber cannot read
+    /// or bound (one of [`UNREADABLE_RULES`]), when its decision is `ask`.
+    pub fn unreadable(&self) -> Option<&Verdict> {
+        self.unreadable.as_ref()
+    }
 }
 
 /// A command line's verdict and the verdict on each simple command in it.
@@ -61,6 +75,46 @@ pub struct CommandReport {
     /// Every simple command, in the order a shell meets them.
     pub parts: Vec<PartVerdict>,
 }
+
+impl CommandReport {
+    /// The first simple command Chamber cannot read or bound (see
+    /// [`UNREADABLE_RULES`]): its finding.
+    pub fn unreadable(&self) -> Option<&Verdict> {
+        self.parts.iter().find_map(PartVerdict::unreadable)
+    }
+
+    /// Whether every simple command is allowed or is an ordinary test
+    /// command (`builtin:test-command`), and at least one is the latter.
+    pub fn tests_only(&self) -> bool {
+        let is_test = |p: &PartVerdict| p.verdict.rule.as_deref() == Some(TEST_COMMAND_RULE);
+        self.parts.iter().any(is_test)
+            && self
+                .parts
+                .iter()
+                .all(|p| p.verdict.decision == Decision::Allow || is_test(p))
+    }
+}
+
+/// The rule an ordinary test command's `ask` carries.
+pub const TEST_COMMAND_RULE: &str = "builtin:test-command";
+
+/// Built-in `ask` rules for commands whose effect Chamber cannot read or
+/// bound: a name or script known only at run time, code in another
+/// language, deletes and writes it cannot place inside the workspace,
+/// archives sent off the machine. With a sandbox, `--yes` may answer them;
+/// without one (`sandbox.mode = "off"`, or the sandbox cannot be set up),
+/// only a person can.
+pub const UNREADABLE_RULES: &[&str] = &[
+    "dynamic-command",
+    "inline-code",
+    "piped-script",
+    "unparseable",
+    "rm-unknown-target",
+    "write-unknown-target",
+    "write-outside-workspace",
+    "sync-delete",
+    "archive-to-network",
+];
 
 /// An action to judge. Tools map onto these by their risk.
 #[derive(Debug, Clone)]
@@ -204,90 +258,25 @@ pub const BUILTIN_RULES: &[(&str, Decision, &str)] = &[
         "a line that cannot be parsed (unclosed quote, unbalanced parentheses, case, a here-document without end, too deep)",
     ),
     (
+        "sync-delete",
+        Decision::Ask,
+        "rsync --delete (--del, --delete-*, --remove-source-files): deletes files the command line does not name",
+    ),
+    (
+        "archive-to-network",
+        Decision::Ask,
+        "an archive (tar, zip, cpio, gzip…) piped to a network tool (nc, ssh, curl…) or written to /dev/tcp",
+    ),
+    (
+        "test-command",
+        Decision::Ask,
+        "the ordinary test commands (pytest, python3 -m pytest, npm test, go test, make test, cargo test): they run without asking in auto-edit mode when the sandbox is on",
+    ),
+    (
         "read-only",
         Decision::Allow,
         "read-only and inert commands (ls, cat, grep, find, echo, git status/diff/log…)",
     ),
-];
-
-/// Commands that only read or print: allowed unless a rule says otherwise.
-const READ_ONLY: &[&str] = &[
-    "ls",
-    "pwd",
-    "cat",
-    "head",
-    "tail",
-    "wc",
-    "grep",
-    "egrep",
-    "fgrep",
-    "rg",
-    "ag",
-    "echo",
-    "true",
-    "false",
-    ":",
-    "uniq",
-    "diff",
-    "cmp",
-    "stat",
-    "file",
-    "which",
-    "type",
-    "test",
-    "[",
-    "[[",
-    "printf",
-    "sort",
-    "sleep",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
-    "date",
-    "whoami",
-    "id",
-    "uname",
-    "tree",
-    "du",
-    "df",
-    "cd",
-    "pushd",
-    "popd",
-    "cut",
-    "tr",
-    "nl",
-    "tac",
-    "jq",
-    "md5sum",
-    "sha1sum",
-    "sha256sum",
-    "hostname",
-    "uptime",
-    "command",
-    "export",
-    "unset",
-    "set",
-    "shift",
-    "exit",
-    "return",
-    "wait",
-    "read",
-    "local",
-];
-
-/// Read-only git subcommands.
-const GIT_READ_ONLY: &[&str] = &[
-    "status",
-    "diff",
-    "log",
-    "show",
-    "rev-parse",
-    "ls-files",
-    "blame",
-    "grep",
-    "shortlog",
-    "describe",
 ];
 
 /// The policy file `chamber init` writes: documented, with examples.
@@ -368,14 +357,41 @@ impl Policy {
     pub fn explain(&self, line: &str, ctx: &CommandContext<'_>) -> CommandReport {
         let parts: Vec<PartVerdict> = evaluate(line, ctx)
             .into_iter()
-            .map(|p| PartVerdict {
-                command: p.command.clone(),
-                verdict: self.judge(&p),
+            .map(|p| {
+                let verdict = self.judge(&p);
+                let unreadable = (verdict.decision == Decision::Ask)
+                    .then(|| {
+                        p.findings
+                            .iter()
+                            .find(|f| {
+                                f.decision == Decision::Ask && UNREADABLE_RULES.contains(&f.rule)
+                            })
+                            .map(|f| Verdict {
+                                decision: Decision::Ask,
+                                reason: f.reason.clone(),
+                                rule: Some(format!("builtin:{}", f.rule)),
+                            })
+                    })
+                    .flatten();
+                PartVerdict {
+                    command: p.command.clone(),
+                    verdict,
+                    unreadable,
+                }
             })
             .collect();
         let mut worst: Option<&PartVerdict> = None;
         for p in &parts {
-            let rank = |v: &Verdict| (v.decision, v.rule.is_some());
+            // A named rule says more than the default; a test command's
+            // ask says least, so `pytest && make x` reports `make x`.
+            let rank = |v: &Verdict| {
+                let weight = match v.rule.as_deref() {
+                    Some(TEST_COMMAND_RULE) => 0,
+                    None => 1,
+                    Some(_) => 2,
+                };
+                (v.decision, weight)
+            };
             if worst.is_none_or(|w| rank(&p.verdict) > rank(&w.verdict)) {
                 worst = Some(p);
             }
@@ -442,38 +458,20 @@ impl Policy {
                 rule: Some("builtin:read-only".into()),
             };
         }
+        if inner.first().is_some_and(|w| test_command(w)) {
+            return Verdict {
+                decision: Decision::Ask,
+                reason: format!(
+                    "`{}` runs the project's tests: auto-edit mode runs it without asking when the sandbox is on",
+                    part.command
+                ),
+                rule: Some(TEST_COMMAND_RULE.into()),
+            };
+        }
         Verdict {
             decision: Decision::Ask,
             reason: format!("no rule allows `{}`", part.command),
             rule: None,
         }
     }
-}
-
-fn read_only(words: &[String]) -> bool {
-    let Some(name) = words.first() else {
-        return true;
-    };
-    if name == "git" {
-        let sub = words.iter().skip(1).find(|w| !w.starts_with('-'));
-        return sub.is_some_and(|s| GIT_READ_ONLY.contains(&s.as_str()))
-            || (sub.is_some_and(|s| s == "branch")
-                && words.len() <= 3
-                && words.iter().all(|w| {
-                    !w.starts_with("-d")
-                        && !w.starts_with("-D")
-                        && !w.starts_with("-m")
-                        && !w.starts_with("-M")
-                }));
-    }
-    if name == "find" || name == "sort" {
-        return !words.iter().any(|w| {
-            w == "-delete"
-                || w.starts_with("-fprint")
-                || w == "-fls"
-                || w.starts_with("-o")
-                || w.starts_with("--output")
-        });
-    }
-    READ_ONLY.contains(&name.as_str())
 }

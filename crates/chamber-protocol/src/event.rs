@@ -52,6 +52,16 @@ pub enum EventKind {
         /// Directory the tools act on (a throwaway copy for dry runs).
         workspace: String,
     },
+    /// The sandbox cannot be set up: commands run unconfined, run only once
+    /// a person approves, or are refused. Recorded at the start of a run
+    /// (and of each resume or apply), so unconfined is never silent.
+    SandboxUnavailable {
+        /// What is missing and what it means, in words.
+        reason: String,
+        /// `unconfined` (`sandbox.mode = "auto"`), `ask`
+        /// (`on_unavailable = "ask"`) or `refuse`.
+        commands: String,
+    },
     /// Context was gathered for the model.
     ContextBuilt {
         /// Instruction files included.
@@ -459,6 +469,7 @@ impl EventKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             EventKind::RunStarted { .. } => "run_started",
+            EventKind::SandboxUnavailable { .. } => "sandbox_unavailable",
             EventKind::ContextBuilt { .. } => "context_built",
             EventKind::PlanProposed { .. } => "plan_proposed",
             EventKind::PlanApproved { .. } => "plan_approved",

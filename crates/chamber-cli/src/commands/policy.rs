@@ -1,15 +1,18 @@
-//! `chamber policy check "<command>"`: the decision the command policy makes
-//! on a command line, the rule behind it, and the verdict on each simple
-//! command inside it.
+//! `chamber policy check "<command>"`: the decision a run's gate makes on a
+//! command line — the same gate, built the same way (`gate_build`), judging
+//! through the same call (`Gate::judge_explained`) — the rule behind it, and
+//! the verdict on each simple command inside it.
 
 use std::path::{Path, PathBuf};
 
-use chamber_policy::{CommandContext, Decision};
+use chamber_policy::{CommandContext, Decision, Request};
 use serde_json::json;
 
+use crate::cli::RunFlags;
 use crate::exit::{CliError, status};
+use crate::gate_build::{build_gate, mode_of, sandbox_state};
 use crate::output::{Output, style};
-use crate::setup::{Setup, load_policy};
+use crate::setup::Setup;
 
 /// What `policy check` was asked.
 #[derive(Debug, Clone)]
@@ -20,17 +23,31 @@ pub struct CheckArgs {
     pub run_branch: Option<String>,
     /// The branch checked out (default: read from `.git/HEAD`).
     pub branch: Option<String>,
+    /// The approval mode to judge in (default: `[approval] mode`).
+    pub mode: Option<String>,
+    /// Judge as under `--yes`.
+    pub yes: bool,
 }
 
-/// Judges the command with the project's policy (built-in rules plus
-/// `.chamber/policy.toml`) in the project root. Exit status: 0 allow,
-/// 3 (`NEEDS_APPROVAL`) ask, 15 (`POLICY_DENIED`) deny.
+/// Judges the command as a run's gate would, in the project root: the
+/// project's policy (built-in rules plus `.chamber/policy.toml`), path
+/// rules (`.env` reads), the approval mode, `--yes` and whether this
+/// machine can sandbox commands. Exit status: 0 allow, 3
+/// (`NEEDS_APPROVAL`) ask, 15 (`POLICY_DENIED`) deny.
 pub fn check(
     setup: &Setup,
     args: CheckArgs,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
-    let policy = load_policy(&setup.root)?;
+    let config = &setup.loaded.config;
+    let flags = RunFlags {
+        mode: args.mode.clone(),
+        yes: args.yes,
+        ..RunFlags::default()
+    };
+    let mode = mode_of(config, &flags)?;
+    let sandbox = sandbox_state(config, &setup.root, mode);
+    let gate = build_gate(&setup.root, config, &flags, sandbox)?;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let branch = args.branch.clone().or_else(|| current_branch(&setup.root));
     let ctx = CommandContext {
@@ -39,8 +56,13 @@ pub fn check(
         run_branch: args.run_branch.as_deref(),
         current_branch: branch.as_deref(),
     };
-    let report = policy.explain(&args.command, &ctx);
-    let v = &report.verdict;
+    let request = Request::Exec {
+        tool: "shell",
+        command: &args.command,
+    };
+    let judgement = gate.judge_explained(&request, &ctx);
+    let v = &judgement.verdict;
+    let parts = judgement.report.map(|r| r.parts).unwrap_or_default();
     let paint = |d: Decision| match d {
         Decision::Allow => Output::styled(style::OK, "allow"),
         Decision::Ask => Output::styled(style::WARN, "ask"),
@@ -52,8 +74,11 @@ pub fn check(
         v.rule.as_deref().unwrap_or("no rule (default)")
     ));
     out.line(format!("  {}", v.reason));
-    if report.parts.len() > 1 {
-        for p in &report.parts {
+    if v.decision == Decision::Ask && v.explicit {
+        out.line("  only a person can approve it: --yes does not");
+    }
+    if parts.len() > 1 {
+        for p in &parts {
             let d = p.verdict.decision;
             out.line(format!(
                 "  - {}{} {}  [{}]",
@@ -69,16 +94,21 @@ pub fn check(
         Decision::Ask => status::NEEDS_APPROVAL,
         Decision::Deny => status::POLICY_DENIED,
     };
+    let settings = gate.settings();
     let payload = json!({
         "command": args.command,
         "decision": v.decision,
         "rule": v.rule,
         "reason": v.reason,
-        "parts": report.parts,
+        "explicit": v.explicit,
+        "parts": parts,
         "context": {
             "workspace": setup.root.display().to_string(),
             "run_branch": args.run_branch,
             "current_branch": branch,
+            "mode": settings.mode,
+            "yes": settings.auto_approve,
+            "sandboxed": settings.sandbox == chamber_policy::SandboxState::Available,
         },
     });
     Ok((payload, code))

@@ -25,6 +25,7 @@ mod recovery;
 mod resume;
 mod review;
 mod run_basic;
+mod safety_gaps;
 mod safety_modes;
 mod sandbox;
 mod secrets;

@@ -375,6 +375,7 @@ impl Eval<'_> {
                 _ => break,
             }
         }
+        self.opaque(script, &words, feeders, cwd, &mut findings);
         let env = Env {
             ctx: self.ctx,
             cwd,

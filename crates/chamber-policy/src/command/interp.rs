@@ -229,8 +229,15 @@ impl Eval<'_> {
                     let words: Vec<Word> = inner
                         .iter()
                         .map(|w| {
+                            // `{}` names what is found under the root, as
+                            // `-delete` below: `find . -exec rm {} +` stays
+                            // inside `.`.
                             if w.text == "{}" {
-                                root.clone()
+                                Word {
+                                    text: format!("{}/*", root.text.trim_end_matches('/')),
+                                    glob: true,
+                                    ..root.clone()
+                                }
                             } else {
                                 w.clone()
                             }

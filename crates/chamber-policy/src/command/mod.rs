@@ -1,6 +1,6 @@
 //! Command lines as a shell sees them: the lexer and parser (`lex`,
 //! `parse`, `script`), pure path logic (`paths`), the built-in checks
-//! (`deny`, `git`) and the walk that applies them (`eval`).
+//! (`deny`, `git`, `opaque`) and the walk that applies them (`eval`).
 
 mod deny;
 mod escapes;
@@ -8,6 +8,7 @@ pub(crate) mod eval;
 mod git;
 mod interp;
 mod lex;
+mod opaque;
 mod parse;
 mod paths;
 mod script;

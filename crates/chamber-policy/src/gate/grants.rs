@@ -88,6 +88,12 @@ impl Grants {
             .map(|p| format!("approved earlier this session: `{} …`", p.join(" ")))
     }
 
+    /// Whether this exact command line was approved earlier (prefix grants
+    /// do not count).
+    pub fn covers_exact(&self, command: &str) -> bool {
+        self.commands.contains(command.trim())
+    }
+
     /// Whether every one of `paths` was approved earlier.
     pub fn covers_paths(&self, paths: &[String]) -> bool {
         !paths.is_empty() && paths.iter().all(|p| self.paths.contains(p))

@@ -2,6 +2,7 @@
 //! path rules, remembered answers and the command policy combine into one
 //! decision with its risk tier and the number of approvers it needs.
 
+mod exec;
 mod grants;
 mod modes;
 mod paths;
@@ -14,7 +15,7 @@ pub use modes::{ApprovalMode, RiskTier, ToolOverride};
 pub use paths::{PathRules, PathSpec, WriteFacts};
 
 use crate::command::CommandContext;
-use crate::rules::{Decision, Policy};
+use crate::rules::{CommandReport, Decision, Policy};
 
 /// Whether shell commands can be sandboxed right now, and what to do if not.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +25,12 @@ pub enum SandboxState {
     Available,
     /// The user turned the sandbox off (`[sandbox] mode = "off"`).
     Off,
+    /// `[sandbox] mode = "auto"` and the sandbox cannot be set up here:
+    /// commands run unconfined.
+    Unconfined {
+        /// The whole message for the user: what is missing and what it means.
+        reason: String,
+    },
     /// It is required but cannot be set up here; `refuse` says whether
     /// commands are refused (true) or put to a person (false).
     Unavailable {
@@ -128,6 +135,16 @@ impl GateVerdict {
     }
 }
 
+/// A verdict with, for commands, the command policy's report behind it.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    /// The gate's decision.
+    pub verdict: GateVerdict,
+    /// For commands: the verdict on each simple command inside the line
+    /// (reads of secrets files marked denied).
+    pub report: Option<CommandReport>,
+}
+
 /// Approval mode, overrides, path rules, grants and command policy together.
 pub struct Gate {
     commands: Policy,
@@ -214,20 +231,43 @@ impl Gate {
     /// Judges one request; `ctx` says where commands run (workspace, home,
     /// the run's branch and the current one).
     pub fn judge_in(&self, request: &Request<'_>, ctx: &CommandContext<'_>) -> GateVerdict {
+        self.judge_explained(request, ctx).verdict
+    }
+
+    /// Judges one request as [`Gate::judge_in`] does, and for commands
+    /// also returns the command policy's verdict on each simple command:
+    /// what `chamber policy check` shows, from the same code path as a run.
+    pub fn judge_explained(&self, request: &Request<'_>, ctx: &CommandContext<'_>) -> Judgement {
         let tool = request.tool();
         let over = self.settings.tools.get(tool).copied();
         if over == Some(ToolOverride::Never) {
-            return GateVerdict::new(
+            let verdict = GateVerdict::new(
                 Decision::Deny,
                 format!("the tool `{tool}` is set to never run"),
                 Some(format!("approval.tools.{tool} = \"never\"")),
                 tier_of(request),
             );
+            return Judgement {
+                verdict,
+                report: None,
+            };
         }
         match *request {
-            Request::Read { paths, .. } => self.judge_read(paths),
-            Request::Write { paths, .. } => self.judge_write(tool, paths, over),
-            Request::Exec { command, .. } => self.judge_exec(command, over, ctx),
+            Request::Read { paths, .. } => Judgement {
+                verdict: self.judge_read(paths),
+                report: None,
+            },
+            Request::Write { paths, .. } => Judgement {
+                verdict: self.judge_write(tool, paths, over),
+                report: None,
+            },
+            Request::Exec { command, .. } => {
+                let (verdict, report) = self.judge_exec(command, over, ctx);
+                Judgement {
+                    verdict,
+                    report: Some(report),
+                }
+            }
         }
     }
 
@@ -317,78 +357,6 @@ impl Gate {
         );
         v.staged = staged;
         v
-    }
-
-    fn judge_exec(
-        &self,
-        command: &str,
-        over: Option<ToolOverride>,
-        ctx: &CommandContext<'_>,
-    ) -> GateVerdict {
-        if self.settings.mode == ApprovalMode::ReadOnly {
-            return GateVerdict::new(
-                Decision::Deny,
-                "read-only mode: no command may run",
-                Some("approval.mode = read-only".into()),
-                RiskTier::High,
-            );
-        }
-        if let Some(v) = self.secret_read(command) {
-            return v;
-        }
-        let verdict = self.commands.check_command_in(command, ctx);
-        if verdict.decision == Decision::Deny {
-            return GateVerdict::new(Decision::Deny, verdict.reason, verdict.rule, RiskTier::High);
-        }
-        if let SandboxState::Unavailable { reason, refuse } = &self.settings.sandbox {
-            let why = reason.clone();
-            let rule = Some("sandbox.on_unavailable".to_string());
-            if *refuse {
-                return GateVerdict::new(Decision::Deny, why, rule, RiskTier::High);
-            }
-            let mut v = GateVerdict::new(Decision::Ask, why, rule, RiskTier::High);
-            v.explicit = true;
-            return v;
-        }
-        if verdict.decision == Decision::Allow && over != Some(ToolOverride::Ask) {
-            return GateVerdict::new(
-                Decision::Allow,
-                verdict.reason,
-                verdict.rule,
-                RiskTier::High,
-            );
-        }
-        let mut v = self.ordinary(
-            over,
-            self.settings.mode == ApprovalMode::FullAuto,
-            || self.grants().covers_command(command).is_some(),
-            &verdict.reason,
-            RiskTier::High,
-        );
-        if v.rule.is_none() {
-            v.rule = verdict.rule;
-        }
-        v
-    }
-
-    /// A command that names a read-denied file (`cat .env`, `source
-    /// .env.prod`, `grep KEY < .env`): the same secrets `read_file` may not see.
-    fn secret_read(&self, command: &str) -> Option<GateVerdict> {
-        let words: Vec<String> = match crate::split_commands(command) {
-            Some(cmds) => cmds.into_iter().flatten().collect(),
-            None => command.split_whitespace().map(String::from).collect(),
-        };
-        words.iter().find_map(|word| {
-            let word = word.trim_start_matches(['<', '>', '&', '=']);
-            let word = word.rsplit('=').next().unwrap_or(word);
-            let pattern = self.paths.read_denied(word)?;
-            Some(GateVerdict::new(
-                Decision::Deny,
-                format!("the command reads {word}: secrets files stay out of the model's context"),
-                Some(format!("paths.read_deny: {pattern}")),
-                RiskTier::High,
-            ))
-        })
     }
 
     /// The common tail: overrides, session grants, the mode, `--yes`.

