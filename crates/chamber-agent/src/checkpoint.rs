@@ -111,8 +111,8 @@ impl StepChanges {
 
     /// Records a write a tool is about to make, before it happens: both
     /// contents go to the blob store, then an `edit_intended` event names
-    /// their hashes. A resumed run compares the file with them. The error
-    /// (a full disk, say) is for the model: the write is not made.
+    /// their hashes. A resumed run compares the file with them. When the
+    /// copies cannot be saved (a full disk) the run stops before the write.
     pub async fn record_intent(
         &mut self,
         rec: &mut Recorder,
@@ -121,15 +121,9 @@ impl StepChanges {
     ) -> Result<Result<(), String>, AgentError> {
         let store = self.patch_store();
         let put = |bytes: Option<&Vec<u8>>| bytes.map(|b| store.put_blob(b)).transpose();
-        let (before, after) = match (put(intent.before.as_ref()), put(intent.after.as_ref())) {
-            (Ok(b), Ok(a)) => (b, a),
-            (Err(e), _) | (_, Err(e)) => {
-                return Ok(Err(format!(
-                    "{} was not changed: its recovery copy could not be saved ({e})",
-                    intent.path
-                )));
-            }
-        };
+        // Without its recovery copy the write must not happen; a disk that
+        // cannot take the copy stops the run (resumable once there is room).
+        let (before, after) = (put(intent.before.as_ref())?, put(intent.after.as_ref())?);
         rec.emit(EventKind::EditIntended {
             step_id: self.step_id.clone(),
             call_id: call.id.clone(),

@@ -439,7 +439,26 @@ pub async fn execute_call(
     }
     rec.emit(finish(result.clone())).await?;
     step.after_call(rec, call, ctx.journal.take()).await?;
+    if result.error.as_deref().is_some_and(disk_is_full) {
+        // Not the model's mistake: the run stops, and resumes once there is room.
+        return Err(AgentError::io(
+            format!(
+                "run {} stopped: {} could not write because the disk is full",
+                rec.run_id(),
+                call.name
+            ),
+            std::io::Error::from_raw_os_error(nix::libc::ENOSPC),
+        ));
+    }
     Ok(result)
+}
+
+/// Whether a tool's error says the disk is full (ENOSPC or EDQUOT, as
+/// `std::io::Error` prints them).
+fn disk_is_full(error: &str) -> bool {
+    [nix::libc::ENOSPC, nix::libc::EDQUOT]
+        .iter()
+        .any(|code| error.contains(&format!("(os error {code})")))
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ pub mod status {
     /// `chamber policy check`: the command policy denies the command (an
     /// `ask` exits with `NEEDS_APPROVAL`).
     pub const POLICY_DENIED: i32 = 15;
+    /// The disk is full (nothing half-written; free space and resume).
+    pub const DISK_FULL: i32 = 16;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -82,6 +84,9 @@ impl CliError {
 impl From<AgentError> for CliError {
     fn from(e: AgentError) -> Self {
         use chamber_store::StoreError;
+        if let Some(full) = crate::disk_full::disk_full(&e) {
+            return full;
+        }
         match &e {
             AgentError::DirtyTree { .. } => CliError::new(
                 "dirty_tree",
@@ -150,6 +155,9 @@ impl From<chamber_tools::patches::PatchError> for CliError {
 /// A patch failure as the CLI reports it; conflicts list their regions.
 fn patch_error(e: &chamber_tools::patches::PatchError) -> CliError {
     use chamber_tools::patches::PatchError as P;
+    if let Some(full) = crate::disk_full::disk_full(e) {
+        return full;
+    }
     let (code, hint, exit) = match e {
         P::NotFound(_) => (
             "not_found",

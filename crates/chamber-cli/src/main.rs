@@ -6,6 +6,7 @@ mod cli;
 mod cli_actions;
 mod commands;
 mod diff_view;
+mod disk_full;
 mod exit;
 mod gate_build;
 mod install_progress;

@@ -23,6 +23,9 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// The CLI error for an index failure.
 pub(crate) fn index_error(e: IndexError) -> CliError {
+    if let Some(full) = crate::disk_full::disk_full(&e) {
+        return full;
+    }
     match e {
         IndexError::Busy => CliError::new(
             "index_busy",

@@ -116,6 +116,11 @@ impl Project {
         Run::from_command(self.cmd(args)).await
     }
 
+    /// Like [`Project::run`], in another directory (a project elsewhere, same environment).
+    pub async fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        Run::from_command(self.cmd_in(cwd, args)).await
+    }
+
     /// Like [`Project::run`], with extra environment variables on top of the isolated ones.
     pub async fn run_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(
         &self,
