@@ -15,6 +15,7 @@ mod index_cli;
 mod local_model;
 mod local_provider;
 mod map_context;
+mod patch_formats;
 mod policy_cli;
 mod pr_open;
 mod pr_update;
