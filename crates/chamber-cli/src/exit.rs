@@ -207,6 +207,16 @@ impl From<chamber_store::StoreError> for CliError {
 
 impl From<chamber_config::ConfigError> for CliError {
     fn from(e: chamber_config::ConfigError) -> Self {
+        if let chamber_config::ConfigError::UnknownProvider { .. } = e {
+            return CliError::new(
+                "unknown_provider",
+                e.to_string(),
+                Some(
+                    "`chamber provider list` shows the providers; define others under [providers.NAME]",
+                ),
+                status::PROVIDER,
+            );
+        }
         CliError::new(
             "config_invalid",
             e.to_string(),

@@ -27,6 +27,7 @@ mod run_basic;
 mod safety_modes;
 mod sandbox;
 mod secrets;
+mod setup_errors;
 mod test_command;
 mod test_watch;
 mod undo;
