@@ -51,9 +51,13 @@ impl Engine {
                 }
             }
         } else {
-            return Err(AgentError::InvalidState(
-                "applying a plan needs approval: run it in a terminal, or pass --yes".into(),
-            ));
+            return Err(AgentError::NeedsApproval {
+                message: format!(
+                    "plan {} needs approval, and there is no terminal to ask in; nothing was done",
+                    saved.id
+                ),
+                plan_id: saved.id.clone(),
+            });
         };
         let events = self.store.events(&run.id).await?;
         let ws = self.workspace_for(&events)?;

@@ -20,6 +20,8 @@ pub mod status {
     pub const OK: i32 = 0;
     /// Unexpected internal error.
     pub const INTERNAL: i32 = 1;
+    /// The command line is invalid (clap's usage errors).
+    pub const USAGE: i32 = 2;
     /// The plan was saved and waits for approval.
     pub const NEEDS_APPROVAL: i32 = 3;
     /// The run failed (a report says why).
@@ -127,6 +129,14 @@ impl From<AgentError> for CliError {
                 Some(l.kind.hint()),
                 status::RUN_FAILED,
             ),
+            AgentError::NeedsApproval { plan_id, .. } => CliError {
+                code: "needs_approval",
+                message: e.to_string(),
+                hint: Some(format!(
+                    "approve it in a terminal, pass --yes (`chamber apply {plan_id} --yes`), or --prompt to answer on stdin"
+                )),
+                exit: status::NEEDS_APPROVAL,
+            },
             AgentError::InvalidState(_) => {
                 CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
             }

@@ -7,6 +7,7 @@ mod cli_actions;
 mod commands;
 mod diff_view;
 mod exit;
+mod failure;
 mod gate_build;
 mod install_progress;
 mod local_server;
@@ -40,7 +41,10 @@ fn main() {
     if let Ok(exe) = std::env::current_exe() {
         chamber_tools::sandbox::set_helper(exe);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => failure::usage(e, &args),
+    };
     let out = Output::new(
         cli.global.json,
         cli.global.quiet,
@@ -397,7 +401,14 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     };
     let mut meta = meta;
     meta["exit_code"] = json!(code);
-    out.success(payload, meta);
+    if code == status::OK {
+        out.success(payload, meta);
+    } else {
+        // The command ran but did not succeed: an error envelope that keeps
+        // the payload (human output was already printed).
+        let err = failure::of_outcome(code, &payload);
+        out.unsuccessful(payload, meta, &err);
+    }
     Ok(code)
 }
 

@@ -12,6 +12,7 @@ mod fix_projects;
 mod git_delivery;
 mod harness;
 mod index_cli;
+mod json_uniform;
 mod local_model;
 mod local_provider;
 mod map_context;
