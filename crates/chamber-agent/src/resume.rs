@@ -39,7 +39,7 @@ impl Engine {
             )));
         }
         let (plan, by) = if opts.auto_approve {
-            (saved.plan.clone(), "policy (--yes)".to_string())
+            (saved.plan.clone(), opts.auto_approver())
         } else if approver.interactive() {
             match approver.review_plan(&saved.plan).await {
                 PlanDecision::Approve => (saved.plan.clone(), approver.name()),

@@ -123,9 +123,9 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             action: ConfigAction::Show,
         } => (commands::config_show::show(&setup, out), status::OK),
         Command::Runs {
-            action: RunsAction::List { limit },
+            action: RunsAction::List { limit, all },
         } => (
-            commands::runs::list(&setup.store().await?, limit, out).await?,
+            commands::runs::list(&setup, limit, all, out).await?,
             status::OK,
         ),
         Command::Runs {

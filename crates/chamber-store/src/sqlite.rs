@@ -199,6 +199,24 @@ impl Store {
         rows.iter().map(run_from_row).collect()
     }
 
+    /// The most recent runs of the project at `workdir`, newest first.
+    pub async fn list_project_runs(
+        &self,
+        workdir: &str,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE workdir = ? ORDER BY created_at DESC LIMIT ?"
+        ))
+        .bind(workdir)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(run_from_row).collect()
+    }
+
     /// Every event of a run, in order.
     pub async fn events(&self, run_id: &str) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query("SELECT body FROM events WHERE run_id = ? ORDER BY seq")

@@ -79,6 +79,11 @@ pub async fn act(
     )?;
     // Full-auto approves the plan too; `--yes` (and the older `auto`) as before.
     let auto = gate.settings().auto_approve || mode == chamber_policy::ApprovalMode::FullAuto;
+    let auto_approved_by = match (flags.yes, gate.settings().auto_approve) {
+        (true, _) => "--yes",
+        (false, true) => "approval.mode = auto",
+        (false, false) => "full-auto mode",
+    };
     let mut opts = RunOptions {
         gate: Arc::new(gate),
         guarded: flags.guarded
@@ -90,6 +95,7 @@ pub async fn act(
         signoff: flags.signoff,
         worktree: flags.worktree || flags.keep_worktree,
         keep_worktree: flags.keep_worktree,
+        auto_approved_by: auto_approved_by.to_string(),
         ..RunOptions::default()
     };
     if opts.guarded && !matches!(act, Act::New { .. }) {

@@ -16,6 +16,7 @@ mod json_uniform;
 mod local_model;
 mod local_provider;
 mod map_context;
+mod output_defects;
 mod patch_formats;
 mod policy_cli;
 mod pr_open;
