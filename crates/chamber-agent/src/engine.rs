@@ -205,6 +205,7 @@ impl Engine {
                 dry_run: opts.dry_run,
                 allow_dirty: opts.allow_dirty,
                 max_turns_per_step: opts.max_turns_per_step,
+                budget: Some(crate::run_budget::to_record(&self.budget)),
             },
             created_at: chrono::Utc::now(),
         };
@@ -241,6 +242,7 @@ impl Engine {
             workspace: ws.dir.display().to_string(),
         })
         .await?;
+        self.warn_unmeasured(&mut rec).await?;
         Ok((rec, task, ws))
     }
 

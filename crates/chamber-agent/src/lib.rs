@@ -28,6 +28,7 @@ mod recorder;
 mod redaction;
 mod replay;
 mod resume;
+mod run_budget;
 mod secret_sources;
 mod step_needs;
 mod undo;
@@ -48,6 +49,7 @@ pub use providers::{
     parse_model_ref, plan_routes, preferred_model, provider_def, with_tool_mode,
 };
 pub use redaction::redact_request;
+pub use run_budget::{from_record as budget_from_record, to_record as budget_record};
 pub use secret_sources::{build_redactor, parse_dotenv};
 pub use undo::{UndoAction, UndoFile, UndoPlan, UndoReport, UndoRequest, apply_undo, plan_undo};
 pub use workspace::CHAMBER_GITIGNORE;

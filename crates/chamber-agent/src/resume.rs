@@ -152,6 +152,12 @@ impl Engine {
             run.cost_usd,
             run.prompt_tokens + run.completion_tokens,
         );
+        // The budget this invocation runs under becomes the run's: a later
+        // resume without budget flags keeps it.
+        let mut task = run.task.clone();
+        task.constraints.budget = Some(crate::run_budget::to_record(&self.budget));
+        self.store.set_task(&run.id, &task).await?;
+        self.warn_unmeasured(&mut rec).await?;
         opts.auto_approve |= run.task.constraints.auto_approve;
         if opts.branch.is_none() {
             opts.branch = run.branch.clone();

@@ -131,6 +131,21 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the task a run records (its constraints change on resume).
+    pub async fn set_task(
+        &self,
+        id: &str,
+        task: &chamber_protocol::Task,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET task_json = ?, updated_at = ? WHERE id = ?")
+            .bind(serde_json::to_string(task)?)
+            .bind(Utc::now().to_rfc3339())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Stores the plan a run follows.
     pub async fn set_plan(&self, id: &str, plan: &Plan) -> Result<(), StoreError> {
         sqlx::query("UPDATE runs SET plan_json = ?, updated_at = ? WHERE id = ?")
