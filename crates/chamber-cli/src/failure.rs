@@ -77,12 +77,11 @@ pub fn of_outcome(code: i32, payload: &Value) -> CliError {
             let plan = text("plan_id");
             (
                 "needs_approval",
-                or(
-                    (!plan.is_empty())
-                        .then(|| format!("the plan {plan} is saved and waits for approval"))
-                        .unwrap_or_default(),
-                    "approval is needed, and there is no terminal to ask in",
-                ),
+                if plan.is_empty() {
+                    "approval is needed, and there is no terminal to ask in".to_string()
+                } else {
+                    format!("the plan {plan} is saved and waits for approval")
+                },
                 if plan.is_empty() {
                     "pass --yes, or answer in a terminal (--prompt reads answers from stdin)".into()
                 } else {
