@@ -72,6 +72,21 @@ pub struct RunOptions {
     /// Stage the run's changes as a patch for `chamber apply-guarded`
     /// instead of touching the project.
     pub guarded: bool,
+    /// What made `auto_approve` true, for the trace (`--yes`, `full-auto
+    /// mode`); `--yes` when empty.
+    pub auto_approved_by: String,
+}
+
+impl RunOptions {
+    /// Who approved the plan in advance, as the `plan_approved` event says.
+    pub(crate) fn auto_approver(&self) -> String {
+        let why = if self.auto_approved_by.is_empty() {
+            "--yes"
+        } else {
+            &self.auto_approved_by
+        };
+        format!("policy ({why})")
+    }
 }
 
 /// What a run produced, for the front end to print.
@@ -190,6 +205,7 @@ impl Engine {
                 dry_run: opts.dry_run,
                 allow_dirty: opts.allow_dirty,
                 max_turns_per_step: opts.max_turns_per_step,
+                budget: Some(crate::run_budget::to_record(&self.budget)),
             },
             created_at: chrono::Utc::now(),
         };
@@ -227,6 +243,7 @@ impl Engine {
         })
         .await?;
         crate::gatekeeper::note_sandbox(&mut rec, opts).await?;
+        self.warn_unmeasured(&mut rec).await?;
         Ok((rec, task, ws))
     }
 
@@ -278,7 +295,7 @@ impl Engine {
         let decision = if opts.plan_only {
             None
         } else if opts.auto_approve {
-            Some((PlanDecision::Approve, "policy (--yes)".to_string()))
+            Some((PlanDecision::Approve, opts.auto_approver()))
         } else if approver.interactive() {
             Some((approver.review_plan(&plan).await, approver.name()))
         } else if opts.dry_run {

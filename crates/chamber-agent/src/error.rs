@@ -20,6 +20,15 @@ pub enum AgentError {
     /// The run or plan is not in a state that allows the request.
     #[error("{0}")]
     InvalidState(String),
+    /// The plan needs a person's approval and nobody can give it here (no
+    /// terminal, no `--yes`); the plan stays saved.
+    #[error("{message}")]
+    NeedsApproval {
+        /// What waits for approval.
+        message: String,
+        /// The saved plan's id.
+        plan_id: String,
+    },
     /// A cost, time or token budget ran out; the run stops cleanly.
     #[error("the {} budget is spent: {} of {}", .0.resource.as_str(), .0.resource.show(.0.used), .0.resource.show(.0.limit))]
     BudgetExceeded(chamber_policy::Reading),

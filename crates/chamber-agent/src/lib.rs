@@ -30,6 +30,7 @@ mod recovery;
 mod redaction;
 mod replay;
 mod resume;
+mod run_budget;
 mod secret_sources;
 mod step_needs;
 mod step_revert;
@@ -46,11 +47,12 @@ pub use fix_loop::{FixReport, FixSettings, FixStop};
 pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use interrupted::{pid_alive, reconcile_interrupted};
 pub use providers::{
-    DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan, RouteRole, Routes,
-    all_provider_defs, build_provider, choice_for, choose_provider, model_table, parse_model_ref,
-    plan_routes, preferred_model, provider_def, with_tool_mode,
+    BUILTIN_BASE_URL_SOURCE, DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan,
+    RouteRole, Routes, all_provider_defs, build_provider, choice_for, choose_provider, model_table,
+    parse_model_ref, plan_routes, preferred_model, provider_def, with_tool_mode,
 };
 pub use redaction::redact_request;
+pub use run_budget::{from_record as budget_from_record, to_record as budget_record};
 pub use secret_sources::{build_redactor, parse_dotenv};
 pub use undo::{UndoAction, UndoFile, UndoPlan, UndoReport, UndoRequest, apply_undo, plan_undo};
 pub use workspace::CHAMBER_GITIGNORE;

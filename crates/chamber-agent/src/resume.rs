@@ -39,7 +39,7 @@ impl Engine {
             )));
         }
         let (plan, by) = if opts.auto_approve {
-            (saved.plan.clone(), "policy (--yes)".to_string())
+            (saved.plan.clone(), opts.auto_approver())
         } else if approver.interactive() {
             match approver.review_plan(&saved.plan).await {
                 PlanDecision::Approve => (saved.plan.clone(), approver.name()),
@@ -51,9 +51,13 @@ impl Engine {
                 }
             }
         } else {
-            return Err(AgentError::InvalidState(
-                "applying a plan needs approval: run it in a terminal, or pass --yes".into(),
-            ));
+            return Err(AgentError::NeedsApproval {
+                message: format!(
+                    "plan {} needs approval, and there is no terminal to ask in; nothing was done",
+                    saved.id
+                ),
+                plan_id: saved.id.clone(),
+            });
         };
         let events = self.store.events(&run.id).await?;
         let ws = self.workspace_for(&events)?;
@@ -169,6 +173,12 @@ impl Engine {
             run.cost_usd,
             run.prompt_tokens + run.completion_tokens,
         );
+        // The budget this invocation runs under becomes the run's: a later
+        // resume without budget flags keeps it.
+        let mut task = run.task.clone();
+        task.constraints.budget = Some(crate::run_budget::to_record(&self.budget));
+        self.store.set_task(&run.id, &task).await?;
+        self.warn_unmeasured(&mut rec).await?;
         opts.auto_approve |= run.task.constraints.auto_approve;
         if opts.branch.is_none() {
             opts.branch = run.branch.clone();

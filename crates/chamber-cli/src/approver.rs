@@ -29,8 +29,15 @@ impl TerminalApprover {
     }
 }
 
+/// Writes to stderr through a colour-aware stream: styles are dropped when
+/// `NO_COLOR` is set or stderr is not a terminal.
+fn say(text: impl std::fmt::Display) {
+    let mut err = anstream::AutoStream::new(std::io::stderr(), anstream::ColorChoice::Auto);
+    let _ = writeln!(err, "{text}");
+}
+
 fn ask(prompt: String) -> String {
-    let mut err = std::io::stderr();
+    let mut err = anstream::AutoStream::new(std::io::stderr(), anstream::ColorChoice::Auto);
     let _ = write!(err, "{prompt}");
     let _ = err.flush();
     let mut line = String::new();
@@ -46,9 +53,11 @@ fn edit_plan(plan: &Plan) -> Result<Plan, String> {
         .map_err(|e| format!("cannot create a temp file: {e}"))?;
     let text = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())?;
     file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
+    // An empty (or blank) VISUAL or EDITOR counts as unset.
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
@@ -82,7 +91,7 @@ impl Approver for TerminalApprover {
             let mut current = plan;
             let mut edited = false;
             loop {
-                eprintln!("\n{}", plan_text(&current));
+                say(format!("\n{}", plan_text(&current)));
                 match ask("Approve this plan? [y]es / [n]o / [e]dit: ".into()).as_str() {
                     "y" | "yes" => {
                         return if edited {
@@ -104,9 +113,9 @@ impl Approver for TerminalApprover {
                             current = p;
                             edited = true;
                         }
-                        Err(e) => eprintln!("edit not used: {e}"),
+                        Err(e) => say(format!("edit not used: {e}")),
                     },
-                    other => eprintln!("unrecognised answer {other:?}"),
+                    other => say(format!("unrecognised answer {other:?}")),
                 }
             }
         })
@@ -126,7 +135,10 @@ impl Approver for TerminalApprover {
 /// Puts one action to the person at the terminal: yes/no, and how far a yes
 /// reaches. Under the two-person rule, asks two named approvers in turn.
 fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
-    eprintln!("\n{} [{} risk]: {}", q.description, q.tier, q.reason);
+    say(format!(
+        "\n{} [{} risk]: {}",
+        q.description, q.tier, q.reason
+    ));
     if q.approvers >= 2 {
         let mut names = Vec::new();
         for i in 1..=q.approvers {
@@ -135,7 +147,9 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
                 return ActionAnswer::declined();
             }
             if names.contains(&name) {
-                eprintln!("{name} has approved already: a different person must answer");
+                say(format!(
+                    "{name} has approved already: a different person must answer"
+                ));
                 return ActionAnswer::declined();
             }
             if !matches!(

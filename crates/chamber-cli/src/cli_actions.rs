@@ -9,11 +9,14 @@ use clap::Subcommand;
 /// `chamber runs …`
 #[derive(Debug, Subcommand)]
 pub enum RunsAction {
-    /// Recent runs, newest first.
+    /// Recent runs of this project, newest first.
     List {
         /// How many.
         #[arg(short = 'n', long, default_value_t = 20)]
         limit: u32,
+        /// Runs of every project, with a project column.
+        #[arg(long)]
+        all: bool,
     },
     /// A run's full trace: plan, tool calls with arguments, results, durations, tokens.
     Show {

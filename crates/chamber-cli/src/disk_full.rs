@@ -19,7 +19,9 @@ pub(crate) fn disk_full(error: &(dyn std::error::Error + 'static)) -> Option<Cli
         full |= by_code
             || text.contains("database or disk is full")
             || text.contains("No space left on device")
-            || text.contains("Disk quota exceeded");
+            || text.contains("Disk quota exceeded")
+            // git's own wording
+            || text.contains("Out of diskspace");
         next = e.source();
     }
     full.then(|| {
@@ -32,4 +34,53 @@ pub(crate) fn disk_full(error: &(dyn std::error::Error + 'static)) -> Option<Cli
             status::DISK_FULL,
         )
     })
+}
+
+/// Bytes free below which a disk counts as full.
+const NEARLY_FULL: u64 = 32 * 1024;
+
+/// Codes of failures a full disk can cause without saying so (git prints
+/// "couldn't write …lock", SQLite fails a page write).
+const STORAGE_FAILURES: &[&str] = &[
+    "io_failed",
+    "git_failed",
+    "store_failed",
+    "index_failed",
+    "patch_does_not_apply",
+];
+
+/// Re-reads a storage failure as `disk_full` when the project's or the data
+/// dir's disk has (nearly) no space left: the real cause, whatever words the
+/// failing layer used.
+pub(crate) fn reclassify(error: CliError) -> CliError {
+    if !STORAGE_FAILURES.contains(&error.code) {
+        return error;
+    }
+    let dirs = chamber_config::Dirs::from_process_env();
+    let places = [std::env::current_dir().ok(), Some(dirs.data)];
+    for place in places.into_iter().flatten() {
+        if free_bytes(&place).is_some_and(|free| free < NEARLY_FULL) {
+            return CliError::new(
+                "disk_full",
+                format!(
+                    "the disk holding {} is full: {}",
+                    place.display(),
+                    error.message
+                ),
+                Some(
+                    "free some space on that disk (nothing was left half-written), then run the command again; a stopped run continues with `chamber resume <id>` (`chamber runs list` shows it)",
+                ),
+                status::DISK_FULL,
+            );
+        }
+    }
+    error
+}
+
+/// Bytes available to this user on the filesystem holding `path` (or its
+/// nearest existing parent).
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let existing = path.ancestors().find(|p| p.exists())?;
+    let stat = nix::sys::statvfs::statvfs(existing).ok()?;
+    Some(stat.blocks_available().saturating_mul(stat.fragment_size()))
 }

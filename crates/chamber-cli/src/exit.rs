@@ -20,6 +20,8 @@ pub mod status {
     pub const OK: i32 = 0;
     /// Unexpected internal error.
     pub const INTERNAL: i32 = 1;
+    /// The command line is invalid (clap's usage errors).
+    pub const USAGE: i32 = 2;
     /// The plan was saved and waits for approval.
     pub const NEEDS_APPROVAL: i32 = 3;
     /// The run failed (a report says why).
@@ -132,6 +134,14 @@ impl From<AgentError> for CliError {
                 Some(l.kind.hint()),
                 status::RUN_FAILED,
             ),
+            AgentError::NeedsApproval { plan_id, .. } => CliError {
+                code: "needs_approval",
+                message: e.to_string(),
+                hint: Some(format!(
+                    "approve it in a terminal, pass --yes (`chamber apply {plan_id} --yes`), or --prompt to answer on stdin"
+                )),
+                exit: status::NEEDS_APPROVAL,
+            },
             AgentError::InvalidState(_) => {
                 CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
             }
@@ -215,6 +225,16 @@ impl From<chamber_store::StoreError> for CliError {
 
 impl From<chamber_config::ConfigError> for CliError {
     fn from(e: chamber_config::ConfigError) -> Self {
+        if let chamber_config::ConfigError::UnknownProvider { .. } = e {
+            return CliError::new(
+                "unknown_provider",
+                e.to_string(),
+                Some(
+                    "`chamber provider list` shows the providers; define others under [providers.NAME]",
+                ),
+                status::PROVIDER,
+            );
+        }
         CliError::new(
             "config_invalid",
             e.to_string(),

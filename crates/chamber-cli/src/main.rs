@@ -8,6 +8,7 @@ mod commands;
 mod diff_view;
 mod disk_full;
 mod exit;
+mod failure;
 mod gate_build;
 mod install_progress;
 mod local_server;
@@ -41,7 +42,10 @@ fn main() {
     if let Ok(exe) = std::env::current_exe() {
         chamber_tools::sandbox::set_helper(exe);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => failure::usage(e, &args),
+    };
     let out = Output::new(
         cli.global.json,
         cli.global.quiet,
@@ -78,6 +82,7 @@ fn main() {
             return match dispatch(cli, &out).await {
                 Ok(code) => code,
                 Err(e) => {
+                    let e = disk_full::reclassify(e);
                     out.failure(&e);
                     e.exit
                 }
@@ -87,6 +92,7 @@ fn main() {
             result = dispatch(cli, &out) => match result {
                 Ok(code) => code,
                 Err(e) => {
+                    let e = disk_full::reclassify(e);
                     out.failure(&e);
                     e.exit
                 }
@@ -120,9 +126,9 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             action: ConfigAction::Show,
         } => (commands::config_show::show(&setup, out), status::OK),
         Command::Runs {
-            action: RunsAction::List { limit },
+            action: RunsAction::List { limit, all },
         } => (
-            commands::runs::list(&setup.store().await?, limit, out).await?,
+            commands::runs::list(&setup, limit, all, out).await?,
             status::OK,
         ),
         Command::Runs {
@@ -402,7 +408,14 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     };
     let mut meta = meta;
     meta["exit_code"] = json!(code);
-    out.success(payload, meta);
+    if code == status::OK {
+        out.success(payload, meta);
+    } else {
+        // The command ran but did not succeed: an error envelope that keeps
+        // the payload (human output was already printed).
+        let err = failure::of_outcome(code, &payload);
+        out.unsuccessful(payload, meta, &err);
+    }
     Ok(code)
 }
 

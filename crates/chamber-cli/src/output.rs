@@ -92,6 +92,19 @@ impl Output {
         }
     }
 
+    /// Prints the envelope of a command that ran but did not succeed (JSON
+    /// mode only): `ok: false`, the payload, and the error.
+    pub fn unsuccessful(
+        &self,
+        payload: serde_json::Value,
+        meta: serde_json::Value,
+        err: &CliError,
+    ) {
+        if self.json {
+            self.json_line(&self.envelope(false, payload, meta, Some(err)));
+        }
+    }
+
     /// Prints an error: an envelope in JSON mode, else a message on stderr.
     pub fn failure(&self, err: &CliError) {
         if self.json {

@@ -174,8 +174,15 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
         } => Output::styled(
             style::WARN,
             format!(
-                "  budget: {resource} at {:.0}% ({used:.4} of {limit})",
-                used / limit * 100.0
+                "  budget: {resource} at {:.0}% ({})",
+                used / limit * 100.0,
+                budget_amounts(resource, *used, *limit)
+            ),
+        ),
+        EventKind::BudgetUnmeasured { model, limit, .. } => Output::styled(
+            style::WARN,
+            format!(
+                "! budget: the cost cannot be measured: no price is known for {model}, so the ${limit} cost budget will not stop the run (give its prices under [models.\"{model}\"], or use --budget-tokens)"
             ),
         ),
         EventKind::BudgetExceeded {
@@ -184,7 +191,10 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             limit,
         } => Output::styled(
             style::BAD,
-            format!("  budget spent: {resource} {used:.4} of {limit}; stopping cleanly"),
+            format!(
+                "  budget spent: {resource} {}; stopping cleanly",
+                budget_amounts(resource, *used, *limit)
+            ),
         ),
         EventKind::StepCompleted { summary, .. } => format!(
             "  {} {}",
@@ -294,6 +304,17 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
         ),
         _ => return None,
     })
+}
+
+/// `used of limit` in the resource's own unit: `$0.0120 of $0.0100`,
+/// `12.3s of 60s`, `480 of 500 tokens`.
+fn budget_amounts(resource: &str, used: f64, limit: f64) -> String {
+    match resource {
+        "cost" => format!("${used:.4} of ${limit:.4}"),
+        "time" => format!("{used:.1}s of {limit}s"),
+        "tokens" => format!("{} of {} tokens", used as u64, limit as u64),
+        _ => format!("{used} of {limit}"),
+    }
 }
 
 /// One line per run for `runs list` and `status`: id, status, start, task.

@@ -122,6 +122,7 @@ impl Setup {
         quiet: bool,
     ) -> Result<(Arc<dyn Provider>, ProviderChoice, Option<ServerState>), CliError> {
         let env = |k: &str| std::env::var(k).ok();
+        check_key(&choice)?;
         let server = if choice.local {
             let st = crate::local_server::ensure_local(self, &choice.model, quiet).await?;
             choice.base_url = st.base_url();
@@ -315,6 +316,31 @@ pub fn budget_of(config: &Config) -> Budget {
         tokens: (b.tokens > 0).then_some(b.tokens),
         warn_at: b.warn_at,
     }
+}
+
+/// A provider at its built-in address needs its API key: without it every
+/// request would be refused (or, offline, look like a network failure and
+/// be retried). A base URL of your own (a proxy, a local server) may not
+/// need one, so it is let through.
+fn check_key(choice: &ProviderChoice) -> Result<(), CliError> {
+    let needs_key = !choice.local
+        && !choice.api_key_env.is_empty()
+        && choice.base_url_source == chamber_agent::BUILTIN_BASE_URL_SOURCE;
+    if !needs_key || choice.api_key_present {
+        return Ok(());
+    }
+    let var = &choice.api_key_env;
+    Err(CliError {
+        code: "provider_setup",
+        message: format!(
+            "provider {:?} needs an API key, and {var} is not set (or empty); nothing was sent",
+            choice.provider
+        ),
+        hint: Some(format!(
+            "export {var}=<your key>, or choose another provider with --provider (`chamber provider list` shows each one's key variable)"
+        )),
+        exit: status::PROVIDER,
+    })
 }
 
 fn config_error(e: String) -> CliError {

@@ -16,6 +16,14 @@ pub enum ConfigError {
         /// What is wrong, with the key.
         message: String,
     },
+    /// `provider.name` names no known provider.
+    #[error("invalid configuration in {source_name}: {message}")]
+    UnknownProvider {
+        /// The file path, environment variable or flags that set it.
+        source_name: String,
+        /// The name and the known ones.
+        message: String,
+    },
     /// A config file exists but could not be read.
     #[error("cannot read {path}: {error}")]
     Read {
@@ -122,6 +130,12 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
                 source_name: "merged configuration".into(),
                 message: e.message().to_string(),
             })?;
+    config
+        .check_provider_name()
+        .map_err(|message| ConfigError::UnknownProvider {
+            source_name: culprit(&origins, &layers, &message),
+            message,
+        })?;
     config.check().map_err(|message| ConfigError::Invalid {
         source_name: culprit(&origins, &layers, &message),
         message,

@@ -261,20 +261,27 @@ impl Default for LocalConfig {
 }
 
 impl Config {
+    /// Checks that `provider.name` names a provider: `auto`, `local`, a
+    /// built-in one or one under `[providers.NAME]`.
+    pub fn check_provider_name(&self) -> Result<(), String> {
+        if provider_known(&self.provider.name, &self.providers) {
+            return Ok(());
+        }
+        let mut names: Vec<&str> = vec!["auto", "local"];
+        names.extend(crate::providers::BUILTIN_PROVIDERS);
+        names.extend(self.providers.keys().map(String::as_str));
+        Err(format!(
+            "provider.name = {:?}: expected one of {} (define others under [providers.NAME])",
+            self.provider.name,
+            names.join(", ")
+        ))
+    }
+
     /// Checks values that parse but make no sense.
     pub fn check(&self) -> Result<(), String> {
         self.approval.check()?;
         self.paths.check(&self.approval)?;
-        if !provider_known(&self.provider.name, &self.providers) {
-            let mut names: Vec<&str> = vec!["auto", "local"];
-            names.extend(crate::providers::BUILTIN_PROVIDERS);
-            names.extend(self.providers.keys().map(String::as_str));
-            return Err(format!(
-                "provider.name = {:?}: expected one of {} (define others under [providers.NAME])",
-                self.provider.name,
-                names.join(", ")
-            ));
-        }
+        self.check_provider_name()?;
         check_providers(&self.providers, &self.routing, &self.fallback, &self.budget)?;
         self.sandbox.check()?;
         if !matches!(

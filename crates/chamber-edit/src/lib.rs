@@ -9,6 +9,7 @@ pub mod syntax;
 
 pub mod apply_patch;
 pub mod changeset;
+mod detect;
 mod document;
 pub mod error;
 pub mod matcher;
@@ -18,6 +19,7 @@ pub mod unified;
 
 pub use apply_patch::{ApplyMode, apply_patch, check_apply_patch, plan_apply_patch};
 pub use changeset::{ChangeSet, FileChange};
+pub use detect::{detect_format, plan_patch_text};
 pub use error::{EditError, LineSpan, PatchFormat, Site, Unit};
 pub use search_replace::{SearchReplace, parse_search_replace, plan_search_replace};
 pub use unified::{check_unified_diff, plan_unified_diff};

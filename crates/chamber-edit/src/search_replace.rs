@@ -12,7 +12,7 @@
 //!   level tried, so a fuzzy whole-line match never wins over an exact
 //!   mid-line one.
 
-mod parse;
+pub(crate) mod parse;
 
 use std::path::{Path, PathBuf};
 

@@ -249,6 +249,16 @@ pub enum EventKind {
         /// The limit.
         limit: f64,
     },
+    /// A budget cannot be measured, so it will not stop the run: a cost
+    /// limit on a model whose price is unknown.
+    BudgetUnmeasured {
+        /// `cost`.
+        resource: String,
+        /// The model without a known price.
+        model: String,
+        /// The limit that cannot be enforced.
+        limit: f64,
+    },
     /// A budget ran out; the run stops cleanly.
     BudgetExceeded {
         /// `cost`, `time` or `tokens`.
@@ -488,6 +498,7 @@ impl EventKind {
             EventKind::ModelFallback { .. } => "model_fallback",
             EventKind::Escalated { .. } => "escalated",
             EventKind::BudgetWarning { .. } => "budget_warning",
+            EventKind::BudgetUnmeasured { .. } => "budget_unmeasured",
             EventKind::BudgetExceeded { .. } => "budget_exceeded",
             EventKind::PolicyDecision { .. } => "policy_decision",
             EventKind::ToolStarted { .. } => "tool_started",

@@ -16,5 +16,5 @@ pub use event::{ContextPiece, Event, EventKind, OutputStream, RunStatus, Usage};
 pub use ids::new_id;
 pub use plan::{Plan, Step, StepKind};
 pub use schema_export::all_schemas;
-pub use task::{Origin, Task, TaskConstraints};
+pub use task::{Origin, RunBudget, Task, TaskConstraints};
 pub use tool::{ToolCall, ToolResult, ToolStatus};

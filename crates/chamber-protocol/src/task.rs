@@ -50,4 +50,23 @@ pub struct TaskConstraints {
     /// Maximum model turns per plan step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_turns_per_step: Option<u32>,
+    /// The budget the run was started (or last resumed) with; `resume`
+    /// keeps it unless budget flags override it. Absent in runs recorded
+    /// before budgets were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RunBudget>,
+}
+
+/// A run's limits as recorded with its task; `None` means unlimited.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct RunBudget {
+    /// Most USD to spend on model calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// Longest wall-clock time per invocation, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_secs: Option<f64>,
+    /// Most prompt + completion tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
 }

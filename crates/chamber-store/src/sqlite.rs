@@ -131,6 +131,21 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the task a run records (its constraints change on resume).
+    pub async fn set_task(
+        &self,
+        id: &str,
+        task: &chamber_protocol::Task,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET task_json = ?, updated_at = ? WHERE id = ?")
+            .bind(serde_json::to_string(task)?)
+            .bind(Utc::now().to_rfc3339())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Stores the plan a run follows.
     pub async fn set_plan(&self, id: &str, plan: &Plan) -> Result<(), StoreError> {
         sqlx::query("UPDATE runs SET plan_json = ?, updated_at = ? WHERE id = ?")
@@ -193,6 +208,24 @@ impl Store {
             run_columns!(),
             " FROM runs ORDER BY created_at DESC LIMIT ?"
         ))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    /// The most recent runs of the project at `workdir`, newest first.
+    pub async fn list_project_runs(
+        &self,
+        workdir: &str,
+        limit: u32,
+    ) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM runs WHERE workdir = ? ORDER BY created_at DESC LIMIT ?"
+        ))
+        .bind(workdir)
         .bind(limit as i64)
         .fetch_all(&self.pool)
         .await?;

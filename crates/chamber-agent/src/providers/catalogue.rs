@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use chamber_config::Config;
 
+/// The `base_url_source` of a provider that uses its built-in address.
+pub const BUILTIN_BASE_URL_SOURCE: &str = "built-in default";
+
 /// A provider Chamber can talk to, fully described.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderDef {
@@ -184,7 +187,10 @@ impl ProviderDef {
             };
             return (url, var.clone());
         }
-        (self.default_base_url.clone(), "built-in default".into())
+        (
+            self.default_base_url.clone(),
+            BUILTIN_BASE_URL_SOURCE.into(),
+        )
     }
 
     /// Whether its key variable is set (or it needs none).

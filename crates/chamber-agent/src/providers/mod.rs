@@ -5,7 +5,7 @@ mod catalogue;
 mod choice;
 mod routes;
 
-pub use catalogue::{ProviderDef, all_provider_defs, provider_def};
+pub use catalogue::{BUILTIN_BASE_URL_SOURCE, ProviderDef, all_provider_defs, provider_def};
 pub use choice::{
     DEFAULT_REMOTE_MODEL, ProviderChoice, build_provider, choice_for, choose_provider,
     parse_model_ref, with_tool_mode,

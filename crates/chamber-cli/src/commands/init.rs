@@ -28,7 +28,7 @@ const CONFIG_TEMPLATE: &str = r#"# Chamber project configuration. Layers: built-
 # commit = true
 
 [approval]
-# mode = "ask"                    # or "auto" (same as --yes)
+# mode = "ask"                    # read-only | ask | auto-edit | full-auto (--mode per run)
 "#;
 
 /// Creates `.chamber/` with config, policy and the run-data ignore file;
@@ -58,12 +58,16 @@ pub fn init(root: &Path, out: &Output) -> Result<serde_json::Value, CliError> {
         })?;
         created.push(path.display().to_string());
     }
-    for p in &created {
-        out.line(format!("created {p}"));
+    if !out.is_quiet() {
+        for p in &created {
+            out.line(format!("created {p}"));
+        }
+        for p in &kept {
+            out.line(format!("kept    {p} (already exists)"));
+        }
+        out.line(
+            "Run data (.chamber/runs/) is ignored by git; commit config.toml and policy.toml.",
+        );
     }
-    for p in &kept {
-        out.line(format!("kept    {p} (already exists)"));
-    }
-    out.line("Run data (.chamber/runs/) is ignored by git; commit config.toml and policy.toml.");
     Ok(json!({"root": root.display().to_string(), "created": created, "kept": kept}))
 }

@@ -19,6 +19,7 @@ pub mod model;
 pub mod model_chat;
 pub mod patch;
 pub mod patch_apply;
+pub mod patch_errors;
 pub mod policy;
 pub mod pr;
 pub mod pr_body;

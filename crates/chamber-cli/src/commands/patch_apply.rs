@@ -1,15 +1,19 @@
 //! `chamber patch apply` and `chamber patch rollback`: both plan every file
 //! first and write only when all of them work, then record what they did as
-//! a new patch. Applying uses chamber-edit's tolerant unified-diff applier,
-//! falling back to the exact one in `chamber_tools::patches`; rolling back
+//! a new patch. Applying reads any format chamber-edit knows (unified diff,
+//! `apply_patch` envelope, search/replace blocks, told apart by their
+//! markers) through its tolerant engine; a unified diff it refuses falls
+//! back to the exact applier in `chamber_tools::patches`. Rolling back
 //! 3-way merges files changed since the patch.
 
 use std::path::Path;
 
+use chamber_edit::PatchFormat;
 use chamber_tools::patches::{PatchOrigin, PatchStore, plan_diff, plan_rollback, write_planned};
 use chamber_tools::{FileChange, Journal};
 use serde_json::json;
 
+use crate::commands::patch_errors;
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
 
@@ -26,7 +30,7 @@ pub fn apply(
             CliError::new(
                 "io_failed",
                 format!("cannot read {target}: {e}"),
-                None,
+                Some("check the path and the file's permissions"),
                 status::INTERNAL,
             )
         })?;
@@ -35,50 +39,58 @@ pub fn apply(
         let record = store.find(target)?;
         (store.read_diff(&record.id)?, format!("patch {}", record.id))
     };
-    let changes = apply_diff(root, &diff)?;
+    let format = chamber_edit::detect_format(&diff);
+    let changes = match format {
+        PatchFormat::UnifiedDiff => apply_diff(root, &diff)?,
+        other => match chamber_edit::plan_patch_text(root, &diff) {
+            Ok((_, set)) => write_set(root, other, &set)?,
+            Err(e) => return Err(patch_errors::refused(other, &e)),
+        },
+    };
     let origin = PatchOrigin {
         tool: "patch apply".into(),
-        note: Some(format!("applied {source}")),
+        note: Some(format!("applied {source} ({format})")),
         ..Default::default()
     };
-    finish(store, origin, changes, "applied", out)
+    let mut payload = finish(store, origin, changes, "applied", out)?;
+    payload["format"] = json!(format.to_string());
+    Ok(payload)
 }
 
 /// Applies a unified diff all or nothing and returns what changed: with
 /// chamber-edit's tolerant applier (moved hunks, whitespace drift, CRLF),
-/// else with the exact applier (which also knows git's mode headers). The
-/// journal records each file before chamber-edit writes it.
+/// else with the exact applier (which also knows git's mode headers).
 pub(crate) fn apply_diff(root: &Path, diff: &str) -> Result<Vec<FileChange>, CliError> {
     match chamber_edit::plan_unified_diff(root, diff) {
-        Ok(set) => {
-            let journal = Journal::new(root);
-            for path in set.touched() {
-                journal.before_change(&root.join(&path)).map_err(|e| {
-                    CliError::new(
-                        "io_failed",
-                        format!("cannot read {}: {e}", path.display()),
-                        None,
-                        status::INTERNAL,
-                    )
-                })?;
-            }
-            set.apply(root).map_err(does_not_apply)?;
-            Ok(journal.finish_call())
-        }
+        Ok(set) => write_set(root, PatchFormat::UnifiedDiff, &set),
         Err(tolerant) => match plan_diff(root, diff) {
             Ok(planned) => Ok(write_planned(root, &planned)?),
-            Err(_) => Err(does_not_apply(tolerant)),
+            Err(_) => Err(patch_errors::refused(PatchFormat::UnifiedDiff, &tolerant)),
         },
     }
 }
 
-fn does_not_apply(e: chamber_edit::EditError) -> CliError {
-    CliError::new(
-        "patch_does_not_apply",
-        format!("the patch does not apply; nothing was changed: {e}"),
-        Some("the files differ from what the patch expects; check `git status` and the diff"),
-        status::INVALID_STATE,
-    )
+/// Writes a planned change set all or nothing; the journal records each
+/// file before chamber-edit writes it.
+fn write_set(
+    root: &Path,
+    format: PatchFormat,
+    set: &chamber_edit::ChangeSet,
+) -> Result<Vec<FileChange>, CliError> {
+    let journal = Journal::new(root);
+    for path in set.touched() {
+        journal.before_change(&root.join(&path)).map_err(|e| {
+            CliError::new(
+                "io_failed",
+                format!("cannot read {}: {e}", path.display()),
+                Some("check the file's permissions"),
+                status::INTERNAL,
+            )
+        })?;
+    }
+    set.apply(root)
+        .map_err(|e| patch_errors::refused(format, &e))?;
+    Ok(journal.finish_call())
 }
 
 /// Rolls back a recorded patch.

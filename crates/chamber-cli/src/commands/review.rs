@@ -223,11 +223,23 @@ fn git(root: &Path, args: &[&str]) -> Result<String, CliError> {
                 args.join(" "),
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
-            Some("run it in a git repository with at least one commit, or pass a diff file"),
+            Some(git_hint(&out.stderr)),
             status::GIT,
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What to do about a failed git command, from what git said.
+fn git_hint(stderr: &[u8]) -> &'static str {
+    let text = String::from_utf8_lossy(stderr);
+    if text.contains("not a git repository") {
+        "run it inside a git repository, or pass a unified diff file (`chamber review change.diff`)"
+    } else if text.contains("unknown revision") || text.contains("bad revision") {
+        "the repository has no commit yet: commit once, or review the staged changes with --staged"
+    } else {
+        "git's message above says what failed; `git status` shows the repository's state"
+    }
 }
 
 /// Like [`git`], accepting exit status 1 (`diff --no-index` found changes).
@@ -239,17 +251,20 @@ fn git_any(root: &Path, args: &[&str]) -> Result<String, CliError> {
     }
 }
 
+/// `git <args>` with fixed settings. For `git diff`, `--no-ext-diff` goes
+/// right after the subcommand: options after the paths (`-- /dev/null FILE`)
+/// are taken as paths, and `diff --no-index` then fails with its usage text.
 fn git_command(root: &Path, args: &[&str]) -> Result<std::process::Output, CliError> {
-    Command::new("git")
+    let mut command = Command::new("git");
+    command
         .arg("-C")
         .arg(root)
-        .args(["-c", "core.quotepath=off", "-c", "color.ui=never"])
-        .args(args)
-        .args(if args.first() == Some(&"diff") {
-            &["--no-ext-diff"][..]
-        } else {
-            &[][..]
-        })
+        .args(["-c", "core.quotepath=off", "-c", "color.ui=never"]);
+    match args.split_first() {
+        Some((&"diff", rest)) => command.arg("diff").arg("--no-ext-diff").args(rest),
+        _ => command.args(args),
+    };
+    command
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .output()

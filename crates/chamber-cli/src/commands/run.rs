@@ -50,6 +50,15 @@ pub async fn act(
     flags: &RunFlags,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
+    if let Act::Resume(id) = &act {
+        // A resumed run keeps the budget it was started (or last resumed)
+        // with; the flags below override it resource by resource.
+        if let Ok(run) = engine.store.get_run(id).await
+            && let Some(recorded) = &run.task.constraints.budget
+        {
+            engine.budget = chamber_agent::budget_from_record(recorded, &engine.budget);
+        }
+    }
     if let Some(c) = flags.budget_cost {
         if !(c > 0.0 && c.is_finite()) {
             return Err(CliError::new(
@@ -79,6 +88,11 @@ pub async fn act(
     )?;
     // Full-auto approves the plan too; `--yes` (and the older `auto`) as before.
     let auto = gate.settings().auto_approve || mode == chamber_policy::ApprovalMode::FullAuto;
+    let auto_approved_by = match (flags.yes, gate.settings().auto_approve) {
+        (true, _) => "--yes",
+        (false, true) => "approval.mode = auto",
+        (false, false) => "full-auto mode",
+    };
     let mut opts = RunOptions {
         gate: Arc::new(gate),
         guarded: flags.guarded
@@ -90,6 +104,7 @@ pub async fn act(
         signoff: flags.signoff,
         worktree: flags.worktree || flags.keep_worktree,
         keep_worktree: flags.keep_worktree,
+        auto_approved_by: auto_approved_by.to_string(),
         ..RunOptions::default()
     };
     if opts.guarded && !matches!(act, Act::New { .. }) {
@@ -151,7 +166,8 @@ pub async fn act(
         outcome.usage.completion_tokens = run.completion_tokens;
         outcome.cost_usd = run.cost_usd;
     }
-    report(&outcome, out);
+    let known = cost_known(engine, &outcome.run_id).await;
+    report(&outcome, known, out);
     let code = match outcome.status {
         RunStatus::Completed => status::OK,
         RunStatus::AwaitingApproval => {
@@ -166,10 +182,50 @@ pub async fn act(
         RunStatus::Failed if outcome.fix.is_some() => status::TESTS_FAILED,
         _ => status::RUN_FAILED,
     };
-    Ok((serde_json::to_value(&outcome).unwrap_or(json!(null)), code))
+    let mut payload = serde_json::to_value(&outcome).unwrap_or(json!(null));
+    // `cost_usd` counts unpriced calls as 0; this says how far to trust it.
+    payload["cost_known"] = json!(match known {
+        CostKnown::All => "all",
+        CostKnown::Some => "partly",
+        CostKnown::None => "none",
+    });
+    Ok((payload, code))
 }
 
-fn report(outcome: &RunOutcome, out: &Output) {
+/// Whether the model calls of a run had known prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CostKnown {
+    /// Every call was priced (or there was none).
+    All,
+    /// Some were not: the cost is a lower bound.
+    Some,
+    /// None was.
+    None,
+}
+
+/// From the run's `model_turn` events.
+async fn cost_known(engine: &Engine, run_id: &str) -> CostKnown {
+    let Ok(events) = engine.store.events(run_id).await else {
+        return CostKnown::All;
+    };
+    let (mut priced, mut unpriced) = (0, 0);
+    for e in &events {
+        if let chamber_protocol::EventKind::ModelTurn { cost_usd, .. } = &e.kind {
+            if cost_usd.is_some() {
+                priced += 1;
+            } else {
+                unpriced += 1;
+            }
+        }
+    }
+    match (priced, unpriced) {
+        (_, 0) => CostKnown::All,
+        (0, _) => CostKnown::None,
+        _ => CostKnown::Some,
+    }
+}
+
+fn report(outcome: &RunOutcome, cost_known: CostKnown, out: &Output) {
     if out.json {
         return;
     }
@@ -216,14 +272,20 @@ fn report(outcome: &RunOutcome, out: &Output) {
             if let Some(dir) = &outcome.worktree {
                 out.line(format!("worktree kept at {}", dir.display()));
             }
+            let cost = match cost_known {
+                CostKnown::All => format!("${:.4}", outcome.cost_usd),
+                CostKnown::Some => {
+                    format!("at least ${:.4} (some calls unpriced)", outcome.cost_usd)
+                }
+                CostKnown::None => "cost unknown (no price for the model)".to_string(),
+            };
             out.line(Output::styled(
                 style::DIM,
                 format!(
-                    "run {} · {} tokens in / {} out · ${:.4} · details: chamber runs show {}",
+                    "run {} · {} tokens in / {} out · {cost} · details: chamber runs show {}",
                     outcome.run_id,
                     outcome.usage.prompt_tokens,
                     outcome.usage.completion_tokens,
-                    outcome.cost_usd,
                     outcome.run_id
                 ),
             ));

@@ -7,20 +7,46 @@ use crate::exit::CliError;
 use crate::output::{Output, style};
 use crate::render::run_row;
 use crate::render::{call_text, plan_text};
+use crate::setup::Setup;
 
-/// `chamber runs list`.
-pub async fn list(store: &Store, limit: u32, out: &Output) -> Result<serde_json::Value, CliError> {
-    let mut runs = store.list_runs(limit).await?;
+/// `chamber runs list`: this project's runs, or with `all` every
+/// project's, each row then naming its project.
+pub async fn list(
+    setup: &Setup,
+    limit: u32,
+    all: bool,
+    out: &Output,
+) -> Result<serde_json::Value, CliError> {
+    let store = setup.store().await?;
+    let project = setup.root.display().to_string();
+    let mut runs = if all {
+        store.list_runs(limit).await?
+    } else {
+        store.list_project_runs(&project, limit).await?
+    };
     for run in &mut runs {
-        reconcile_interrupted(store, run).await?;
+        reconcile_interrupted(&store, run).await?;
     }
     if runs.is_empty() {
-        out.line("no runs yet: try `chamber run \"…\"`");
+        out.line(if all {
+            "no runs yet: try `chamber run \"…\"`"
+        } else {
+            "no runs in this project yet (`--all` lists every project's): try `chamber run \"…\"`"
+        });
     }
     for r in &runs {
-        out.line(run_row(r));
+        if all {
+            out.line(format!(
+                "{}  {}",
+                run_row(r),
+                Output::styled(style::DIM, &r.workdir)
+            ));
+        } else {
+            out.line(run_row(r));
+        }
     }
-    Ok(json!({ "runs": runs }))
+    let scope = if all { json!(null) } else { json!(project) };
+    Ok(json!({ "runs": runs, "project": scope }))
 }
 
 /// `chamber runs show`: the run, its plan, and every event as a trace.
@@ -114,7 +140,18 @@ fn trace_line(ev: &Event) -> Option<String> {
                 .map(|e| format!(" error: {}", e.lines().next().unwrap_or_default()))
                 .unwrap_or_default()
         ),
-        EventKind::ToolOutput { .. } => return None,
+        EventKind::ToolOutput { stream, chunk, .. } => {
+            let stream = match stream {
+                chamber_protocol::OutputStream::Stdout => "stdout",
+                chamber_protocol::OutputStream::Stderr => "stderr",
+            };
+            let lines: Vec<String> = chunk
+                .trim_end()
+                .lines()
+                .map(|l| format!("         {stream} │ {l}"))
+                .collect();
+            format!("output\n{}", lines.join("\n"))
+        }
         other => {
             let mut v = serde_json::to_value(other).ok()?;
             let kind = v
@@ -128,10 +165,8 @@ fn trace_line(ev: &Event) -> Option<String> {
                 o.remove("task");
                 o.remove("diff");
             }
-            format!(
-                "{kind} {}",
-                v.to_string().chars().take(200).collect::<String>()
-            )
+            // Whole: a trace that cuts events hides what happened.
+            format!("{kind} {v}")
         }
     };
     Some(format!("  {:>4} {t} {body}", ev.seq))

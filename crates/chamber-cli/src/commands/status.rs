@@ -10,7 +10,9 @@ use crate::setup::Setup;
 pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, CliError> {
     let choice = setup.provider_choice()?;
     let store = setup.store().await?;
-    let mut runs = store.list_runs(5).await?;
+    let mut runs = store
+        .list_project_runs(&setup.root.display().to_string(), 5)
+        .await?;
     for r in &mut runs {
         reconcile_interrupted(&store, r).await?;
     }
@@ -87,7 +89,7 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
             None => out.line(format!("  {}", l.layer)),
         }
     }
-    out.line("recent runs:");
+    out.line("recent runs here:");
     if runs.is_empty() {
         out.line("  (none)");
     }

@@ -25,7 +25,9 @@ async fn run_without_yes_saves_plan_and_apply_executes_it_once() {
     let out = p.run(&["run", "--json", "add hello"]).await;
     out.assert_code(3);
     let env = out.envelope();
-    assert_eq!(env["ok"], true, "{env}");
+    // Not done yet: an error envelope (needs_approval) that keeps the plan.
+    assert_eq!(env["ok"], false, "{env}");
+    assert_eq!(env["error"]["code"], "needs_approval", "{env}");
     assert_eq!(env["payload"]["status"], "awaiting_approval");
     let plan_id = env["payload"]["plan_id"]
         .as_str()

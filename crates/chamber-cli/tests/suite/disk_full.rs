@@ -19,7 +19,10 @@ struct Tmpfs {
 
 impl Tmpfs {
     fn mount(kib: u32) -> Option<Tmpfs> {
-        let dir = tempfile::Builder::new().prefix("chamber-full-").tempdir().ok()?;
+        let dir = tempfile::Builder::new()
+            .prefix("chamber-full-")
+            .tempdir()
+            .ok()?;
         let ok = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
             .arg(dir.path())
@@ -35,20 +38,24 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
-/// Fills the filesystem holding `dir` with `filler` until it refuses.
-fn fill(dir: &Path) {
+/// Fills the filesystem holding `dir` until it refuses, leaving `room` bytes free.
+fn fill(dir: &Path, name: &str, room: u64) {
     use std::io::Write;
-    let mut f = std::fs::File::create(dir.join("filler")).unwrap();
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
     let block = vec![0u8; 4096];
-    while f.write_all(&block).is_ok() {}
-    let _ = f.sync_all();
+    while f.write_all(&block).and_then(|()| f.flush()).is_ok() {}
     // Small writes may still fit a partial block: fill that too.
-    let mut small = std::fs::File::create(dir.join("filler-tail")).unwrap();
-    while small.write_all(b"x").and_then(|()| small.flush()).is_ok() {}
+    while f.write_all(b"x").and_then(|()| f.flush()).is_ok() {}
+    let len = std::fs::metadata(&path).unwrap().len();
+    f.set_len(len.saturating_sub(room)).unwrap();
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -94,14 +101,17 @@ fn assert_disk_full(out: &Run) {
     let env = out.envelope();
     assert_eq!(env["error"]["code"], "disk_full", "{env}");
     assert!(
-        env["error"]["hint"].as_str().unwrap_or("").contains("free some space"),
+        env["error"]["hint"]
+            .as_str()
+            .unwrap_or("")
+            .contains("free some space"),
         "{env}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_stops_run_index_and_patch_apply_cleanly() {
-    let Some(fs) = Tmpfs::mount(1536) else {
+    let Some(fs) = Tmpfs::mount(4096) else {
         eprintln!("skipped: mounting a tmpfs needs root");
         return;
     };
@@ -122,17 +132,53 @@ async fn a_full_disk_stops_run_index_and_patch_apply_cleanly() {
     std::fs::write(root.join("notes.txt"), "keep me\n").unwrap();
     std::fs::write(root.join("main.py"), "def main():\n    return 1\n").unwrap();
     git(&root, &["init", "-q", "-b", "main"]);
-    git(&root, &["-c", "user.name=T", "-c", "user.email=t@e", "add", "."]);
-    git(&root, &["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "init"]);
+    git(
+        &root,
+        &["-c", "user.name=T", "-c", "user.email=t@e", "add", "."],
+    );
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "-m",
+            "init",
+        ],
+    );
     p.run_in(&root, &["init", "-q"]).await.assert_code(0);
-    git(&root, &["-c", "user.name=T", "-c", "user.email=t@e", "add", "."]);
-    git(&root, &["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "chamber"]);
-    fill(&fs.path());
+    git(
+        &root,
+        &["-c", "user.name=T", "-c", "user.email=t@e", "add", "."],
+    );
+    git(
+        &root,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "-m",
+            "chamber",
+        ],
+    );
+    // Room for the run to start (git status, the run log), not for its 200 KB write.
+    fill(&fs.path(), "filler", 96 * 1024);
 
     // A run: stops at the write, with the file untouched.
-    let out = p.run_in(&root, &["run", "--yes", "--json", "write big.txt"]).await;
+    let out = p
+        .run_in(&root, &["run", "--yes", "--json", "write big.txt"])
+        .await;
     assert_disk_full(&out);
     assert!(!root.join("big.txt").exists(), "a half-written big.txt");
+
+    // Not a byte left now.
+    fill(&fs.path(), "filler-2", 0);
 
     // An index build.
     let out = p.run_in(&root, &["index", "--json"]).await;
@@ -148,15 +194,18 @@ async fn a_full_disk_stops_run_index_and_patch_apply_cleanly() {
     .unwrap();
     let diff = p.path().join("change.diff");
     let out = p
-        .run_in(&root, &["patch", "apply", diff.to_str().unwrap(), "--yes", "--json"])
+        .run_in(&root, &["patch", "apply", diff.to_str().unwrap(), "--json"])
         .await;
     assert_disk_full(&out);
-    assert_eq!(std::fs::read_to_string(root.join("notes.txt")).unwrap(), "keep me\n");
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "keep me\n"
+    );
     assert_eq!(stray_temp_files(&root), Vec::<String>::new());
 
     // Room again: the store opens, the run is resumable and finishes.
     std::fs::remove_file(fs.path().join("filler")).unwrap();
-    std::fs::remove_file(fs.path().join("filler-tail")).unwrap();
+    std::fs::remove_file(fs.path().join("filler-2")).unwrap();
     let list = p.run_in(&root, &["runs", "list", "--json"]).await;
     list.assert_code(0);
     let run = list.envelope()["payload"]["runs"][0].clone();

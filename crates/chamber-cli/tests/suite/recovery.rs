@@ -207,7 +207,9 @@ async fn step_failing_again_after_replan_fails_the_run() {
     let out = p.run(&["run", "--yes", "--json", "fix config"]).await;
     out.assert_code(4);
     let env = out.envelope();
-    assert_eq!(env["ok"], true, "the command worked; the run failed: {env}");
+    // A failed run is an error envelope that keeps the outcome.
+    assert_eq!(env["ok"], false, "{env}");
+    assert_eq!(env["error"]["code"], "run_failed", "{env}");
     assert_eq!(env["payload"]["status"], "failed");
     let summary = env["payload"]["summary"].as_str().unwrap();
     assert!(summary.contains("chamber resume"), "{summary}");

@@ -188,3 +188,30 @@ async fn reviews_a_diff_file() {
     assert_eq!(f["file"], ".github/workflows/ci.yml");
     assert_eq!(f["severity"], "warning");
 }
+
+/// Issue 15, defect 2: an untracked file used to make `git diff --no-index`
+/// fail (`--no-ext-diff` came after the paths), so the review printed git's
+/// usage text. Now the new file is reviewed like any change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untracked_files_are_reviewed() {
+    let p = Project::git(super::harness::NO_MODEL);
+    p.write("src/new.rs", "pub fn g() {\n    dbg!(2);\n}\n");
+    let out = p.run(&["review", "--no-model", "--json"]).await;
+    out.assert_code(0);
+    let payload = &out.envelope()["payload"];
+    assert_eq!(payload["files"], 1, "{payload:#}");
+    assert_eq!(payload["added"], 3, "{payload:#}");
+    assert!(
+        found(payload)
+            .iter()
+            .any(|(c, f, l)| c == "debug" && f == "src/new.rs" && *l == Some(2)),
+        "{payload:#}"
+    );
+    let human = p.run(&["review", "--no-model"]).await;
+    human.assert_code(0);
+    assert!(
+        !human.stderr.contains("usage:") && human.stdout.contains("src/new.rs"),
+        "{}",
+        human.dump()
+    );
+}

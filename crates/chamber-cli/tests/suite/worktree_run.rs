@@ -137,7 +137,17 @@ async fn a_stopped_worktree_run_resumes_in_its_worktree() {
         out.dump()
     );
 
-    let out = p.run(&["resume", &id, "--yes", "--json"]).await;
+    // The run keeps its 1-token budget on resume; a larger one lets it finish.
+    let out = p
+        .run(&[
+            "resume",
+            &id,
+            "--yes",
+            "--json",
+            "--budget-tokens",
+            "1000000",
+        ])
+        .await;
     out.assert_code(0);
     let branch = format!("chamber/{}", &id[..8]);
     assert!(files_in(&p, &branch).contains("hello.py"));

@@ -9,7 +9,11 @@
 //! - a removed line removes the file line it matched;
 //! - an added line is inserted, re-indented at the lenient levels by the
 //!   shift between nearby search lines and the file lines they matched,
-//!   in the file's style of indentation (see `reindent.rs`);
+//!   in the file's style of indentation (see `reindent.rs`); an added
+//!   whitespace-only line is written as the model wrote it, or shifted
+//!   like the others when only the shifted whitespace matches the
+//!   indentation of a neighbouring line of the result (a model that
+//!   de-indents a hunk de-indents its whitespace-only lines too);
 //! - file lines of the region that no search line matched (a fuzzy match
 //!   where the model skipped a line) are kept where they are;
 //! - at the elision level, the k-th marker of the replacement brings back
@@ -20,7 +24,7 @@ use std::ops::Range;
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use super::normalize::is_elision;
+use super::normalize::{indent, is_blank, is_elision};
 use super::reindent::Reindent;
 use super::{Candidate, MatchFailure, MatchLevel};
 
@@ -66,6 +70,7 @@ pub(crate) fn replacement(
         next_file: cand.start,
         next_marker: 0,
         out: Vec::with_capacity(replace.len()),
+        blanks: Vec::new(),
     };
     for op in capture_diff_slices(Algorithm::Myers, search, replace) {
         let (old, new) = (op.old_range(), op.new_range());
@@ -96,6 +101,7 @@ pub(crate) fn replacement(
         }
     }
     merge.keep_free_until(cand.end);
+    merge.settle_blanks();
     Ok(merge.out)
 }
 
@@ -113,6 +119,9 @@ struct Merge<'a> {
     /// brings back.
     next_marker: usize,
     out: Vec<String>,
+    /// Added whitespace-only lines (index into `out`) with their shifted
+    /// form, decided once the neighbours are known.
+    blanks: Vec<(usize, String)>,
 }
 
 impl Merge<'_> {
@@ -154,10 +163,31 @@ impl Merge<'_> {
                 continue;
             }
             let fresh = match &self.reindent {
+                Some(r) if !line.is_empty() && is_blank(line) => {
+                    let shifted = r.blank(line, near);
+                    if shifted != line {
+                        self.blanks.push((self.out.len(), shifted));
+                    }
+                    line.to_owned()
+                }
                 Some(r) => r.apply(line, near),
                 None => line.to_owned(),
             };
             self.out.push(fresh);
+        }
+    }
+
+    /// Decides each added whitespace-only line: as written when that is the
+    /// indentation of the nearest non-blank line before or after it in the
+    /// result, else shifted when that is, else as written.
+    fn settle_blanks(&mut self) {
+        for (at, shifted) in std::mem::take(&mut self.blanks) {
+            let before = self.out[..at].iter().rev().find(|l| !is_blank(l));
+            let after = self.out[at + 1..].iter().find(|l| !is_blank(l));
+            let near: Vec<&str> = before.into_iter().chain(after).map(|l| indent(l)).collect();
+            if !near.contains(&self.out[at].as_str()) && near.contains(&shifted.as_str()) {
+                self.out[at] = shifted;
+            }
         }
     }
 
@@ -260,5 +290,62 @@ mod tests {
                 replace: 2
             }
         ));
+    }
+
+    /// A whitespace-only line the model added inside a hunk it wrote less
+    /// indented than the file: its whitespace is indentation, shifted like
+    /// the lines around it (it was written as the model had it).
+    #[test]
+    fn whitespace_only_lines_of_a_deindented_hunk_follow_the_shift() {
+        let file = ["    def f():", "        a = 1", "        b = 2"];
+        let search = ["def f():", "    a = 1", "    b = 2"];
+        let replace = ["def f():", "    a = 1", "    ", "    c = 3", "    b = 2"];
+        let out = replacement(
+            &file,
+            &search,
+            &replace,
+            &cand(0, 3),
+            MatchLevel::Indentation,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                "    def f():",
+                "        a = 1",
+                "        ",
+                "        c = 3",
+                "        b = 2"
+            ]
+        );
+        // Whitespace already as deep as the file's neighbours stays as
+        // written, and so does an empty line.
+        let replace = [
+            "def f():",
+            "    a = 1",
+            "        ",
+            "",
+            "    c = 3",
+            "    b = 2",
+        ];
+        let out = replacement(
+            &file,
+            &search,
+            &replace,
+            &cand(0, 3),
+            MatchLevel::Indentation,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            [
+                "    def f():",
+                "        a = 1",
+                "        ",
+                "",
+                "        c = 3",
+                "        b = 2"
+            ]
+        );
     }
 }

@@ -92,39 +92,51 @@ impl Reindent {
     }
 
     /// `line` (added near search line `near`) re-indented for the file.
+    /// Blank lines are kept as written (see [`Reindent::blank`]).
     pub(crate) fn apply(&self, line: &str, near: Option<usize>) -> String {
         if is_blank(line) {
             return line.to_owned();
         }
         let own = indent(line);
-        let body = &line[own.len()..];
+        format!("{}{}", self.shift(own, near), &line[own.len()..])
+    }
+
+    /// A whitespace-only `line` (added near search line `near`) read as pure
+    /// indentation and shifted like any other: what it becomes if the model
+    /// shifted it together with the lines around it. Whether that or the
+    /// line as written is right depends on its neighbours in the result.
+    pub(crate) fn blank(&self, line: &str, near: Option<usize>) -> String {
+        self.shift(line, near)
+    }
+
+    /// The file indentation for the model's indentation `own`.
+    fn shift(&self, own: &str, near: Option<usize>) -> String {
         let Some((s, f)) = self.anchor(near) else {
-            return format!("{}{body}", self.style.to_file(own));
+            return self.style.to_file(own).into_owned();
         };
         if own == s {
-            return format!("{f}{body}");
+            return f.clone();
         }
         if let Some(target) = self.exact.get(own) {
-            return format!("{target}{body}");
+            return target.clone();
         }
         let own_f = self.style.to_file(own);
         let s_f = self.style.to_file(s);
         if let Some(extra) = own_f.strip_prefix(&*s_f) {
             // Deeper than the anchor: add the difference.
-            return format!("{f}{extra}{body}");
+            return format!("{f}{extra}");
         }
         if let Some(missing) = s_f.strip_prefix(&*own_f) {
             // Shallower than the anchor: remove as much from the file's.
-            let keep = f
+            return f
                 .strip_suffix(missing)
                 .map(str::to_owned)
                 .unwrap_or_else(|| {
                     let n = f.chars().count().saturating_sub(missing.chars().count());
                     f.chars().take(n).collect()
                 });
-            return format!("{keep}{body}");
         }
-        format!("{own_f}{body}")
+        own_f.into_owned()
     }
 }
 

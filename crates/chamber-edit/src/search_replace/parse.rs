@@ -36,7 +36,7 @@ fn is_marker(line: &str, ch: char, word: &str) -> bool {
     t.len() - body.len() >= 5 && body.trim().eq_ignore_ascii_case(word)
 }
 
-fn is_search(line: &str) -> bool {
+pub(crate) fn is_search(line: &str) -> bool {
     is_marker(line, '<', "SEARCH")
 }
 

@@ -360,3 +360,102 @@ async fn gemini_pending_call_runs_on_resume_despite_a_repeated_call_id() {
     );
     assert_eq!(b_txt.as_deref(), Some("b\n"), "the pending call never ran");
 }
+
+/// Issue 15, defect 4: `resume` without budget flags keeps the run's own
+/// budget (it used to forget it and run unlimited); the human budget lines
+/// print tokens as whole tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_without_flags_keeps_the_runs_budget() {
+    let big: String = (0..400).map(|i| format!("line {i}\n")).collect();
+    let server = MockServer::start(vec![
+        plan_turn(
+            "Two files",
+            &[("1", "Create big.txt"), ("2", "Create small.txt")],
+        )
+        .with_usage(300, 100),
+        Turn::call("write_file", json!({"path": "big.txt", "content": big})).with_usage(300, 100),
+        Turn::text("Created big.txt.").with_usage(50, 50),
+        Turn::call(
+            "write_file",
+            json!({"path": "small.txt", "content": "small\n"}),
+        )
+        .with_usage(100, 100),
+        Turn::text("Created small.txt.").with_usage(10, 10),
+    ])
+    .await
+    .unwrap();
+    let p = Project::git(&server.base_url());
+    let out = p
+        .run(&["run", "--yes", "--budget-tokens", "1000", "two files"])
+        .await;
+    out.assert_code(12);
+    assert!(
+        out.stdout.contains("(800 of 1000 tokens)") && !out.stdout.contains(".0000 of"),
+        "{}",
+        out.dump()
+    );
+    assert!(out.stdout.contains("1100 of 1000 tokens"), "{}", out.dump());
+    let list = p.run(&["runs", "list", "--json"]).await;
+    let id = list.envelope()["payload"]["runs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // No flags: the run's 1,000 tokens still hold, so it stops again at once.
+    let out = p.run(&["resume", &id, "--yes", "--json"]).await;
+    out.assert_code(12);
+    assert_eq!(out.envelope()["payload"]["status"], "budget_exceeded");
+    assert_eq!(p.read("small.txt"), None);
+    assert_eq!(server.remaining(), 1, "nothing was asked");
+
+    // A larger budget continues; it is then the run's budget.
+    let out = p
+        .run(&["resume", &id, "--yes", "--json", "--budget-tokens", "5000"])
+        .await;
+    out.assert_code(0);
+    assert_eq!(p.read("small.txt").as_deref(), Some("small\n"));
+}
+
+/// Issue 15, defect 4: a cost budget on a model without a known price says
+/// that the cost cannot be measured (an event and a line), and the summary
+/// says the cost is unknown instead of printing `$0.0000`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cost_budget_on_an_unpriced_model_warns() {
+    let server = MockServer::start(vec![
+        plan_turn("Add notes", &[("1", "Create notes.txt")]).with_usage(100, 10),
+        Turn::call("write_file", json!({"path": "notes.txt", "content": "n\n"}))
+            .with_usage(100, 10),
+        Turn::text("Created notes.txt.").with_usage(100, 10),
+    ])
+    .await
+    .unwrap();
+    let p = Project::git(&server.base_url());
+    let out = p
+        .run(&[
+            "run",
+            "--yes",
+            "--model",
+            "unpriced-model-x",
+            "--budget-cost",
+            "0.50",
+            "add notes",
+        ])
+        .await;
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("cost cannot be measured"),
+        "no warning:\n{}",
+        out.dump()
+    );
+    assert!(!out.stdout.contains("$0.0000"), "{}", out.dump());
+    assert!(out.stdout.contains("cost unknown"), "{}", out.dump());
+    let list = p.run(&["runs", "list", "--json"]).await;
+    let id = list.envelope()["payload"]["runs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, events) = p.show(&id).await;
+    let warning = first_of(&events, "budget_unmeasured");
+    assert_eq!(warning["resource"], "cost", "{warning}");
+    assert_eq!(warning["model"], "unpriced-model-x", "{warning}");
+}
