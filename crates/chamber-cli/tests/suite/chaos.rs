@@ -284,6 +284,13 @@ async fn chaos(points: u64, seed: u64) -> (u64, u64, u64, Vec<String>) {
             }
         }
         let v = check(&p).await;
+        if (point + 1) % 25 == 0 {
+            eprintln!(
+                "chaos: {} points done, {} went wrong",
+                point + 1,
+                failures.len() + usize::from(!v.ok())
+            );
+        }
         if v.ok() {
             survived += 1;
         } else {
