@@ -60,9 +60,9 @@ const MIB: usize = 1024 * 1024;
 
 /// A byte count as people read it: `8 MiB`, `1536 KiB` or `100 bytes`.
 pub(crate) fn human_bytes(n: usize) -> String {
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
