@@ -162,9 +162,9 @@ fn flood_frames(delta: Bytes, flood: &Flood, shutdown: watch::Receiver<bool>) ->
             .collect()
     };
     let per_delta = pieces.len() as u64;
-    let total = flood
-        .deltas()
-        .map_or(usize::MAX, |n| usize::try_from(n.saturating_mul(per_delta)).unwrap_or(usize::MAX));
+    let total = flood.deltas().map_or(usize::MAX, |n| {
+        usize::try_from(n.saturating_mul(per_delta)).unwrap_or(usize::MAX)
+    });
     let frames = futures::stream::iter(pieces).cycle().take(total);
     Box::pin(
         frames
@@ -295,7 +295,11 @@ mod tests {
     async fn a_bounded_flood_repeats_the_template_then_goes_on() {
         let (_tx, rx) = watch::channel(false);
         let template = format!("{FLOOD_MARK}data: {{\"t\":\"{FLOOD_PIECE}\"}}\n\n");
-        let events = vec![b"data: 1\n\n".to_vec(), template.into_bytes(), b"data: 2\n\n".to_vec()];
+        let events = vec![
+            b"data: 1\n\n".to_vec(),
+            template.into_bytes(),
+            b"data: 2\n\n".to_vec(),
+        ];
         let flood = Flood::text("a\"b").total_bytes(7).trickle(5);
         let frames: Vec<Bytes> = expand(events, Some(&flood), &rx)
             .map(|f| f.unwrap_or_default())
@@ -305,6 +309,9 @@ mod tests {
         let one = "data: {\"t\":\"a\\\"b\"}\n\n";
         let want = format!("data: 1\n\n{}data: 2\n\n", one.repeat(3));
         assert_eq!(String::from_utf8(body).unwrap(), want);
-        assert!(frames.iter().all(|f| f.len() <= 9), "trickled in small pieces");
+        assert!(
+            frames.iter().all(|f| f.len() <= 9),
+            "trickled in small pieces"
+        );
     }
 }

@@ -199,12 +199,17 @@ fn answer(
     }
     if let Some(content_type) = &turn.content_type {
         let body = turn.body.clone().unwrap_or_default();
-        return (StatusCode::OK, [(header::CONTENT_TYPE, content_type.as_str())], body)
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, content_type.as_str())],
+            body,
+        )
             .into_response();
     }
     let floods = matches!(format, WireFormat::OpenAiChat | WireFormat::Anthropic);
     if turn.flood.is_some() && (!floods || shape != Shape::Sse) {
-        let message = "mock: flood faults are streamed on the OpenAI Chat and Anthropic routes only";
+        let message =
+            "mock: flood faults are streamed on the OpenAI Chat and Anthropic routes only";
         return json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             format.error_body(500, Some(message)),

@@ -7,8 +7,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    MAX_PIECE_CHARS, Reply, arguments_value, mark_flood, next_id, split_pieces, sse_event,
-    to_json,
+    MAX_PIECE_CHARS, Reply, arguments_value, mark_flood, next_id, split_pieces, sse_event, to_json,
 };
 use crate::faults::FLOOD_PIECE;
 
