@@ -132,8 +132,20 @@ pub async fn run_step(
 
     while turns_used < budget {
         turns_used += 1;
-        if engine.choice.local {
-            crate::history_fit::fit_history(&mut messages, engine.config.local.context as usize);
+        // Old tool results are cut once the conversation outgrows the
+        // model's window, so a long step's history (and memory) stays bounded.
+        let window = if engine.choice.local {
+            Some(engine.config.local.context as usize)
+        } else {
+            engine
+                .routes
+                .models
+                .lookup(&engine.choice.model)
+                .and_then(|m| m.context_window)
+                .and_then(|w| usize::try_from(w).ok())
+        };
+        if let Some(window) = window {
+            crate::history_fit::fit_history(&mut messages, window);
         }
         let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
         request.tools = tools.clone();

@@ -15,27 +15,32 @@ const KEPT_CHARS: usize = 300;
 /// messages were shortened.
 pub fn fit_history(messages: &mut [Message], context_tokens: usize) -> usize {
     let budget = context_tokens * 3 / 4 * CHARS_PER_TOKEN;
-    let size = |m: &[Message]| m.iter().map(|x| x.content.len() + 16).sum::<usize>();
+    let mut size: usize = messages.iter().map(|x| x.content.len() + 16).sum();
     let mut trimmed = 0;
     // The last two messages are the call and result the model works on.
     let protected_from = messages.len().saturating_sub(2);
-    for i in 0..protected_from {
-        if size(messages) <= budget {
+    for m in &mut messages[..protected_from] {
+        if size <= budget {
             break;
         }
-        let m = &mut messages[i];
-        if m.role == Role::Tool && m.content.len() > KEPT_CHARS + 40 {
+        // Results trimmed on an earlier turn stay as they are.
+        if m.role == Role::Tool && m.content.len() > KEPT_CHARS + 40 && !m.content.ends_with(MARK) {
+            let before = m.content.len();
             let cut = m.content.floor_char_boundary(KEPT_CHARS);
-            let dropped = m.content.len() - cut;
+            let dropped = before - cut;
             m.content.truncate(cut);
             m.content.push_str(&format!(
-                "\n[… {dropped} characters of this old result trimmed to fit the context …]"
+                "\n[… {dropped} characters of this old result {MARK}"
             ));
+            size = size - before + m.content.len();
             trimmed += 1;
         }
     }
     trimmed
 }
+
+/// How a trimmed result ends.
+const MARK: &str = "trimmed to fit the context …]";
 
 #[cfg(test)]
 mod tests {
@@ -63,5 +68,22 @@ mod tests {
         // Already small enough: nothing changes.
         let mut small = vec![Message::user("hi"), Message::tool("c", "ok")];
         assert_eq!(fit_history(&mut small, 8192), 0);
+    }
+
+    #[test]
+    fn a_trimmed_result_is_not_trimmed_again() {
+        let big = "y".repeat(5000);
+        let mut m = vec![
+            Message::tool("c1", big.clone()),
+            Message::tool("c2", big.clone()),
+            Message::tool("c3", big.clone()),
+        ];
+        assert_eq!(fit_history(&mut m, 1000), 1);
+        let once = m[0].content.clone();
+        assert!(once.contains("4700 characters"), "{once}");
+        m.push(Message::tool("c4", big.clone()));
+        m.push(Message::tool("c5", big));
+        fit_history(&mut m, 1000);
+        assert_eq!(m[0].content, once, "the count of what was cut survives");
     }
 }

@@ -52,6 +52,7 @@ impl Engine {
             max_retries: self.config.provider.max_retries,
             base_delay: Duration::from_millis(self.config.provider.retry_base_ms),
             idle_timeout: Duration::from_secs(self.config.provider.idle_timeout_secs.max(1)),
+            limits: crate::providers::answer_limits(&self.config.provider),
         };
         let chain = self.routes.chain(role);
         let observer = rec.observer().clone();

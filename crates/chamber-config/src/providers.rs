@@ -159,6 +159,9 @@ pub const ERROR_CLASSES: &[&str] = &[
     "network",
     "timeout",
     "malformed_stream",
+    "response_too_large",
+    "answer_timeout",
+    "unexpected_reply",
 ];
 
 /// Checks the provider-related sections; `known` says whether a provider

@@ -72,6 +72,14 @@ pub struct ProviderConfig {
     pub request_timeout_secs: u64,
     /// Longest silence tolerated inside a streamed answer.
     pub idle_timeout_secs: u64,
+    /// Longest time one answer may take, from the request to its end (an
+    /// endless or trickling stream ends here).
+    pub answer_timeout_secs: u64,
+    /// Most bytes of one answer (text, reasoning and tool-call arguments),
+    /// and of one whole reply or streamed event read into memory.
+    pub max_response_bytes: u64,
+    /// Most bytes of the arguments of one tool call.
+    pub max_tool_call_bytes: u64,
     /// Retries of transient errors (rate limits, 5xx, network).
     pub max_retries: u32,
     /// First retry delay; it doubles each attempt, with jitter.
@@ -93,6 +101,9 @@ impl Default for ProviderConfig {
             api_key_env: String::new(),
             request_timeout_secs: 300,
             idle_timeout_secs: 120,
+            answer_timeout_secs: 900,
+            max_response_bytes: 8 * 1024 * 1024,
+            max_tool_call_bytes: 1024 * 1024,
             max_retries: 3,
             retry_base_ms: 500,
             structured_plan: true,

@@ -64,6 +64,7 @@ fn adapter(wire: Wire, root: &str) -> Res<Arc<dyn Provider>> {
         headers: Vec::new(),
         request_timeout: Duration::from_secs(120),
         stream: true,
+        max_response_bytes: chamber_llm::AnswerLimits::DEFAULT_MAX_BYTES,
     };
     Ok(build_adapter(wire.as_str(), wire, settings)?)
 }

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use chamber_protocol::{ToolCall, Usage};
 use futures::StreamExt;
 
@@ -22,22 +24,107 @@ pub struct ChatResponse {
     pub finish_reason: Option<String>,
 }
 
-/// Streams one answer and assembles it. Text pieces go to `on_text` as they
-/// arrive. A stream that stalls longer than `idle` or ends without its end
-/// marker is an error, never a silently truncated answer.
+/// Bounds on one answer besides the idle timeout, so that a server that
+/// never stops (or trickles forever) ends in a classified error with bounded
+/// memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerLimits {
+    /// Longest time from sending the request to the answer's end marker.
+    pub timeout: Duration,
+    /// Most bytes of text, reasoning and tool-call arguments in one answer.
+    pub max_bytes: usize,
+    /// Most bytes of the arguments of one tool call.
+    pub max_tool_call_bytes: usize,
+}
+
+impl AnswerLimits {
+    /// Default of `provider.answer_timeout_secs`.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(900);
+    /// Default of `provider.max_response_bytes`.
+    pub const DEFAULT_MAX_BYTES: usize = 8 * MIB;
+    /// Default of `provider.max_tool_call_bytes`.
+    pub const DEFAULT_MAX_TOOL_CALL_BYTES: usize = MIB;
+}
+
+impl Default for AnswerLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Self::DEFAULT_TIMEOUT,
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_tool_call_bytes: Self::DEFAULT_MAX_TOOL_CALL_BYTES,
+        }
+    }
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// A byte count as people read it: `8 MiB`, `1536 KiB` or `100 bytes`.
+pub(crate) fn human_bytes(n: usize) -> String {
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Streams one answer and assembles it, within the default [`AnswerLimits`].
 pub async fn collect(
     provider: &dyn Provider,
     request: &ChatRequest,
     idle: Duration,
     on_text: &mut (dyn FnMut(&str) + Send),
 ) -> Result<ChatResponse, LlmError> {
-    let mut stream = provider.stream(request).await?;
+    collect_limited(provider, request, idle, AnswerLimits::default(), on_text).await
+}
+
+/// Streams one answer and assembles it. Text pieces go to `on_text` as they
+/// arrive. A stream that stalls longer than `idle`, ends without its end
+/// marker, outgrows `limits` or is not done within `limits.timeout` is an
+/// error, never a silently truncated answer.
+pub async fn collect_limited(
+    provider: &dyn Provider,
+    request: &ChatRequest,
+    idle: Duration,
+    limits: AnswerLimits,
+    on_text: &mut (dyn FnMut(&str) + Send),
+) -> Result<ChatResponse, LlmError> {
+    let deadline = Instant::now() + limits.timeout;
+    let late = || {
+        LlmError::new(
+            ErrorKind::AnswerTimeout,
+            format!(
+                "the answer did not finish within {}s (provider.answer_timeout_secs)",
+                limits.timeout.as_secs_f64()
+            ),
+        )
+    };
+    let mut stream = tokio::time::timeout_at(deadline, provider.stream(request))
+        .await
+        .map_err(|_| late())??;
     let mut out = ChatResponse::default();
     let mut calls: Vec<(Option<String>, String, String)> = Vec::new();
+    let mut size = 0usize;
+    let mut grow = |n: usize| {
+        size = size.saturating_add(n);
+        if size > limits.max_bytes {
+            return Err(LlmError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the answer passed {} without ending (provider.max_response_bytes)",
+                    human_bytes(limits.max_bytes)
+                ),
+            ));
+        }
+        Ok(())
+    };
     let mut done = false;
     loop {
-        let next = match tokio::time::timeout(idle, stream.next()).await {
+        let wait_until = deadline.min(Instant::now() + idle);
+        let next = match tokio::time::timeout_at(wait_until, stream.next()).await {
             Ok(n) => n,
+            Err(_) if Instant::now() >= deadline => return Err(late()),
             Err(_) => {
                 return Err(LlmError::new(
                     ErrorKind::Timeout,
@@ -51,6 +138,7 @@ pub async fn collect(
         let Some(item) = next else { break };
         match item? {
             StreamEvent::Text(t) => {
+                grow(t.len())?;
                 on_text(&t);
                 out.content.push_str(&t);
             }
@@ -70,6 +158,20 @@ pub async fn collect(
                     calls.push((None, String::new(), String::new()));
                 }
                 let slot = &mut calls[index];
+                if let Some(n) = &name {
+                    grow(n.len())?;
+                }
+                grow(arguments.len())?;
+                if slot.2.len().saturating_add(arguments.len()) > limits.max_tool_call_bytes {
+                    let tool = name.as_deref().unwrap_or(&slot.1);
+                    return Err(LlmError::new(
+                        ErrorKind::TooLarge,
+                        format!(
+                            "the arguments of tool call `{tool}` passed {} without closing (provider.max_tool_call_bytes)",
+                            human_bytes(limits.max_tool_call_bytes)
+                        ),
+                    ));
+                }
                 if id.is_some() {
                     slot.0 = id;
                 }
@@ -78,11 +180,16 @@ pub async fn collect(
                 }
                 slot.2.push_str(&arguments);
             }
-            StreamEvent::Reasoning(t) => out.reasoning.push_str(&t),
-            StreamEvent::ReasoningSignature(sig) => out
-                .reasoning_signature
-                .get_or_insert_with(String::new)
-                .push_str(&sig),
+            StreamEvent::Reasoning(t) => {
+                grow(t.len())?;
+                out.reasoning.push_str(&t);
+            }
+            StreamEvent::ReasoningSignature(sig) => {
+                grow(sig.len())?;
+                out.reasoning_signature
+                    .get_or_insert_with(String::new)
+                    .push_str(&sig);
+            }
             StreamEvent::Progress => {}
             StreamEvent::Usage(u) => out.usage = u,
             StreamEvent::Finish(reason) => out.finish_reason = Some(reason),

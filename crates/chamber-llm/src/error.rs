@@ -25,6 +25,15 @@ pub enum ErrorKind {
     Timeout,
     /// The stream broke the wire format or ended early.
     MalformedStream,
+    /// The answer, or one tool call in it, grew past its size limit
+    /// (`provider.max_response_bytes`, `provider.max_tool_call_bytes`).
+    TooLarge,
+    /// The answer kept coming but did not finish within
+    /// `provider.answer_timeout_secs` (an endless or trickling stream).
+    AnswerTimeout,
+    /// The server answered with something that is not the API at all,
+    /// such as an HTML page from a proxy or a login portal.
+    UnexpectedReply,
 }
 
 impl ErrorKind {
@@ -42,6 +51,9 @@ impl ErrorKind {
             ErrorKind::Network => "network",
             ErrorKind::Timeout => "timeout",
             ErrorKind::MalformedStream => "malformed_stream",
+            ErrorKind::TooLarge => "response_too_large",
+            ErrorKind::AnswerTimeout => "answer_timeout",
+            ErrorKind::UnexpectedReply => "unexpected_reply",
         }
     }
 
@@ -79,6 +91,15 @@ impl ErrorKind {
             ErrorKind::Timeout => "raise provider.request_timeout_secs or use a faster model",
             ErrorKind::MalformedStream => {
                 "the server broke the streaming format; try again or another server"
+            }
+            ErrorKind::TooLarge => {
+                "the model would not stop writing; if it really writes answers that long, raise provider.max_response_bytes or provider.max_tool_call_bytes, else check the server or pick another model"
+            }
+            ErrorKind::AnswerTimeout => {
+                "the answer kept coming without ending; raise provider.answer_timeout_secs for very long answers, else check the server or pick another model"
+            }
+            ErrorKind::UnexpectedReply => {
+                "provider.base_url answered with something other than the API (a proxy, a login page or a wrong URL?); check it with `chamber provider test`"
             }
         }
     }

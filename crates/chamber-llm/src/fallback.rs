@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{ChatRequest, ChatResponse, ErrorKind, LlmError, Provider, RetryPolicy, collect};
+use crate::{
+    ChatRequest, ChatResponse, ErrorKind, LlmError, Provider, RetryPolicy, collect_limited,
+};
 
 /// One provider/model pair of a chain.
 #[derive(Clone)]
@@ -84,8 +86,9 @@ pub async fn complete_with_fallback(
         let mut attempt = 1;
         let error = loop {
             let started = Instant::now();
+            let provider = target.provider.as_ref();
             let result =
-                collect(target.provider.as_ref(), &req, policy.idle_timeout, on_text).await;
+                collect_limited(provider, &req, policy.idle_timeout, policy.limits, on_text).await;
             let latency = started.elapsed();
             match result {
                 Ok(response) => {
@@ -144,7 +147,7 @@ impl FromStr for ErrorKind {
 }
 
 /// Every error class, for parsing and listing.
-pub const ALL_KINDS: [ErrorKind; 11] = [
+pub const ALL_KINDS: [ErrorKind; 14] = [
     ErrorKind::Auth,
     ErrorKind::Permission,
     ErrorKind::NotFound,
@@ -156,6 +159,9 @@ pub const ALL_KINDS: [ErrorKind; 11] = [
     ErrorKind::Network,
     ErrorKind::Timeout,
     ErrorKind::MalformedStream,
+    ErrorKind::TooLarge,
+    ErrorKind::AnswerTimeout,
+    ErrorKind::UnexpectedReply,
 ];
 
 #[cfg(test)]
@@ -216,6 +222,7 @@ mod tests {
             max_retries: 1,
             base_delay: Duration::from_millis(1),
             idle_timeout: Duration::from_secs(5),
+            limits: crate::AnswerLimits::default(),
         }
     }
 

@@ -12,12 +12,11 @@ use futures::{Stream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::collect::human_bytes;
+use crate::reply::{not_a_page, quote, read_json};
 use crate::sse::{SseError, SseEvent as Event, SseStream};
 use crate::wire::HttpSettings;
 use crate::{ErrorKind, EventStream, LlmError, StreamEvent};
-
-/// Longest stretch of a bad payload quoted in an error message.
-const QUOTE: usize = 200;
 
 /// A configured client for one provider.
 pub(crate) struct Http {
@@ -28,6 +27,8 @@ pub(crate) struct Http {
     pub(crate) stream: bool,
     /// Longest wait for the reply headers (the whole reply when not streaming).
     request_timeout: Duration,
+    /// Largest whole reply, or single streamed event, read into memory.
+    max_response_bytes: usize,
 }
 
 impl Http {
@@ -64,6 +65,7 @@ impl Http {
         Ok(Self {
             client,
             request_timeout: settings.request_timeout,
+            max_response_bytes: settings.max_response_bytes.max(1),
             base_url: settings.base_url.trim_end_matches('/').to_string(),
             stream: settings.stream,
         })
@@ -93,11 +95,12 @@ impl Http {
         parser: P,
         whole: fn(&Value) -> Result<Vec<StreamEvent>, LlmError>,
     ) -> Result<EventStream, LlmError> {
-        let resp = self.post_json(url, body).await?;
-        if self.stream {
-            Ok(stream_reply(resp, parser))
+        let resp = not_a_page(self.post_json(url, body).await?).await?;
+        if self.stream && !is_json(&resp) {
+            Ok(stream_reply(resp, parser, self.max_response_bytes))
         } else {
-            Ok(replay(whole(&read_json(resp).await?)?))
+            let reply = read_json(resp, self.max_response_bytes).await?;
+            Ok(replay(whole(&reply)?))
         }
     }
 
@@ -110,7 +113,7 @@ impl Http {
             let text = resp.text().await.unwrap_or_default();
             return Err(LlmError::from_http(status.as_u16(), &text, retry_after));
         }
-        read_json(resp).await
+        read_json(not_a_page(resp).await?, self.max_response_bytes).await
     }
 
     /// POSTs `body` as JSON. A reply outside 2xx becomes an error classified
@@ -130,6 +133,15 @@ impl Http {
         let text = resp.text().await.unwrap_or_default();
         Err(LlmError::from_http(status.as_u16(), &text, retry_after))
     }
+}
+
+/// Whether a reply says it is JSON: a server that ignored `stream` and
+/// answered whole (or a proxy's JSON error with a 200).
+fn is_json(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// How long the provider asked us to wait: `retry-after-ms`, else
@@ -168,20 +180,6 @@ fn seconds(secs: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(secs.max(0.0)).ok()
 }
 
-/// Reads a whole (non-streamed) JSON reply.
-pub(crate) async fn read_json(resp: reqwest::Response) -> Result<Value, LlmError> {
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| LlmError::from_transport(&e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        LlmError::new(
-            ErrorKind::MalformedStream,
-            format!("the reply is not JSON: {e}: {}", quote(&text)),
-        )
-    })
-}
-
 /// Parses one SSE `data:` payload as JSON.
 pub(crate) fn json_data(event: &Event) -> Result<Value, LlmError> {
     serde_json::from_str(&event.data).map_err(|e| {
@@ -209,19 +207,19 @@ pub(crate) fn non_empty(text: String, wrap: fn(String) -> StreamEvent) -> Vec<St
     }
 }
 
-fn quote(text: &str) -> String {
-    text.chars().take(QUOTE).collect()
-}
-
 /// Turns a body of bytes into SSE events. A transport failure mid-body is a
-/// network error; bytes that are not an event stream are a malformed one.
-pub(crate) fn sse<S, B, E>(body: S) -> impl Stream<Item = Result<Event, LlmError>> + Send + 'static
+/// network error; bytes that are not UTF-8 text are a malformed stream; one
+/// event longer than `limit` bytes is too large.
+pub(crate) fn sse<S, B, E>(
+    body: S,
+    limit: usize,
+) -> impl Stream<Item = Result<Event, LlmError>> + Send + 'static
 where
     S: Stream<Item = Result<B, E>> + Send + 'static,
     B: AsRef<[u8]> + Send + 'static,
     E: std::error::Error + Send + 'static,
 {
-    SseStream::new(Box::pin(body)).map(|item| {
+    SseStream::with_limit(Box::pin(body), limit).map(move |item| {
         item.map_err(|e| match e {
             SseError::Transport(e) => {
                 let timed_out = (&e as &dyn std::error::Error)
@@ -244,9 +242,16 @@ where
                 };
                 LlmError::new(kind, message)
             }
-            SseError::Utf8(e) => LlmError::new(
+            SseError::Utf8(_) => LlmError::new(
                 ErrorKind::MalformedStream,
-                format!("not an event stream: {e}"),
+                "the stream carried bytes that are not valid UTF-8 text",
+            ),
+            SseError::TooLarge => LlmError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "one event of the stream passed {} without ending (provider.max_response_bytes)",
+                    human_bytes(limit)
+                ),
             ),
         })
     })
@@ -312,9 +317,9 @@ where
     }))
 }
 
-/// A streamed reply run through `parser`.
-fn stream_reply<P: WireParser>(resp: reqwest::Response, parser: P) -> EventStream {
-    drive(sse(resp.bytes_stream()), parser)
+/// A streamed reply run through `parser`, no event longer than `limit`.
+fn stream_reply<P: WireParser>(resp: reqwest::Response, parser: P, limit: usize) -> EventStream {
+    drive(sse(resp.bytes_stream(), limit), parser)
 }
 
 /// Events already known (from a non-streamed reply) as a stream.
@@ -389,6 +394,7 @@ mod tests {
             headers: vec![("bad header".into(), "x".into())],
             request_timeout: Duration::from_secs(1),
             stream: true,
+            max_response_bytes: 1024,
         };
         let err = Http::new(&settings, &[]).err().unwrap();
         assert_eq!(err.kind, ErrorKind::InvalidRequest);
@@ -415,7 +421,7 @@ mod tests {
             Err(std::io::Error::other("reset by peer")),
             Ok("data: b\n\n"),
         ];
-        let out: Vec<_> = drive(sse(futures::stream::iter(chunks)), Echo)
+        let out: Vec<_> = drive(sse(futures::stream::iter(chunks), 1024), Echo)
             .collect()
             .await;
         assert_eq!(out.len(), 2);
@@ -431,7 +437,9 @@ mod tests {
     #[tokio::test]
     async fn parser_errors_end_the_stream_and_the_end_hook_runs() {
         let ok: Vec<Result<&'static str, std::io::Error>> = vec![Ok("data: a\n\ndata: b\n\n")];
-        let out: Vec<_> = drive(sse(futures::stream::iter(ok)), Echo).collect().await;
+        let out: Vec<_> = drive(sse(futures::stream::iter(ok), 1024), Echo)
+            .collect()
+            .await;
         let out: Vec<_> = out.into_iter().map(Result::unwrap).collect();
         assert_eq!(
             out,
@@ -442,7 +450,9 @@ mod tests {
             ]
         );
         let bad: Vec<Result<&'static str, std::io::Error>> = vec![Ok("data: fail\n\ndata: b\n\n")];
-        let out: Vec<_> = drive(sse(futures::stream::iter(bad)), Echo).collect().await;
+        let out: Vec<_> = drive(sse(futures::stream::iter(bad), 1024), Echo)
+            .collect()
+            .await;
         assert_eq!(out.len(), 1);
         assert!(out[0].is_err());
     }

@@ -12,11 +12,12 @@ mod models_list;
 mod openai_chat;
 mod pricing;
 mod provider;
+mod reply;
 mod retry;
 mod sse;
 mod tool_modes;
 
-pub use collect::{ChatResponse, collect};
+pub use collect::{AnswerLimits, ChatResponse, collect, collect_limited};
 pub use error::{ErrorKind, LlmError};
 pub use fallback::{ALL_KINDS, CallNote, Served, Target, complete_with_fallback};
 pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};

@@ -72,6 +72,7 @@ mod tests {
             headers: Vec::new(),
             request_timeout: Duration::from_secs(5),
             stream: true,
+            max_response_bytes: crate::AnswerLimits::DEFAULT_MAX_BYTES,
         }
     }
 

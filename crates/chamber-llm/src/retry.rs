@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::{ChatRequest, ChatResponse, LlmError, Provider, collect};
+use crate::{AnswerLimits, ChatRequest, ChatResponse, LlmError, Provider, collect_limited};
 
 /// How transient failures are retried: bounded attempts, exponential backoff
 /// with jitter, and the provider's `retry-after` honoured.
@@ -12,6 +12,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest silence tolerated mid-stream.
     pub idle_timeout: Duration,
+    /// Time and size bounds of each answer.
+    pub limits: AnswerLimits,
 }
 
 impl RetryPolicy {
@@ -39,7 +41,15 @@ pub async fn complete_with_retry(
 ) -> Result<ChatResponse, LlmError> {
     let mut attempt = 1;
     loop {
-        match collect(provider, request, policy.idle_timeout, on_text).await {
+        match collect_limited(
+            provider,
+            request,
+            policy.idle_timeout,
+            policy.limits,
+            on_text,
+        )
+        .await
+        {
             Ok(r) => return Ok(r),
             Err(e) => {
                 let retry = e.kind.is_transient() && attempt <= policy.max_retries;

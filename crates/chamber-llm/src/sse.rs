@@ -44,6 +44,11 @@ pub struct SseDecoder {
 pub struct NotUtf8;
 
 impl SseDecoder {
+    /// Bytes held for the event not yet complete (its unread lines and data).
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.pos + self.data.len()
+    }
+
     /// Adds bytes and appends every event they complete to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<SseEvent>) -> Result<(), NotUtf8> {
         self.buf.extend_from_slice(bytes);
@@ -129,6 +134,8 @@ pub enum SseError<E> {
     Transport(E),
     /// The bytes were not text.
     Utf8(NotUtf8),
+    /// One event grew past the stream's limit.
+    TooLarge,
 }
 
 /// Wraps a byte stream into a stream of events.
@@ -137,16 +144,20 @@ pub struct SseStream<S> {
     decoder: SseDecoder,
     ready: VecDeque<SseEvent>,
     done: bool,
+    /// Most bytes one incomplete event may hold.
+    limit: usize,
 }
 
 impl<S> SseStream<S> {
-    /// Decodes `inner`.
-    pub fn new(inner: S) -> Self {
+    /// Decodes `inner`, failing once an incomplete event holds more than
+    /// `limit` bytes (so memory stays bounded whatever the server sends).
+    pub fn with_limit(inner: S, limit: usize) -> Self {
         Self {
             inner,
             decoder: SseDecoder::default(),
             ready: VecDeque::new(),
             done: false,
+            limit,
         }
     }
 }
@@ -182,6 +193,11 @@ where
                     if let Err(e) = this.decoder.feed(bytes.as_ref(), &mut this.ready) {
                         this.done = true;
                         return Poll::Ready(Some(Err(SseError::Utf8(e))));
+                    }
+                    if this.decoder.buffered() > this.limit {
+                        this.done = true;
+                        this.ready.clear();
+                        return Poll::Ready(Some(Err(SseError::TooLarge)));
                     }
                 }
             }
@@ -250,7 +266,7 @@ mod tests {
             Ok(b"ta: 2\n\n"),
             Err(std::io::Error::other("reset")),
         ];
-        let got: Vec<_> = SseStream::new(futures::stream::iter(pieces))
+        let got: Vec<_> = SseStream::with_limit(futures::stream::iter(pieces), usize::MAX)
             .collect()
             .await;
         assert_eq!(got.len(), 3);

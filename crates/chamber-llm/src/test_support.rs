@@ -35,7 +35,7 @@ pub(crate) async fn parse_sse<P: WireParser>(
     let bytes = body.as_bytes().to_vec();
     let pieces: Vec<Result<Vec<u8>, std::io::Error>> =
         bytes.chunks(17).map(|c| Ok(c.to_vec())).collect();
-    drive(sse(futures::stream::iter(pieces)), parser)
+    drive(sse(futures::stream::iter(pieces), usize::MAX), parser)
         .collect()
         .await
 }

@@ -105,6 +105,9 @@ pub struct HttpSettings {
     /// reply at once and turns it into the same events, ending with
     /// `Finish` and `Done`, so callers see no difference.
     pub stream: bool,
+    /// Largest whole reply, or single streamed event, read into memory
+    /// (`provider.max_response_bytes`; [`crate::AnswerLimits::DEFAULT_MAX_BYTES`]).
+    pub max_response_bytes: usize,
 }
 
 impl HttpSettings {
@@ -122,6 +125,7 @@ impl From<OpenAiSettings> for HttpSettings {
             headers: Vec::new(),
             request_timeout: s.request_timeout,
             stream: true,
+            max_response_bytes: crate::AnswerLimits::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -173,6 +177,7 @@ mod tests {
                     headers: vec![("x-extra".into(), "1".into())],
                     request_timeout: Duration::from_secs(5),
                     stream: true,
+                    max_response_bytes: 1024,
                 },
             )
             .unwrap();

@@ -27,6 +27,7 @@ fn policy(max_retries: u32) -> RetryPolicy {
         max_retries,
         base_delay: Duration::from_millis(1),
         idle_timeout: Duration::from_secs(5),
+        limits: chamber_llm::AnswerLimits::default(),
     }
 }
 

@@ -1,18 +1,17 @@
 //! The chat route handlers: record the request, pop the next scripted turn from the shared
 //! queue, and answer it in the route's wire format, applying scripted faults.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::faults::sse_response;
 use crate::formats::{Reply, WireFormat, gemini, split_raw_events, unix_now};
 use crate::record::RecordedRequest;
 use crate::script::Turn;
@@ -198,6 +197,24 @@ fn answer(
         let events = split_raw_events(turn.body.as_deref().unwrap_or_default());
         return sse_response(events, turn, None, shutdown);
     }
+    if let Some(content_type) = &turn.content_type {
+        let body = turn.body.clone().unwrap_or_default();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, content_type.as_str())],
+            body,
+        )
+            .into_response();
+    }
+    let floods = matches!(format, WireFormat::OpenAiChat | WireFormat::Anthropic);
+    if turn.flood.is_some() && (!floods || shape != Shape::Sse) {
+        let message =
+            "mock: flood faults are streamed on the OpenAI Chat and Anthropic routes only";
+        return json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format.error_body(500, Some(message)),
+        );
+    }
     match shape {
         Shape::Json => json_response(StatusCode::OK, format.json_body(reply)),
         Shape::JsonArray => json_response(StatusCode::OK, gemini::stream_array(reply)),
@@ -231,90 +248,4 @@ fn status_reply(format: WireFormat, turn: &Turn, code: u16) -> Response {
 /// A JSON response with the given status.
 pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// Applies the turn's stream faults to its events. `format` is `None` for raw SSE bodies,
-/// which get no in-stream error. Returns the events to send and whether to stall after them.
-fn apply_faults(
-    mut events: Vec<String>,
-    turn: &Turn,
-    format: Option<WireFormat>,
-) -> (Vec<String>, bool) {
-    if let (Some(kind), Some(format)) = (&turn.in_stream_error, format) {
-        let cut = turn
-            .stop_after_events
-            .unwrap_or((events.len() / 2).max(1))
-            .min(events.len());
-        events.truncate(cut);
-        events.push(format.stream_error_event(kind, cut));
-    } else if let Some(n) = turn.stop_after_events {
-        events.truncate(n);
-    }
-    match turn.stall_after_events {
-        Some(n) => {
-            events.truncate(n);
-            (events, true)
-        }
-        None => (events, false),
-    }
-}
-
-/// A `text/event-stream` response sending each event as its own body frame, yielding between
-/// frames so hyper flushes them separately and clients see split reads. A stalled stream
-/// stays open after its events until the server shuts down.
-fn sse_response(
-    events: Vec<String>,
-    turn: &Turn,
-    format: Option<WireFormat>,
-    shutdown: &watch::Receiver<bool>,
-) -> Response {
-    let (events, stall) = apply_faults(events, turn, format);
-    let sent = futures::stream::iter(events).then(|event| async move {
-        tokio::task::yield_now().await;
-        Ok::<_, Infallible>(event)
-    });
-    let mut stop = shutdown.clone();
-    let hang = futures::stream::once(async move {
-        if stall {
-            let _ = stop.wait_for(|s| *s).await;
-        }
-    })
-    .filter_map(|()| async { None::<Result<String, Infallible>> });
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        Body::from_stream(sent.chain(hang)),
-    )
-        .into_response()
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
-mod tests {
-    use super::*;
-
-    fn events(n: usize) -> Vec<String> {
-        (0..n).map(|i| format!("data: {i}\n\n")).collect()
-    }
-
-    #[test]
-    fn faults_cut_and_stall() {
-        let turn = Turn::text("x").with_stop_after_events(2);
-        assert_eq!(apply_faults(events(5), &turn, None), (events(2), false));
-        let turn = Turn::text("x").with_stall_after_events(3);
-        assert_eq!(apply_faults(events(5), &turn, None), (events(3), true));
-        let turn = Turn::text("x").with_in_stream_error("server_error");
-        let (out, stall) = apply_faults(events(6), &turn, Some(WireFormat::OpenAiChat));
-        assert!(!stall);
-        assert_eq!(out.len(), 4);
-        assert!(out[3].contains("server_error"));
-        let (out, _) = apply_faults(events(6), &turn, None);
-        assert_eq!(out.len(), 6, "raw streams get no in-stream error");
-        let turn = turn.with_stop_after_events(0);
-        let (out, _) = apply_faults(events(6), &turn, Some(WireFormat::OpenAiChat));
-        assert_eq!(out.len(), 1, "an explicit cut of 0 sends the error first");
-    }
 }

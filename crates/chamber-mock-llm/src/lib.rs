@@ -5,7 +5,8 @@
 //! real provider: each request to any chat route consumes the next scripted [`Turn`] from one
 //! shared queue and gets it back in that route's format — streamed (SSE) or plain, as an HTTP
 //! error with the provider's native error body, or as a raw stream — optionally with faults
-//! (a dropped, hung or failing stream).
+//! (a dropped, hung or failing stream; bytes that are not UTF-8; a huge, endless or
+//! trickling answer; a tool call whose arguments never close; an HTML page instead of the API).
 //!
 //! | Format | Route | Base URL to configure |
 //! |---|---|---|
@@ -28,12 +29,14 @@
 //! # Ok(()) }
 //! ```
 
+mod faults;
 mod formats;
 mod handlers;
 mod record;
 mod script;
 mod server;
 
+pub use faults::Flood;
 pub use formats::WireFormat;
 pub use record::RecordedRequest;
 pub use script::{ScriptedCall, Turn, repeat};

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::faults::Flood;
+
 /// One scripted reply, deserializable from JSON so the binary can load a script file.
 ///
 /// Each request to any chat route (OpenAI Chat Completions, OpenAI Responses, Anthropic
@@ -61,6 +63,17 @@ pub struct Turn {
     /// format's error event, then ends.
     #[serde(default)]
     pub in_stream_error: Option<String>,
+    /// With `body` (and no error `status`): send the body verbatim as a 200 reply with this
+    /// `Content-Type`, such as the HTML page a proxy or login portal answers with.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Fault: event N (from 0) of a streamed reply carries two bytes that are not UTF-8,
+    /// inside its first JSON string.
+    #[serde(default)]
+    pub invalid_utf8_at_event: Option<usize>,
+    /// Fault: a huge, endless or trickling answer (see [`Flood`]).
+    #[serde(default)]
+    pub flood: Option<Flood>,
 }
 
 /// Token numbers one reply reports, before each format maps them onto its usage block.
@@ -154,6 +167,33 @@ impl Turn {
             body: Some(body.into()),
             ..Self::default()
         }
+    }
+
+    /// A 200 reply whose body is `body` verbatim with the given `Content-Type` (e.g. an HTML
+    /// page where the API's JSON or event stream should be).
+    pub fn raw_reply(content_type: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            content_type: Some(content_type.into()),
+            body: Some(body.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Returns this turn with two bytes that are not UTF-8 inside streamed event `n`.
+    pub fn with_invalid_utf8_at_event(mut self, n: usize) -> Self {
+        self.invalid_utf8_at_event = Some(n);
+        self
+    }
+
+    /// Returns this turn streaming a [`Flood`] after its text or first tool call's arguments.
+    pub fn with_flood(mut self, flood: Flood) -> Self {
+        self.flood = Some(flood);
+        self
+    }
+
+    /// Whether a flood extends the text (`false`) or the first call's arguments (`true`).
+    pub(crate) fn flood_arguments(&self) -> Option<bool> {
+        self.flood.as_ref().map(|f| f.arguments)
     }
 
     /// Returns this turn with text content added (e.g. text alongside tool calls).

@@ -208,9 +208,21 @@ pub fn build_provider(
             headers: choice.headers.clone(),
             request_timeout: Duration::from_secs(config.provider.request_timeout_secs.max(1)),
             stream: choice.stream,
+            max_response_bytes: answer_limits(&config.provider).max_bytes,
         },
     )?;
     Ok(with_tool_mode(client, choice.tool_mode))
+}
+
+/// The time and size bounds of one answer, from `[provider]`
+/// (`answer_timeout_secs`, `max_response_bytes`, `max_tool_call_bytes`).
+pub fn answer_limits(provider: &chamber_config::ProviderConfig) -> chamber_llm::AnswerLimits {
+    let bytes = |n: u64| usize::try_from(n.max(1)).unwrap_or(usize::MAX);
+    chamber_llm::AnswerLimits {
+        timeout: Duration::from_secs(provider.answer_timeout_secs.max(1)),
+        max_bytes: bytes(provider.max_response_bytes),
+        max_tool_call_bytes: bytes(provider.max_tool_call_bytes),
+    }
 }
 
 /// Wraps a provider so tool calls arrive structured whatever the server does.

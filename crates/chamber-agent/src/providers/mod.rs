@@ -7,7 +7,7 @@ mod routes;
 
 pub use catalogue::{BUILTIN_BASE_URL_SOURCE, ProviderDef, all_provider_defs, provider_def};
 pub use choice::{
-    DEFAULT_REMOTE_MODEL, ProviderChoice, build_provider, choice_for, choose_provider,
-    parse_model_ref, with_tool_mode,
+    DEFAULT_REMOTE_MODEL, ProviderChoice, answer_limits, build_provider, choice_for,
+    choose_provider, parse_model_ref, with_tool_mode,
 };
 pub use routes::{RoutePlan, RouteRole, Routes, model_table, plan_routes, preferred_model};

@@ -82,6 +82,7 @@ pub async fn provider_reports(config: &Config, main: &ProviderChoice) -> Vec<Pro
             headers: d.headers.clone().into_iter().collect(),
             request_timeout: Duration::from_secs(5),
             stream: d.stream,
+            max_response_bytes: chamber_llm::AnswerLimits::DEFAULT_MAX_BYTES,
         };
         match list_models(wire, &settings).await {
             Ok(models) => {

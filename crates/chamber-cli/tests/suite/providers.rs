@@ -3,6 +3,7 @@
 //! escalation and stats in `resilience`; budgets in `budget`.
 
 mod budget;
+mod faults;
 mod resilience;
 mod round_trip;
 

@@ -72,6 +72,7 @@ pub fn settings(server: &MockServer, wire: Wire, stream: bool) -> HttpSettings {
         headers: vec![(CUSTOM.0.into(), CUSTOM.1.into())],
         request_timeout: Duration::from_secs(30),
         stream,
+        max_response_bytes: chamber_llm::AnswerLimits::DEFAULT_MAX_BYTES,
     }
 }
 

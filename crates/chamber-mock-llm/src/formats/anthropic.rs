@@ -6,7 +6,10 @@
 
 use serde_json::{Value, json};
 
-use super::{MAX_PIECE_CHARS, Reply, arguments_value, next_id, split_pieces, sse_event, to_json};
+use super::{
+    MAX_PIECE_CHARS, Reply, arguments_value, mark_flood, next_id, split_pieces, sse_event, to_json,
+};
+use crate::faults::FLOOD_PIECE;
 
 /// One content block of the reply.
 enum Block<'a> {
@@ -141,36 +144,58 @@ fn message(reply: &Reply<'_>, id: &str, content: Option<Vec<Value>>) -> Value {
 pub(crate) fn stream_events(reply: &Reply<'_>) -> Vec<String> {
     let id = reply.id("msg_");
     let mut events = Vec::new();
-    let mut emit = |name: &str, mut data: Value| {
+    let emit = |events: &mut Vec<String>, name: &str, mut data: Value| {
         data["type"] = json!(name);
         events.push(sse_event(Some(name), &data));
     };
     emit(
+        &mut events,
         "message_start",
         json!({"message": message(reply, &id, None)}),
     );
-    emit("ping", json!({}));
+    emit(&mut events, "ping", json!({}));
+    let flood = reply.turn.flood_arguments();
+    let mut flooded = false;
     for (index, block) in blocks(reply).iter().enumerate() {
         emit(
+            &mut events,
             "content_block_start",
             json!({"index": index, "content_block": block.start()}),
         );
         for delta in block.deltas() {
             emit(
+                &mut events,
                 "content_block_delta",
                 json!({"index": index, "delta": delta}),
             );
         }
-        emit("content_block_stop", json!({"index": index}));
+        let template = match (block, flood) {
+            (Block::Text(_), Some(false)) => json!({"type": "text_delta", "text": FLOOD_PIECE}),
+            (Block::ToolUse { .. }, Some(true)) => {
+                json!({"type": "input_json_delta", "partial_json": FLOOD_PIECE})
+            }
+            _ => Value::Null,
+        };
+        if !template.is_null() && !flooded {
+            flooded = true;
+            emit(
+                &mut events,
+                "content_block_delta",
+                json!({"index": index, "delta": template}),
+            );
+            mark_flood(&mut events);
+        }
+        emit(&mut events, "content_block_stop", json!({"index": index}));
     }
     emit(
+        &mut events,
         "message_delta",
         json!({
             "delta": {"stop_reason": stop_reason(reply), "stop_sequence": null},
             "usage": {"output_tokens": reply.tokens.completion},
         }),
     );
-    emit("message_stop", json!({}));
+    emit(&mut events, "message_stop", json!({}));
     events
 }
 

@@ -126,6 +126,13 @@ pub(crate) fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
 }
 
+/// Turns the last event into the template a flood repeats (see [`crate::faults::FLOOD_MARK`]).
+pub(crate) fn mark_flood(events: &mut [String]) {
+    if let Some(last) = events.last_mut() {
+        last.insert_str(0, crate::faults::FLOOD_MARK);
+    }
+}
+
 /// One SSE frame: an optional `event:` line, then `data: <json>` and a blank line.
 pub(crate) fn sse_event(name: Option<&str>, data: &impl Serialize) -> String {
     let json = to_json(data);

@@ -5,7 +5,8 @@ use super::openai_wire::{
     Chunk, ChunkChoice, Completion, CompletionChoice, Delta, Function, FunctionDelta, Message,
     ReplyMeta, ToolCall, ToolCallDelta, Usage, error_json,
 };
-use super::{MAX_PIECE_CHARS, Reply, split_pieces, to_json};
+use super::{MAX_PIECE_CHARS, Reply, mark_flood, split_pieces, to_json};
+use crate::faults::FLOOD_PIECE;
 
 /// The identity fields every chunk of this reply shares.
 fn meta(reply: &Reply<'_>) -> ReplyMeta {
@@ -82,6 +83,14 @@ pub(crate) fn stream_events(reply: &Reply<'_>) -> Vec<String> {
             push(&mut events, delta, None);
         }
     }
+    if turn.flood_arguments() == Some(false) {
+        let delta = Delta {
+            content: Some(Some(FLOOD_PIECE)),
+            ..Delta::default()
+        };
+        push(&mut events, delta, None);
+        mark_flood(&mut events);
+    }
 
     for (index, (call, id)) in turn.tool_calls.iter().zip(call_ids).enumerate() {
         let header = ToolCallDelta {
@@ -105,6 +114,19 @@ pub(crate) fn stream_events(reply: &Reply<'_>) -> Vec<String> {
                 },
             };
             push(&mut events, tool_delta(fragment), None);
+        }
+        if index == 0 && turn.flood_arguments() == Some(true) {
+            let fragment = ToolCallDelta {
+                index,
+                id: None,
+                kind: None,
+                function: FunctionDelta {
+                    name: None,
+                    arguments: FLOOD_PIECE,
+                },
+            };
+            push(&mut events, tool_delta(fragment), None);
+            mark_flood(&mut events);
         }
     }
 
