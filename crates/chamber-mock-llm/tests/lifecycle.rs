@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delay_is_applied_and_request_recorded_first() {
-    let server = MockServer::start(vec![Turn::text("late").with_delay(300)])
+    let server = MockServer::start(vec![Turn::text("late").with_delay(2000)])
         .await
         .unwrap();
     let url = format!("{}/chat/completions", server.base_url());
@@ -28,11 +28,16 @@ async fn delay_is_applied_and_request_recorded_first() {
             .await
             .unwrap()
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Poll rather than sleep a fixed time: on a loaded machine the request
+    // may take a while to arrive, but it must be recorded while still delayed.
+    while server.requests().is_empty() && started.elapsed() < Duration::from_millis(1500) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(server.requests().len(), 1, "recorded before the delay ends");
+    assert!(!pending.is_finished(), "recorded only after the answer");
     assert_eq!(server.remaining(), 0);
     let v = pending.await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(started.elapsed() >= Duration::from_millis(2000));
     assert_eq!(v["choices"][0]["message"]["content"], "late");
 }
 
