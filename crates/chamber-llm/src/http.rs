@@ -174,10 +174,15 @@ pub(crate) async fn read_json(resp: reqwest::Response) -> Result<Value, LlmError
         .text()
         .await
         .map_err(|e| LlmError::from_transport(&e))?;
-    serde_json::from_str(&text).map_err(|e| {
+    reply_json(&text)
+}
+
+/// Parses the text of a whole (non-streamed) reply as JSON.
+pub(crate) fn reply_json(text: &str) -> Result<Value, LlmError> {
+    serde_json::from_str(text).map_err(|e| {
         LlmError::new(
             ErrorKind::MalformedStream,
-            format!("the reply is not JSON: {e}: {}", quote(&text)),
+            format!("the reply is not JSON: {e}: {}", quote(text)),
         )
     })
 }
