@@ -38,6 +38,9 @@ pub struct SseDecoder {
     bom_checked: bool,
 }
 
+/// The byte order mark an event stream may start with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The bytes were not UTF-8 text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the event stream is not UTF-8 text")]
@@ -47,10 +50,18 @@ impl SseDecoder {
     /// Adds bytes and appends every event they complete to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<SseEvent>) -> Result<(), NotUtf8> {
         self.buf.extend_from_slice(bytes);
-        if !self.bom_checked && self.buf.len() >= 3 {
-            self.bom_checked = true;
-            if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.pos = 3;
+        if !self.bom_checked {
+            // Only the stream's first bytes can be a BOM, and `buf` still
+            // starts at the stream's start: nothing is read (or dropped)
+            // before this check is settled.
+            let seen = self.buf.len().min(BOM.len());
+            if self.buf[..seen] != BOM[..seen] {
+                self.bom_checked = true;
+            } else if seen == BOM.len() {
+                self.bom_checked = true;
+                self.pos = BOM.len();
+            } else {
+                return Ok(());
             }
         }
         loop {
@@ -240,6 +251,22 @@ mod tests {
         assert_eq!(decode(&[b"\xEF\xBB\xBFdata: bom\n\n"]), vec![ev("", "bom")]);
         let mut d = SseDecoder::default();
         assert!(d.feed(b"data: \xff\n", &mut VecDeque::new()).is_err());
+    }
+
+    #[test]
+    fn only_a_bom_at_the_stream_start_is_skipped() {
+        // Found by the `sse` fuzz target: a BOM after a first short line
+        // was stripped when that line arrived in its own read.
+        let body = b"e\n\n\xEF\xBB\xBFdata: x\n\ndata: y\n\n";
+        let whole = decode(&[body]);
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(decode(&bytes), whole);
+        assert_eq!(whole, vec![ev("", "y")]);
+        // A BOM split over reads is still skipped at the start.
+        assert_eq!(
+            decode(&[b"\xEF", b"\xBB", b"\xBFdata: z\n\n"]),
+            vec![ev("", "z")]
+        );
     }
 
     #[tokio::test]
