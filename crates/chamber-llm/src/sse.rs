@@ -148,6 +148,8 @@ pub struct SseStream<S> {
     decoder: SseDecoder,
     ready: VecDeque<SseEvent>,
     done: bool,
+    /// Bytes that were not text, reported once the events before them are out.
+    failed: Option<NotUtf8>,
 }
 
 impl<S> SseStream<S> {
@@ -158,6 +160,7 @@ impl<S> SseStream<S> {
             decoder: SseDecoder::default(),
             ready: VecDeque::new(),
             done: false,
+            failed: None,
         }
     }
 }
@@ -173,6 +176,9 @@ where
         loop {
             if let Some(ev) = self.ready.pop_front() {
                 return Poll::Ready(Some(Ok(ev)));
+            }
+            if let Some(e) = self.failed.take() {
+                return Poll::Ready(Some(Err(SseError::Utf8(e))));
             }
             if self.done {
                 return Poll::Ready(None);
@@ -190,9 +196,11 @@ where
                 }
                 Poll::Ready(Some(Ok(bytes))) => {
                     let this = &mut *self;
+                    // The events completed before bad bytes go out first,
+                    // however the body was split into reads.
                     if let Err(e) = this.decoder.feed(bytes.as_ref(), &mut this.ready) {
                         this.done = true;
-                        return Poll::Ready(Some(Err(SseError::Utf8(e))));
+                        this.failed = Some(e);
                     }
                 }
             }
@@ -267,6 +275,24 @@ mod tests {
             decode(&[b"\xEF", b"\xBB", b"\xBFdata: z\n\n"]),
             vec![ev("", "z")]
         );
+    }
+
+    #[tokio::test]
+    async fn events_before_bad_bytes_come_out_however_the_body_is_split() {
+        // Found by the decode_* fuzz targets: events completed in the same
+        // read as bytes that are not UTF-8 were dropped, so what came out
+        // before the error depended on how the body was split.
+        use futures::StreamExt;
+        let body: &[u8] = b"data: 1\n\ndata: \xff\n\n";
+        for step in [1, 4, body.len()] {
+            let pieces: Vec<Result<&[u8], std::io::Error>> = body.chunks(step).map(Ok).collect();
+            let got: Vec<_> = SseStream::new(futures::stream::iter(pieces))
+                .collect()
+                .await;
+            assert_eq!(got.len(), 2, "pieces of {step}");
+            assert_eq!(got[0].as_ref().unwrap().data, "1");
+            assert!(matches!(got[1], Err(SseError::Utf8(_))));
+        }
     }
 
     #[tokio::test]
