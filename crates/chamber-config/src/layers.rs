@@ -73,6 +73,25 @@ pub struct LoadedConfig {
 /// Loads and merges every layer, validating each one on its own so an error
 /// names the file (with line) or the variable that holds the bad value.
 pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
+    load_with(sources, read_file)
+}
+
+/// Loads the defaults merged with one config file's `text`, checked exactly
+/// as [`load`] checks a project file (errors name the file `config.toml`).
+/// Exists for fuzzing: it runs the file parser without touching the disk.
+pub fn load_text(text: &str) -> Result<LoadedConfig, ConfigError> {
+    let sources = Sources {
+        project_file: Some(PathBuf::from("config.toml")),
+        ..Sources::default()
+    };
+    load_with(&sources, |_| Ok(Some(text.to_string())))
+}
+
+/// [`load`] with the file layers read by `read` (`None`: no such file).
+fn load_with(
+    sources: &Sources,
+    read: impl Fn(&Path) -> Result<Option<String>, ConfigError>,
+) -> Result<LoadedConfig, ConfigError> {
     let defaults = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
         source_name: "built-in defaults".into(),
         message: e.to_string(),
@@ -91,9 +110,10 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
         ("project", &sources.project_file),
     ] {
         let Some(path) = path else { continue };
-        let Some(table) = read_file_layer(path)? else {
+        let Some(text) = read(path)? else {
             continue;
         };
+        let table = parse_file_layer(path, &text)?;
         merge_into(&mut merged, &table, label, "", &mut origins);
         layers.push(LayerInfo {
             layer: label.into(),
@@ -148,25 +168,25 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
     })
 }
 
-fn read_file_layer(path: &Path) -> Result<Option<toml::Table>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                error,
-            });
-        }
-    };
+fn read_file(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        }),
+    }
+}
+
+fn parse_file_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
     let invalid = |message: String| ConfigError::Invalid {
         source_name: path.display().to_string(),
         message,
     };
     // Parsing into the typed struct gives messages with line, column and key.
-    toml::from_str::<Config>(&text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    Ok(Some(table))
+    toml::from_str::<Config>(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+    toml::from_str(text).map_err(|e| invalid(e.to_string()))
 }
 
 fn env_layer(env: &[(String, String)]) -> Result<toml::Table, ConfigError> {
@@ -349,6 +369,20 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("max_turns_per_step"), "{err}");
+    }
+
+    #[test]
+    fn load_text_checks_a_file_as_load_does() {
+        let loaded = load_text("[agent]\nmax_turns_per_step = 5\n").unwrap();
+        assert_eq!(loaded.config.agent.max_turns_per_step, 5);
+        assert_eq!(loaded.origins["agent.max_turns_per_step"], "project");
+        let err = load_text("[agent]\nmax_turns_per_stp = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]

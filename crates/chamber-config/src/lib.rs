@@ -18,7 +18,7 @@ pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
 pub use context::ContextConfig;
 pub use dirs::{Dirs, find_project_root};
 pub use index::IndexConfig;
-pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load};
+pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load, load_text};
 pub use paths::{DEFAULT_PROTECTED_PATHS, DEFAULT_READ_DENY_PATHS, PathsConfig};
 pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,

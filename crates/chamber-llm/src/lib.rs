@@ -5,6 +5,7 @@
 //! retrying; fallback chains, prices and tool-call modes sit on top.
 
 mod collect;
+mod decode;
 mod error;
 mod fallback;
 mod message;
@@ -18,6 +19,7 @@ mod sse;
 mod tool_modes;
 
 pub use collect::{AnswerLimits, ChatResponse, collect, collect_limited};
+pub use decode::{decode_reply, decode_stream};
 pub use error::{ErrorKind, LlmError};
 pub use fallback::{ALL_KINDS, CallNote, Served, Target, complete_with_fallback};
 pub use message::{ChatRequest, Message, ResponseFormat, Role, ToolDef};

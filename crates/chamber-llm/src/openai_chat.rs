@@ -189,7 +189,7 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
 }
 
 /// Reads the Chat Completions stream: one JSON chunk per event, `[DONE]` last.
-struct ChatParser;
+pub(crate) struct ChatParser;
 
 impl WireParser for ChatParser {
     fn event(&mut self, event: &Event) -> Result<Vec<StreamEvent>, LlmError> {
@@ -199,7 +199,7 @@ impl WireParser for ChatParser {
 
 /// Turns a whole (non-streamed) completion into the events a stream of it
 /// would have produced.
-fn reply_events(v: &Value) -> Result<Vec<StreamEvent>, LlmError> {
+pub(crate) fn reply_events(v: &Value) -> Result<Vec<StreamEvent>, LlmError> {
     if let Some(err) = v.get("error") {
         return Err(LlmError::from_error_object(err));
     }

@@ -104,6 +104,16 @@ pub(crate) async fn read_json(resp: reqwest::Response, max: usize) -> Result<Val
     let status = resp.status().as_u16();
     let content_type = content_type(&resp);
     let bytes = read_body(resp, max, false).await?;
+    parse_json(bytes, status, &content_type)
+}
+
+/// Parses a whole reply's bytes as JSON: strict UTF-8, and an HTML page (a
+/// proxy's or a login page) is named as such rather than as bad JSON.
+pub(crate) fn parse_json(
+    bytes: Vec<u8>,
+    status: u16,
+    content_type: &str,
+) -> Result<Value, LlmError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         LlmError::new(
             ErrorKind::MalformedStream,
@@ -115,7 +125,7 @@ pub(crate) async fn read_json(resp: reqwest::Response, max: usize) -> Result<Val
     })?;
     serde_json::from_str(&text).map_err(|e| {
         if looks_like_a_page(&text) {
-            page_error(status, &content_type, &text)
+            page_error(status, content_type, &text)
         } else {
             LlmError::new(
                 ErrorKind::MalformedStream,

@@ -38,6 +38,9 @@ pub struct SseDecoder {
     bom_checked: bool,
 }
 
+/// The byte order mark an event stream may start with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The bytes were not UTF-8 text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the event stream is not UTF-8 text")]
@@ -52,10 +55,18 @@ impl SseDecoder {
     /// Adds bytes and appends every event they complete to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<SseEvent>) -> Result<(), NotUtf8> {
         self.buf.extend_from_slice(bytes);
-        if !self.bom_checked && self.buf.len() >= 3 {
-            self.bom_checked = true;
-            if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.pos = 3;
+        if !self.bom_checked {
+            // Only the stream's first bytes can be a BOM, and `buf` still
+            // starts at the stream's start: nothing is read (or dropped)
+            // before this check is settled.
+            let seen = self.buf.len().min(BOM.len());
+            if self.buf[..seen] != BOM[..seen] {
+                self.bom_checked = true;
+            } else if seen == BOM.len() {
+                self.bom_checked = true;
+                self.pos = BOM.len();
+            } else {
+                return Ok(());
             }
         }
         loop {
@@ -146,6 +157,8 @@ pub struct SseStream<S> {
     done: bool,
     /// Most bytes one incomplete event may hold.
     limit: usize,
+    /// Bytes that were not text, reported once the events before them are out.
+    failed: Option<NotUtf8>,
 }
 
 impl<S> SseStream<S> {
@@ -158,6 +171,7 @@ impl<S> SseStream<S> {
             ready: VecDeque::new(),
             done: false,
             limit,
+            failed: None,
         }
     }
 }
@@ -173,6 +187,9 @@ where
         loop {
             if let Some(ev) = self.ready.pop_front() {
                 return Poll::Ready(Some(Ok(ev)));
+            }
+            if let Some(e) = self.failed.take() {
+                return Poll::Ready(Some(Err(SseError::Utf8(e))));
             }
             if self.done {
                 return Poll::Ready(None);
@@ -190,9 +207,11 @@ where
                 }
                 Poll::Ready(Some(Ok(bytes))) => {
                     let this = &mut *self;
+                    // The events completed before bad bytes go out first,
+                    // however the body was split into reads.
                     if let Err(e) = this.decoder.feed(bytes.as_ref(), &mut this.ready) {
                         this.done = true;
-                        return Poll::Ready(Some(Err(SseError::Utf8(e))));
+                        this.failed = Some(e);
                     }
                     if this.decoder.buffered() > this.limit {
                         this.done = true;
@@ -256,6 +275,40 @@ mod tests {
         assert_eq!(decode(&[b"\xEF\xBB\xBFdata: bom\n\n"]), vec![ev("", "bom")]);
         let mut d = SseDecoder::default();
         assert!(d.feed(b"data: \xff\n", &mut VecDeque::new()).is_err());
+    }
+
+    #[test]
+    fn only_a_bom_at_the_stream_start_is_skipped() {
+        // Found by the `sse` fuzz target: a BOM after a first short line
+        // was stripped when that line arrived in its own read.
+        let body = b"e\n\n\xEF\xBB\xBFdata: x\n\ndata: y\n\n";
+        let whole = decode(&[body]);
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(decode(&bytes), whole);
+        assert_eq!(whole, vec![ev("", "y")]);
+        // A BOM split over reads is still skipped at the start.
+        assert_eq!(
+            decode(&[b"\xEF", b"\xBB", b"\xBFdata: z\n\n"]),
+            vec![ev("", "z")]
+        );
+    }
+
+    #[tokio::test]
+    async fn events_before_bad_bytes_come_out_however_the_body_is_split() {
+        // Found by the decode_* fuzz targets: events completed in the same
+        // read as bytes that are not UTF-8 were dropped, so what came out
+        // before the error depended on how the body was split.
+        use futures::StreamExt;
+        let body: &[u8] = b"data: 1\n\ndata: \xff\n\n";
+        for step in [1, 4, body.len()] {
+            let pieces: Vec<Result<&[u8], std::io::Error>> = body.chunks(step).map(Ok).collect();
+            let got: Vec<_> = SseStream::with_limit(futures::stream::iter(pieces), usize::MAX)
+                .collect()
+                .await;
+            assert_eq!(got.len(), 2, "pieces of {step}");
+            assert_eq!(got[0].as_ref().unwrap().data, "1");
+            assert!(matches!(got[1], Err(SseError::Utf8(_))));
+        }
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@
 //! such answers leniently.
 
 mod request;
-mod stream;
+pub(crate) mod stream;
 #[cfg(test)]
 mod tests;
 

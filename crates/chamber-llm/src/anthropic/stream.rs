@@ -52,7 +52,7 @@ struct ToolBlock {
 
 /// Stream state: token counts and the tool calls, numbered in order.
 #[derive(Default)]
-pub(super) struct AnthropicParser {
+pub(crate) struct AnthropicParser {
     counts: Counts,
     tools: Vec<ToolBlock>,
 }
@@ -221,7 +221,7 @@ fn error_of(v: &Value) -> LlmError {
 
 /// Turns a whole (non-streamed) message into the events a stream of it
 /// would have produced.
-pub(super) fn reply_events(message: &Value) -> Result<Vec<StreamEvent>, LlmError> {
+pub(crate) fn reply_events(message: &Value) -> Result<Vec<StreamEvent>, LlmError> {
     if message.get("type").and_then(Value::as_str) == Some("error") {
         return Err(error_of(message));
     }

@@ -3,7 +3,7 @@
 
 mod request;
 mod schema;
-mod stream;
+pub(crate) mod stream;
 #[cfg(test)]
 mod tests;
 

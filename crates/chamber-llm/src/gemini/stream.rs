@@ -13,7 +13,7 @@ use crate::{LlmError, StreamEvent};
 /// own on most models), whether a finish reason came, and whether the
 /// thought signature was passed on.
 #[derive(Default)]
-pub(super) struct GeminiParser {
+pub(crate) struct GeminiParser {
     calls: usize,
     finished: bool,
     signed: bool,
@@ -132,7 +132,7 @@ fn usage_of(u: &Value) -> Usage {
 
 /// Turns a whole (non-streamed) reply into the events a stream of it would
 /// have produced.
-pub(super) fn reply_events(reply: &Value) -> Result<Vec<StreamEvent>, LlmError> {
+pub(crate) fn reply_events(reply: &Value) -> Result<Vec<StreamEvent>, LlmError> {
     let mut parser = GeminiParser::default();
     let mut out = parser.chunk(reply)?;
     if !parser.finished {

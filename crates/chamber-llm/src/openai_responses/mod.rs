@@ -2,7 +2,7 @@
 //! (`store: false`), the whole conversation sent as input items each turn.
 
 mod request;
-mod stream;
+pub(crate) mod stream;
 #[cfg(test)]
 mod tests;
 

@@ -20,7 +20,7 @@ struct Call {
 
 /// Stream state: the function calls, numbered in the order they appear.
 #[derive(Default)]
-pub(super) struct ResponsesParser {
+pub(crate) struct ResponsesParser {
     calls: Vec<Call>,
 }
 
@@ -213,7 +213,7 @@ fn usage_of(u: &Value) -> Usage {
 
 /// Turns a whole (non-streamed) response object into the events a stream
 /// of it would have produced.
-pub(super) fn reply_events(response: &Value) -> Result<Vec<StreamEvent>, LlmError> {
+pub(crate) fn reply_events(response: &Value) -> Result<Vec<StreamEvent>, LlmError> {
     if let Some(err) = response.get("error").filter(|e| e.is_object()) {
         return Err(LlmError::from_error_object(err));
     }
