@@ -76,3 +76,19 @@ pub fn decode(wire: Wire, data: &[u8]) {
         .filter(|e| matches!(e, Ok(StreamEvent::Done)))
         .count();
 }
+
+/// Gemini sends no call ids, so its parser makes them up with a random tag
+/// (`gemini_call_<8 hex>_<n>`); the tag is blanked before comparing.
+fn unrandomized(mut text: String) -> String {
+    const PREFIX: &str = "gemini_call_";
+    let mut from = 0;
+    while let Some(at) = text[from..].find(PREFIX) {
+        let start = from + at + PREFIX.len();
+        let end = (start + 8).min(text.len());
+        if text.is_char_boundary(end) && text[start..end].bytes().all(|b| b.is_ascii_hexdigit()) {
+            text.replace_range(start..end, "");
+        }
+        from = start;
+    }
+    text
+}
