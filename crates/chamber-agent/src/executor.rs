@@ -65,14 +65,7 @@ pub async fn run_step(
     // them the harness requires a tool call until something was done (and,
     // for edit steps, until a file was written).
     let carry = engine.choice.local;
-    let risk_of = |name: &str| {
-        engine
-            .registry
-            .specs()
-            .into_iter()
-            .find(|s| s.name == name)
-            .map(|s| s.risk)
-    };
+    let risk_of = |name: &str| engine.registry.risk(name);
     let mut done = Progress::default();
     let mut previous_turn: Vec<(String, Option<serde_json::Value>)> = Vec::new();
     let tools: Vec<ToolDef> = engine

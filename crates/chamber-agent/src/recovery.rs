@@ -49,12 +49,7 @@ pub(crate) async fn settle_pending(
     if !pending.started {
         return execute_call(engine, rec, workspace, changes, call, approver, opts).await;
     }
-    let risk = engine
-        .registry
-        .specs()
-        .into_iter()
-        .find(|s| s.name == call.name)
-        .map(|s| s.risk);
+    let risk = engine.registry.risk(&call.name);
     let finished = |result: ToolResult| EventKind::ToolFinished {
         step_id: changes.step_id().to_string(),
         call_id: call.id.clone(),

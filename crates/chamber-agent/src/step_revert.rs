@@ -190,7 +190,7 @@ fn checkpoint_image(
                     .into(),
             ));
         };
-        let repo_path = repo_path(git, project, path);
+        let repo_path = git.scope_for(project).repo_path(path);
         return Ok(Some(
             git.file_in_tree(tree, &repo_path)?
                 .map(|(bytes, executable)| FileImage { bytes, executable }),
@@ -213,22 +213,5 @@ fn checkpoint_image(
             })
         })),
         None => Ok(None),
-    }
-}
-
-/// A project-relative path as a repository path.
-fn repo_path(git: &Git, project: &Path, path: &str) -> String {
-    let project = project
-        .canonicalize()
-        .unwrap_or_else(|_| project.to_path_buf());
-    let root = git
-        .root()
-        .canonicalize()
-        .unwrap_or_else(|_| git.root().to_path_buf());
-    match project.strip_prefix(&root) {
-        Ok(prefix) if !prefix.as_os_str().is_empty() => {
-            format!("{}/{path}", prefix.display())
-        }
-        _ => path.to_string(),
     }
 }

@@ -33,6 +33,11 @@ impl TreeScope {
         [include, format!(":(exclude){}{STATE_DIR}", self.prefix)]
     }
 
+    /// A project-relative path as a repository path.
+    pub fn repo_path(&self, project_path: &str) -> String {
+        format!("{}{project_path}", self.prefix)
+    }
+
     /// A repository path relative to the project directory.
     pub fn project_path<'a>(&self, repo_path: &'a str) -> &'a str {
         repo_path.strip_prefix(&self.prefix).unwrap_or(repo_path)

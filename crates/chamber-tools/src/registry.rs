@@ -72,6 +72,14 @@ impl Registry {
         }
     }
 
+    /// The risk tier of the tool called `name`, if it is registered.
+    pub fn risk(&self, name: &str) -> Option<crate::Risk> {
+        self.specs()
+            .into_iter()
+            .find(|s| s.name == name)
+            .map(|s| s.risk)
+    }
+
     /// The specs offered to the model, in a stable order.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.entries
