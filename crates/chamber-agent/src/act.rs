@@ -95,7 +95,25 @@ impl Engine {
                         }
                     }
                 };
-                let result = executor::run_step(self, rec, &ws.dir, job, approver, opts).await;
+                let direct = crate::direct::is_direct(&step);
+                let result = if direct {
+                    // The harness drives the step; a resumed one starts its
+                    // attempt again from the files as they are (writes are
+                    // whole-file and atomic).
+                    let mut changes = job.changes;
+                    crate::direct::run_direct_step(
+                        self,
+                        rec,
+                        &ws,
+                        task,
+                        &mut changes,
+                        approver,
+                        opts,
+                    )
+                    .await
+                } else {
+                    executor::run_step(self, rec, &ws.dir, job, approver, opts).await
+                };
                 let outcome = match self.guard(rec, result).await? {
                     Ok(o) => o,
                     Err(failed) => return Ok(failed),
@@ -119,7 +137,10 @@ impl Engine {
                         })
                         .await?;
                         let failure = format!("step {} ({}) failed: {reason}", step.id, step.title);
-                        if replans_left == 0 {
+                        // Direct mode keeps its best attempt in the tree; a
+                        // re-plan would throw it away for a loop a small
+                        // model cannot drive.
+                        if replans_left == 0 || direct {
                             return self
                                 .finish_failed(rec, Some(plan), &failure, Some(&summaries))
                                 .await;

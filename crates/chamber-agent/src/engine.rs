@@ -272,13 +272,18 @@ impl Engine {
             fallback: context.fallback.clone(),
         })
         .await?;
-        let requested = planner::request_plan(
-            self,
-            rec,
-            prompts::plan_request(task, &context_text),
-            &task.prompt,
-        )
-        .await;
+        let requested = match self.strategy() {
+            crate::direct::Strategy::Direct => Ok(Ok(crate::direct::direct_plan(&task.prompt))),
+            crate::direct::Strategy::Loop => {
+                planner::request_plan(
+                    self,
+                    rec,
+                    prompts::plan_request(task, &context_text),
+                    &task.prompt,
+                )
+                .await
+            }
+        };
         let plan = match self.guard(rec, requested).await? {
             Ok(Ok(plan)) => plan,
             Ok(Err(PlanFailure(reason))) => {

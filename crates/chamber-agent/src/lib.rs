@@ -8,6 +8,7 @@ mod approval;
 mod checkpoint;
 mod commit_text;
 pub mod context;
+pub mod direct;
 mod engine;
 mod error;
 mod executor;

@@ -373,6 +373,13 @@ pub struct RunFlags {
     /// Ask on stdin even when it is not a terminal (answers piped from a script).
     #[arg(long)]
     pub prompt: bool,
+    /// How the run is driven: auto, loop or direct (default: `[agent] strategy`).
+    #[arg(long, value_name = "STRATEGY", value_parser = ["auto", "loop", "direct"])]
+    pub strategy: Option<String>,
+    /// Direct mode with tests: make N attempts and apply the best by the
+    /// tests (default: `[agent] candidates`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub candidates: Option<u32>,
 }
 
 fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {

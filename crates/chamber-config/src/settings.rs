@@ -140,6 +140,16 @@ pub struct AgentConfig {
     /// Refuse edits that add syntax errors (Rust, Python, TypeScript,
     /// JavaScript, Go), with the error's location.
     pub syntax_check: bool,
+    /// How a run is driven: `loop` (the model plans and calls tools),
+    /// `direct` (the harness finds the files, asks the model for one file's
+    /// new content at a time, runs the tests and feeds back the failure) or
+    /// `auto` (direct for small models, see `docs/architecture.md`).
+    pub strategy: String,
+    /// Attempts made in direct mode when the project has tests; the best by
+    /// the tests (pass count, then diff size) is applied.
+    pub candidates: u32,
+    /// Rounds of write → test → feedback per direct-mode attempt.
+    pub direct_rounds: u32,
 }
 
 impl Default for AgentConfig {
@@ -159,6 +169,9 @@ impl Default for AgentConfig {
             edit_format: "auto".into(),
             symbol_edits: true,
             syntax_check: true,
+            strategy: "auto".into(),
+            candidates: 1,
+            direct_rounds: 3,
         }
     }
 }
@@ -327,6 +340,18 @@ impl Config {
         }
         if self.agent.plan_attempts == 0 {
             return Err("agent.plan_attempts must be at least 1".into());
+        }
+        if !matches!(self.agent.strategy.as_str(), "auto" | "loop" | "direct") {
+            return Err(format!(
+                "agent.strategy = {:?}: expected \"auto\", \"loop\" or \"direct\"",
+                self.agent.strategy
+            ));
+        }
+        if !(1..=8).contains(&self.agent.candidates) {
+            return Err("agent.candidates must be between 1 and 8".into());
+        }
+        if self.agent.direct_rounds == 0 {
+            return Err("agent.direct_rounds must be at least 1".into());
         }
         Ok(())
     }

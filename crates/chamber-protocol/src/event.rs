@@ -178,6 +178,44 @@ pub enum EventKind {
         /// Whether the run was green.
         passed: bool,
     },
+    /// Direct mode found what to change: the harness, not the model, chose
+    /// the files (named in the task, in failing frames, under test).
+    FocusFound {
+        /// Step the attempt belongs to.
+        step_id: String,
+        /// Files to write, each with why it was chosen.
+        targets: Vec<crate::FocusedFile>,
+        /// Test files shown to the model.
+        tests: Vec<String>,
+        /// Documents the task names, shown verbatim.
+        documents: Vec<String>,
+    },
+    /// One best-of-N attempt was scored by the tests.
+    CandidateScored {
+        /// Step the attempt belongs to.
+        step_id: String,
+        /// 1-based attempt number.
+        candidate: u32,
+        /// What made it differ (temperature, model).
+        label: String,
+        /// Whether its tests passed.
+        passed: bool,
+        /// Failing tests left, when there are tests.
+        failures: Option<u32>,
+        /// Lines changed.
+        diff_lines: u64,
+        /// Rounds it used.
+        rounds: u32,
+    },
+    /// The attempt applied to the project, and why.
+    CandidateChosen {
+        /// Step the attempt belongs to.
+        step_id: String,
+        /// 1-based attempt number.
+        candidate: u32,
+        /// The rule that picked it.
+        reason: String,
+    },
     /// A fix round left more failing tests than before it, so the working
     /// tree was put back to the round's checkpoint.
     RoundReverted {
@@ -493,6 +531,9 @@ impl EventKind {
             EventKind::Undone { .. } => "undone",
             EventKind::TestsChecked { .. } => "tests_checked",
             EventKind::RoundReverted { .. } => "round_reverted",
+            EventKind::FocusFound { .. } => "focus_found",
+            EventKind::CandidateScored { .. } => "candidate_scored",
+            EventKind::CandidateChosen { .. } => "candidate_chosen",
             EventKind::ModelTurn { .. } => "model_turn",
             EventKind::ModelError { .. } => "model_error",
             EventKind::ModelFallback { .. } => "model_fallback",

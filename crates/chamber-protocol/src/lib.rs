@@ -4,6 +4,7 @@
 mod checkpoint;
 mod envelope;
 mod event;
+mod focus;
 mod ids;
 mod plan;
 mod schema_export;
@@ -13,6 +14,7 @@ mod tool;
 pub use checkpoint::{Checkpoint, CheckpointKind};
 pub use envelope::{Envelope, ErrorBody};
 pub use event::{ContextPiece, Event, EventKind, OutputStream, RunStatus, Usage};
+pub use focus::FocusedFile;
 pub use ids::new_id;
 pub use plan::{Plan, Step, StepKind};
 pub use schema_export::all_schemas;

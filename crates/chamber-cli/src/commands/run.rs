@@ -76,6 +76,12 @@ pub async fn act(
     if let Some(n) = flags.budget_tokens {
         engine.budget.tokens = Some(n);
     }
+    if let Some(s) = &flags.strategy {
+        engine.config.agent.strategy = s.clone();
+    }
+    if let Some(n) = flags.candidates {
+        engine.config.agent.candidates = n;
+    }
     let engine = &*engine;
     let approver = TerminalApprover::new(&engine.config.approval.approver, flags.prompt);
     let observer = Arc::new(LivePrinter::new(out));
