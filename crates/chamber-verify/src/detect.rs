@@ -114,6 +114,14 @@ pub fn detect(
                 Runner::Pytest,
                 "Python project (pytest importable)",
             );
+        } else if suffix_tests_only(root) {
+            // unittest's discovery pattern is `test*.py`: `x_test.py`
+            // files would be skipped and an empty run would pass.
+            add(
+                "python3 -m unittest discover -v -p '*_test.py'",
+                Runner::Unittest,
+                "Python project with *_test.py files (pytest not installed)",
+            );
         } else {
             add(
                 "python3 -m unittest -v",
@@ -166,6 +174,25 @@ fn is_python(root: &Path) -> bool {
             name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
         })
     })
+}
+
+/// Whether the root's Python tests are all named `*_test.py` (none
+/// `test*.py`, in the root or `tests/`).
+fn suffix_tests_only(root: &Path) -> bool {
+    let names = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".py"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut all = names(root);
+    all.extend(names(&root.join("tests")));
+    all.iter().any(|n| n.ends_with("_test.py")) && !all.iter().any(|n| n.starts_with("test"))
 }
 
 /// The runner behind `npm test`, when package.json has a real test script.
@@ -255,6 +282,14 @@ mod tests {
         // A flat project with test modules beside the code.
         assert!(first(&[("calc.py", ""), ("test_calc.py", "")], none).is_some());
         assert_eq!(first(&[("calc.py", "")], none), None);
+        // unittest's default pattern would find no `x_test.py` and pass.
+        assert_eq!(
+            first(&[("leap.py", ""), ("leap_test.py", "")], none),
+            Some((
+                "python3 -m unittest discover -v -p '*_test.py'".into(),
+                Runner::Unittest
+            ))
+        );
         let pkg = r#"{"scripts":{"test":"jest"},"devDependencies":{"jest":"^29"}}"#;
         assert_eq!(
             first(&[("package.json", pkg)], none),
