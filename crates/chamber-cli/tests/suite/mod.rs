@@ -5,6 +5,7 @@ mod bench_edits;
 mod chaos;
 mod cli_surface;
 mod crash_points;
+mod direct_mode;
 mod disk_full;
 mod doctor_providers;
 mod dry_run;
