@@ -297,6 +297,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 status::OK,
             )
         }
+        Command::Bench {
+            action: BenchAction::Exercism(args),
+        } => (
+            commands::bench_exercism::exercism(args, &cli.global, out).await?,
+            status::OK,
+        ),
         Command::Index { watch } => commands::index::index(&setup, watch, out).await?,
         Command::Search { query, limit } => {
             commands::search::search(&setup, &query.join(" "), limit as usize, out).await?
