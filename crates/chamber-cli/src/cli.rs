@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::cli_actions::{
-    BenchAction, ConfigAction, ModelAction, PatchAction, PolicyAction, PrAction, ProviderAction,
-    RunsAction, SandboxAction,
+    BenchAction, ConfigAction, ExercismArgs, ExercismMode, ModelAction, PatchAction, PolicyAction,
+    PrAction, ProviderAction, RunsAction, SandboxAction,
 };
 
 /// Chamber turns a request into a planned, executed, recorded and committed change.
@@ -443,6 +443,9 @@ impl Command {
             Command::Bench {
                 action: BenchAction::Retrieval { .. },
             } => "bench retrieval",
+            Command::Bench {
+                action: BenchAction::Exercism(_),
+            } => "bench exercism",
             Command::Index { .. } => "index",
             Command::Search { .. } => "search",
             Command::Symbols { .. } => "symbols",

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand, ValueEnum};
 
 /// `chamber runs …`
 #[derive(Debug, Subcommand)]
@@ -198,6 +198,11 @@ pub enum BenchAction {
         #[arg(long, value_name = "FILE")]
         features_out: Option<PathBuf>,
     },
+    /// Exercism practice exercises (stub, tests, instructions) solved by
+    /// `chamber run --yes` and by the model alone with the ideal prompt,
+    /// with a retry told the test failures; the ratio is the harness's
+    /// efficiency.
+    Exercism(ExercismArgs),
     /// Apply real edits of real code (Rust crates, the Python standard
     /// library, this repository's history) in every patch format, clean and
     /// perturbed the way models get them wrong, with Chamber, `git apply`
@@ -213,6 +218,47 @@ pub enum BenchAction {
         #[arg(long, value_name = "FILE")]
         json_out: Option<PathBuf>,
     },
+}
+
+/// `chamber bench exercism` options.
+#[derive(Debug, Args)]
+pub struct ExercismArgs {
+    /// The exercism/python checkout (exercises under `exercises/practice/<slug>`).
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+    /// The exercises: one slug per line, `#` starts a comment.
+    #[arg(long, value_name = "FILE")]
+    pub set: PathBuf,
+    /// Who solves: `chamber run`, the model alone, or both.
+    #[arg(long, value_enum, default_value_t = ExercismMode::Both)]
+    pub mode: ExercismMode,
+    /// Tries per exercise; each retry is told the previous test failures.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=5))]
+    pub tries: u32,
+    /// Time limit of one try (a run or a model answer) and of judging it, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
+    /// Only these exercises of the set (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// An extra argument for every `chamber run` (repeatable), such as
+    /// `--run-arg=--max-turns --run-arg=8`.
+    #[arg(long = "run-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub run_args: Vec<String>,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+}
+
+/// Who solves the exercises in `chamber bench exercism`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExercismMode {
+    /// `chamber run --yes` in a repo holding the exercise.
+    Chamber,
+    /// One chat request with instructions, stub and tests; the whole file back.
+    Alone,
+    /// Both, on the same exercises.
+    Both,
 }
 
 /// `chamber pr …`

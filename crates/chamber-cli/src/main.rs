@@ -246,16 +246,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     attempts,
                 },
         } => {
-            let mut flags = Vec::new();
-            for (flag, value) in [
-                ("--provider", &cli.global.provider),
-                ("--model", &cli.global.model),
-                ("--base-url", &cli.global.base_url),
-            ] {
-                if let Some(v) = value {
-                    flags.extend([flag.to_string(), v.clone()]);
-                }
-            }
+            let flags = commands::bench::model_flags(&cli.global);
             let args = commands::bench::BenchArgs {
                 dir,
                 only,
@@ -306,6 +297,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 status::OK,
             )
         }
+        Command::Bench {
+            action: BenchAction::Exercism(args),
+        } => (
+            commands::bench_exercism::exercism(args, &cli.global, out).await?,
+            status::OK,
+        ),
         Command::Index { watch } => commands::index::index(&setup, watch, out).await?,
         Command::Search { query, limit } => {
             commands::search::search(&setup, &query.join(" "), limit as usize, out).await?

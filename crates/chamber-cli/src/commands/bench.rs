@@ -4,17 +4,15 @@
 //! `--attempts N` each task goes through `chamber fix --yes --max-rounds N`
 //! instead: round 1 is attempt 1, round 2 the retry with the test feedback.
 
-mod proc;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::bench_process::{RunTally, init_repo, io_err, restore_tests, run_with_timeout, tally};
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
-use proc::{restore_tests, run_with_timeout, tally};
 
 /// `task.toml`.
 #[derive(Debug, Deserialize)]
@@ -32,18 +30,12 @@ struct TaskSpec {
 #[derive(Debug, Default, Serialize)]
 pub struct TaskResult {
     task: String,
-    run_id: String,
     language: String,
     difficulty: String,
     solved: bool,
     run_exit: i32,
-    run_status: String,
-    plan_steps: usize,
-    model_turns: u64,
-    tool_calls: u64,
-    valid_tool_calls: u64,
-    prompt_tokens: u64,
-    completion_tokens: u64,
+    #[serde(flatten)]
+    run: RunTally,
     run_secs: f64,
     test_secs: f64,
     tests_modified: bool,
@@ -73,8 +65,22 @@ pub struct BenchArgs {
     pub attempts: Option<u32>,
 }
 
-pub(super) fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
-    move |e| CliError::new("io_failed", format!("{what}: {e}"), None, status::INTERNAL)
+/// The global flags that pick the model (`--provider`, `--model`,
+/// `--base-url`, `--prefer`), as arguments for the `chamber` runs a
+/// benchmark starts, so they use the same model as asked for.
+pub fn model_flags(global: &crate::cli::GlobalArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    for (flag, value) in [
+        ("--provider", &global.provider),
+        ("--model", &global.model),
+        ("--base-url", &global.base_url),
+        ("--prefer", &global.prefer),
+    ] {
+        if let Some(v) = value {
+            flags.extend([flag.to_string(), v.clone()]);
+        }
+    }
+    flags
 }
 
 /// Runs every task and prints a table; the payload holds every result.
@@ -168,11 +174,11 @@ fn row(r: &TaskResult) -> String {
         "{verdict} {:<28} {:<7} turns {:>2} · calls {:>2}/{:<2} valid · tokens {:>6}/{:<5} · run {:>5.0}s{rounds}{}",
         r.task,
         r.difficulty,
-        r.model_turns,
-        r.valid_tool_calls,
-        r.tool_calls,
-        r.prompt_tokens,
-        r.completion_tokens,
+        r.run.model_turns,
+        r.run.valid_tool_calls,
+        r.run.tool_calls,
+        r.run.prompt_tokens,
+        r.run.completion_tokens,
         r.run_secs,
         r.error
             .as_ref()
@@ -182,7 +188,7 @@ fn row(r: &TaskResult) -> String {
 }
 
 fn totals(results: &[TaskResult], elapsed: Duration, attempts: Option<u32>) -> Value {
-    let sum = |f: fn(&TaskResult) -> u64| results.iter().map(f).sum::<u64>();
+    let sum = |f: fn(&RunTally) -> u64| results.iter().map(|r| f(&r.run)).sum::<u64>();
     let calls = sum(|r| r.tool_calls);
     let valid = sum(|r| r.valid_tool_calls);
     let mut total = json!({
@@ -233,36 +239,7 @@ async fn run_task(
     let repo = dir.join("repo");
     chamber_tools::copy_tree(&repo, &work)
         .map_err(io_err(format!("cannot copy {}", repo.display())))?;
-    for git_args in [
-        vec!["init", "-q", "-b", "main"],
-        vec!["add", "-A"],
-        vec![
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@localhost",
-            "commit",
-            "-q",
-            "-m",
-            "start",
-        ],
-    ] {
-        let ok = tokio::process::Command::new("git")
-            .args(&git_args)
-            .current_dir(&work)
-            .output()
-            .await
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            return Err(CliError::new(
-                "git_failed",
-                format!("git {} failed in {}", git_args.join(" "), work.display()),
-                None,
-                status::GIT,
-            ));
-        }
-    }
+    init_repo(&work).await?;
     let mut result = TaskResult {
         task: name.into(),
         language: spec.language.clone(),
@@ -286,7 +263,8 @@ async fn run_task(
     let (code, stdout) = run_with_timeout(cmd, args.timeout).await?;
     result.run_secs = started.elapsed().as_secs_f64();
     result.run_exit = code;
-    tally(&stdout, &mut result);
+    result.run = tally(&stdout);
+    result.error = result.run.failure.clone();
     if code == 124 {
         result.error = Some(format!("run timed out after {}s", args.timeout.as_secs()));
     }

@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod bench_edits;
+pub mod bench_exercism;
+pub mod bench_process;
 pub mod bench_retrieval;
 pub mod commit;
 pub mod config_show;

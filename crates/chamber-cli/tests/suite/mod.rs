@@ -2,6 +2,7 @@
 
 mod approval;
 mod bench_edits;
+mod bench_exercism;
 mod chaos;
 mod cli_surface;
 mod crash_points;

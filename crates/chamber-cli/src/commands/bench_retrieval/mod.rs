@@ -16,6 +16,7 @@ use chamber_index::{Index, IndexOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::bench_process::io_err;
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
 use crate::setup::Setup;
@@ -66,10 +67,6 @@ pub struct RetrievalArgs {
     /// Write each instance's per-file signal ranks here (JSONL), for
     /// tuning the fusion offline.
     pub features_out: Option<PathBuf>,
-}
-
-fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
-    move |e| CliError::new("io_failed", format!("{what}: {e}"), None, status::INTERNAL)
 }
 
 fn read_instances(path: &Path, limit: Option<usize>) -> Result<Vec<Instance>, CliError> {
