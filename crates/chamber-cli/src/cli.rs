@@ -56,6 +56,21 @@ pub enum Command {
     Init,
     /// Ask the model for a plan, save it, and print its id.
     Plan(TaskArgs),
+    /// Run the same task on several providers, score each by the tests and
+    /// check out the best one's branch.
+    Ab {
+        /// What you want done, in plain words.
+        task: String,
+        /// `provider` or `provider:model`, comma-separated (at least two).
+        #[arg(long, value_delimiter = ',', required = true)]
+        providers: Vec<String>,
+        /// How each run is driven: auto, loop or direct.
+        #[arg(long, value_parser = ["auto", "loop", "direct"])]
+        strategy: Option<String>,
+        /// Time limit of one attempt, in seconds.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+    },
     /// Execute a saved plan (after approval).
     Apply {
         /// The plan id (or a unique prefix).
@@ -392,6 +407,7 @@ impl Command {
         match self {
             Command::Init => "init",
             Command::Plan(_) => "plan",
+            Command::Ab { .. } => "ab",
             Command::Apply { .. } => "apply",
             Command::Run(_) => "run",
             Command::Resume { .. } => "resume",

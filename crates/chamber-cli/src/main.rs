@@ -121,6 +121,20 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     let meta = json!({"project": setup.root.display().to_string()});
     let (payload, code) = match cli.command {
         Command::Init => (commands::init::init(&setup.root, out)?, status::OK),
+        Command::Ab {
+            task,
+            providers,
+            strategy,
+            timeout,
+        } => {
+            let args = commands::ab::AbArgs {
+                task,
+                providers,
+                strategy,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            commands::ab::ab(&setup, args, out).await?
+        }
         Command::Status => (commands::status::status(&setup, out).await?, status::OK),
         Command::Config {
             action: ConfigAction::Show,

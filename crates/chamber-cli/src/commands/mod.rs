@@ -1,5 +1,6 @@
 //! One module per command family; each returns its payload or a `CliError`.
 
+pub mod ab;
 pub mod bench;
 pub mod bench_edits;
 pub mod bench_exercism;

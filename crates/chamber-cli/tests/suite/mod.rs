@@ -1,5 +1,6 @@
 //! Test areas; `harness` holds the shared temp-project and mock-script helpers.
 
+mod ab_compare;
 mod approval;
 mod bench_edits;
 mod bench_exercism;

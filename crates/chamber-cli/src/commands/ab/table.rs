@@ -1,0 +1,41 @@
+//! The table `chamber ab` prints: one row per attempt, the winner marked.
+
+use super::attempt::Attempt;
+use crate::output::{Output, style};
+
+/// Prints the attempts and which one was applied.
+pub fn print(out: &Output, attempts: &[Attempt], winner: Option<usize>, applied: Option<&str>) {
+    out.line(format!(
+        "{:<3}{:<34} {:<10} {:<14} {:>6} {:>9} {:>8}",
+        "", "provider", "status", "tests", "diff", "cost", "time"
+    ));
+    for (i, a) in attempts.iter().enumerate() {
+        let mark = if Some(i) == winner { "★" } else { " " };
+        let tests = match a.tests {
+            Some((true, _, Some(p))) => format!("pass ({p})"),
+            Some((true, _, None)) => "pass".to_string(),
+            Some((false, f, _)) => format!("{f} failing"),
+            None => "-".to_string(),
+        };
+        out.line(format!(
+            "{mark:<3}{:<34} {:<10} {:<14} {:>6} {:>9} {:>7.1}s",
+            a.spec.label,
+            a.status,
+            tests,
+            a.diff_lines,
+            format!("${:.4}", a.cost_usd),
+            a.secs
+        ));
+    }
+    match (winner, applied) {
+        (Some(i), Some(branch)) => out.line(format!(
+            "\n{} {} wins: checked out {branch} (the others' branches are kept)",
+            Output::styled(style::OK, "✔"),
+            attempts[i].spec.label
+        )),
+        _ => out.line(format!(
+            "\n{} no attempt committed a change; nothing applied",
+            Output::styled(style::BAD, "✘")
+        )),
+    }
+}
