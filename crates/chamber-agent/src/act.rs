@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use chamber_llm::Message;
-use chamber_protocol::{EventKind, Plan, RunStatus, Task, ToolStatus};
+use chamber_protocol::{EventKind, Plan, RunStatus, Task};
 
 use crate::checkpoint::StepChanges;
 use crate::context::ProjectContext;
@@ -393,16 +393,7 @@ impl Engine {
             chamber_policy::Resource::Time => "--budget-time",
             chamber_policy::Resource::Tokens => "--budget-tokens",
         };
-        let done: Vec<String> = self
-            .store
-            .events(rec.run_id())
-            .await?
-            .into_iter()
-            .filter_map(|e| match e.kind {
-                EventKind::StepCompleted { step_id, .. } => Some(step_id),
-                _ => None,
-            })
-            .collect();
+        let done: Vec<String> = self.store.completed_steps(rec.run_id()).await?;
         let mut report = format!(
             "Run stopped at its {} budget: used {} of {}.",
             r.as_str(),
@@ -434,33 +425,13 @@ impl Engine {
     }
 
     async fn commands_run(&self, run_id: &str) -> Result<Vec<(String, Option<i32>)>, AgentError> {
-        let events = self.store.events(run_id).await?;
-        let mut started = std::collections::HashMap::new();
-        let mut out = Vec::new();
-        for ev in &events {
-            match &ev.kind {
-                EventKind::ToolStarted { call, .. } if call.name == "shell" => {
-                    let cmd = serde_json::from_str::<serde_json::Value>(&call.arguments)
-                        .ok()
-                        .and_then(|v| v.get("command").and_then(|c| c.as_str()).map(String::from))
-                        .unwrap_or_default();
-                    started.insert(call.id.clone(), cmd);
-                }
-                EventKind::ToolFinished {
-                    call_id, result, ..
-                } => {
-                    if let Some(cmd) = started.remove(call_id) {
-                        let code = if result.status == ToolStatus::Timeout {
-                            None
-                        } else {
-                            result.exit_code
-                        };
-                        out.push((cmd, code));
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(out)
+        // Two narrow queries: a long run's tool output never loads here.
+        Ok(self
+            .store
+            .shell_commands(run_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.command, c.exit_code))
+            .collect())
     }
 }

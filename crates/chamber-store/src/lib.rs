@@ -3,11 +3,13 @@
 //! callers decide what a status means.
 
 mod calls;
+mod event_query;
 mod jsonl;
 mod records;
 mod sqlite;
 
 pub use calls::{CallFilter, CallRecord};
+pub use event_query::ShellCommand;
 pub use jsonl::JsonlLog;
 pub use records::{NewRun, PlanRecord, RunRecord};
 pub use sqlite::Store;
