@@ -272,7 +272,7 @@ impl Engine {
             fallback: context.fallback.clone(),
         })
         .await?;
-        let requested = match self.strategy() {
+        let requested = match self.strategy(&task.prompt) {
             crate::direct::Strategy::Direct => Ok(Ok(crate::direct::direct_plan(&task.prompt))),
             crate::direct::Strategy::Loop => {
                 planner::request_plan(

@@ -13,7 +13,7 @@ pub struct StepNeeds {
     pub exec: bool,
 }
 
-const WRITE_VERBS: &[&str] = &[
+pub(crate) const WRITE_VERBS: &[&str] = &[
     "add",
     "implement",
     "write",

@@ -41,14 +41,15 @@ pub enum Strategy {
 const SMALL_MODEL_BILLIONS: f64 = 3.0;
 
 impl Engine {
-    /// The strategy `[agent] strategy` asks for; `auto` is direct for the
-    /// built-in local model and any model whose name gives a size of 3B
-    /// parameters or fewer.
-    pub fn strategy(&self) -> Strategy {
+    /// The strategy `[agent] strategy` asks for `task`; `auto` is direct
+    /// for a task that asks for a change (it has a verb such as add, fix,
+    /// implement, solve) on the built-in local model or any model whose name
+    /// gives a size of 3B parameters or fewer.
+    pub fn strategy(&self, task: &str) -> Strategy {
         match self.config.agent.strategy.as_str() {
             "loop" => Strategy::Loop,
             "direct" => Strategy::Direct,
-            _ if is_small(&self.choice) => Strategy::Direct,
+            _ if is_small(&self.choice) && asks_for_change(task) => Strategy::Direct,
             _ => Strategy::Loop,
         }
     }
@@ -80,6 +81,15 @@ impl Engine {
             sandbox: self.config.sandbox.clone(),
         })
     }
+}
+
+/// Whether a task asks for files to change (a question or "run the
+/// tests" does not: direct mode would only rewrite a file).
+pub fn asks_for_change(task: &str) -> bool {
+    const MORE: &[&str] = &["solve", "support", "return", "handle", "convert", "pass"];
+    task.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .any(|w| crate::step_needs::WRITE_VERBS.contains(&w.as_str()) || MORE.contains(&w.as_str()))
 }
 
 /// Whether a model is small enough for direct mode under `auto`.
@@ -166,6 +176,14 @@ mod tests {
         assert_eq!(billions("llama3.1-70b-instruct"), Some(70.0));
         assert_eq!(billions("gpt-4.1-mini"), None);
         assert_eq!(billions("claude-sonnet-4"), None);
+    }
+
+    #[test]
+    fn only_tasks_that_change_files_go_direct() {
+        assert!(asks_for_change("Add a function greet(name) to calc.py"));
+        assert!(asks_for_change("Solve the exercise in INSTRUCTIONS.md"));
+        assert!(!asks_for_change("Print the contents of hello.py"));
+        assert!(!asks_for_change("Explain what main.rs does"));
     }
 
     #[test]
