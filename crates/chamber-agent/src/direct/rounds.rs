@@ -134,7 +134,11 @@ impl Attempt<'_> {
             end.rounds = round;
             let mut temperature = (self.temperature + 0.3 * (round - 1) as f32).min(1.0);
             let mut code = None;
+            let mut repeats = 0;
             for _ in 0..=FORMAT_RETRIES {
+                if repeats > 1 {
+                    break;
+                }
                 let response = self.ask(rec, &messages, temperature, &step_id).await?;
                 let current = std::fs::read_to_string(self.dir.join(&target)).ok();
                 let cut_off = response.finish_reason.as_deref() == Some("length");
@@ -142,6 +146,7 @@ impl Attempt<'_> {
                 messages.push(Message::assistant(response.content.clone(), Vec::new()));
                 match extract(&response.content, ext, current.as_deref(), cut_off) {
                     Answer::Code(c) if tried.contains(&c) => {
+                        repeats += 1;
                         end.last_problem = Some("the same file as an earlier answer".into());
                         messages.push(Message::user(format!(
                             "That is the same `{target}` as an earlier answer, which failed the tests. Write a different, corrected version.{}",
@@ -178,7 +183,14 @@ impl Attempt<'_> {
                     }
                 }
             }
-            let Some(code) = code else { continue };
+            let Some(code) = code else {
+                if repeats > 1 {
+                    // The model gives the same answer whatever it is told:
+                    // more rounds would only spend time.
+                    break;
+                }
+                continue;
+            };
             tried.push(code.clone());
             let written = self
                 .write(rec, changes, approver, opts, &target, &code, round)
