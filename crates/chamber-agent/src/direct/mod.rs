@@ -102,7 +102,7 @@ fn is_small(choice: &ProviderChoice) -> bool {
 pub fn billions(model: &str) -> Option<f64> {
     model
         .to_ascii_lowercase()
-        .split(|c: char| matches!(c, '-' | ':' | '_' | '/' | ' '))
+        .split(['-', ':', '_', '/', ' '])
         .find_map(|part| {
             let (num, scale) = if let Some(n) = part.strip_suffix('b') {
                 (n, 1.0)

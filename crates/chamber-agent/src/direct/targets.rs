@@ -109,11 +109,10 @@ pub fn find_focus(
             Some(p) if is_test_file(&p) => {
                 tests.insert(p);
             }
-            Some(p) if is_document(&p) => {
-                if !focus.documents.contains(&p) {
-                    focus.documents.push(p);
-                }
+            Some(p) if is_document(&p) && !focus.documents.contains(&p) => {
+                focus.documents.push(p);
             }
+            Some(p) if is_document(&p) => {}
             Some(p) if small(&p) => focus.add_target(&p, "named in the task"),
             Some(_) => {}
             None if is_new_source_name(&word) => {
