@@ -140,6 +140,12 @@ pub struct AgentConfig {
     /// Refuse edits that add syntax errors (Rust, Python, TypeScript,
     /// JavaScript, Go), with the error's location.
     pub syntax_check: bool,
+    /// Keep `.chamber/playbook.md`: notes a completed run appends (the test
+    /// command that worked, the files it changed), read into every run's context.
+    pub playbook: bool,
+    /// Size cap of the playbook in bytes: past it the oldest entries Chamber
+    /// wrote are dropped; lines a person wrote never are.
+    pub playbook_max_bytes: usize,
 }
 
 impl Default for AgentConfig {
@@ -159,6 +165,8 @@ impl Default for AgentConfig {
             edit_format: "auto".into(),
             symbol_edits: true,
             syntax_check: true,
+            playbook: true,
+            playbook_max_bytes: 4096,
         }
     }
 }
@@ -324,6 +332,9 @@ impl Config {
         }
         if self.agent.max_turns_per_step == 0 {
             return Err("agent.max_turns_per_step must be at least 1".into());
+        }
+        if self.agent.playbook_max_bytes < 256 {
+            return Err("agent.playbook_max_bytes must be at least 256".into());
         }
         if self.agent.plan_attempts == 0 {
             return Err("agent.plan_attempts must be at least 1".into());

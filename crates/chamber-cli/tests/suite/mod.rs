@@ -21,6 +21,7 @@ mod local_provider;
 mod map_context;
 mod output_defects;
 mod patch_formats;
+mod playbook;
 mod policy_cli;
 mod pr_open;
 mod pr_update;
