@@ -35,6 +35,7 @@ mod run_budget;
 mod secret_sources;
 mod step_needs;
 mod step_revert;
+mod tool_batch;
 mod undo;
 mod workspace;
 mod worktree;

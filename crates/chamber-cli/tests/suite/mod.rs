@@ -26,6 +26,7 @@ mod policy_cli;
 mod pr_open;
 mod pr_update;
 mod providers;
+mod read_batch;
 mod recovery;
 mod resume;
 mod review;
