@@ -300,6 +300,8 @@ impl Engine {
                 None => None,
             };
         }
+        self.learn(rec.run_id(), &ws, &plan, &outcome.commands, opts)
+            .await;
         // The diff is shown and returned (the JSON envelope): context lines
         // near a secret get placeholders like everything else shown.
         outcome.diff = outcome.diff.map(|d| self.redactor.redact(&d).into_owned());

@@ -109,7 +109,7 @@ pub fn context_options(config: &Config, budget: usize) -> ContextOptions {
         max_files: config.context.max_files as usize,
         max_tests: config.context.max_tests as usize,
         history_commits: config.context.history_commits as usize,
-        instruction_files: config.agent.instruction_files.clone(),
+        instruction_files: crate::playbook::instruction_files(&config.agent),
     }
 }
 
@@ -208,7 +208,7 @@ impl ProjectContext {
         task: &str,
     ) -> Self {
         let mut instructions = Vec::new();
-        for name in &config.instruction_files {
+        for name in &crate::playbook::instruction_files(config) {
             if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
                 let mut text = text;
                 if text.len() > INSTRUCTION_CAP {

@@ -2,7 +2,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chamber_llm::{ChatRequest, Message, ToolDef};
-use chamber_policy::Decision;
 use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus};
 use chamber_tools::{OutputSink, Risk, ToolContext};
 
@@ -173,13 +172,26 @@ pub async fn run_step(
         let mut all_failed = true;
         let this_turn: Vec<(String, Option<serde_json::Value>)> =
             response.tool_calls.iter().map(call_key).collect();
+        // Reads issued together run at once (not for the local model, whose
+        // repeated calls are refused one by one).
+        let mut batched =
+            if !carry && crate::tool_batch::is_read_batch(engine, &response.tool_calls) {
+                let calls = &response.tool_calls;
+                crate::tool_batch::run_reads(engine, rec, workspace, step_id, calls, approver, opts)
+                    .await?
+            } else {
+                Vec::new()
+            }
+            .into_iter();
         for call in &response.tool_calls {
             let guard = if carry {
                 crate::write_guard::destructive_write(workspace, call)
             } else {
                 None
             };
-            let result = if let Some(problem) = guard {
+            let result = if let Some(result) = batched.next() {
+                result
+            } else if let Some(problem) = guard {
                 let result = ToolResult::failure(ToolStatus::Error, problem);
                 rec.emit(EventKind::ToolFinished {
                     step_id: step_id.to_string(),
@@ -349,46 +361,16 @@ pub async fn execute_call(
     approver: &dyn Approver,
     opts: &RunOptions,
 ) -> Result<ToolResult, AgentError> {
-    // A spent time budget stops the run before the next action, not mid-way.
-    engine.check_time(rec).await?;
     let step_name = step.step_id().to_string();
     let step_id = step_name.as_str();
-    let finish = |result: ToolResult| EventKind::ToolFinished {
-        step_id: step_id.to_string(),
-        call_id: call.id.clone(),
-        name: call.name.clone(),
-        result,
-    };
-    let valid = match engine.registry.validate(call) {
-        Ok(v) => v,
-        Err(message) => {
-            let result = ToolResult::failure(ToolStatus::Error, message);
-            rec.emit(finish(result.clone())).await?;
-            return Ok(result);
-        }
-    };
-
-    let verdict = crate::gatekeeper::decide(
-        rec,
-        workspace,
-        &engine.config.git.branch_prefix,
-        call,
-        &valid,
-        approver,
-        opts,
-    )
-    .await?;
-    if verdict.decision == Decision::Deny {
-        let result = ToolResult::failure(
-            ToolStatus::Denied,
-            format!(
-                "not allowed: {}. Do not retry it; find another way or finish.",
-                verdict.reason
-            ),
-        );
-        rec.emit(finish(result.clone())).await?;
-        return Ok(result);
-    }
+    let finish = |result: ToolResult| crate::tool_batch::finished(step_id, call, result);
+    let valid =
+        match crate::tool_batch::admit(engine, rec, workspace, step_id, call, approver, opts)
+            .await?
+        {
+            Ok(valid) => valid,
+            Err(refused) => return Ok(refused),
+        };
 
     if valid.risk != Risk::Read {
         step.ensure_checkpoint(rec).await?;

@@ -24,6 +24,7 @@ mod interrupted;
 mod model_call;
 mod output_hold;
 mod planner;
+mod playbook;
 mod prompts;
 mod providers;
 mod recorder;
@@ -35,6 +36,7 @@ mod run_budget;
 mod secret_sources;
 mod step_needs;
 mod step_revert;
+mod tool_batch;
 mod undo;
 mod workspace;
 mod worktree;
@@ -47,6 +49,7 @@ pub use error::AgentError;
 pub use fix_loop::{FixReport, FixSettings, FixStop};
 pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use interrupted::{pid_alive, reconcile_interrupted};
+pub use playbook::PLAYBOOK_PATH;
 pub use providers::{
     BUILTIN_BASE_URL_SOURCE, DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan,
     RouteRole, Routes, all_provider_defs, build_provider, choice_for, choose_provider, model_table,

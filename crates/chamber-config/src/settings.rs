@@ -150,6 +150,12 @@ pub struct AgentConfig {
     pub candidates: u32,
     /// Rounds of write → test → feedback per direct-mode attempt.
     pub direct_rounds: u32,
+    /// Keep `.chamber/playbook.md`: notes a completed run appends (the test
+    /// command that worked, the files it changed), read into every run's context.
+    pub playbook: bool,
+    /// Size cap of the playbook in bytes: past it the oldest entries Chamber
+    /// wrote are dropped; lines a person wrote never are.
+    pub playbook_max_bytes: usize,
 }
 
 impl Default for AgentConfig {
@@ -172,6 +178,8 @@ impl Default for AgentConfig {
             strategy: "auto".into(),
             candidates: 1,
             direct_rounds: 3,
+            playbook: true,
+            playbook_max_bytes: 4096,
         }
     }
 }
@@ -337,6 +345,9 @@ impl Config {
         }
         if self.agent.max_turns_per_step == 0 {
             return Err("agent.max_turns_per_step must be at least 1".into());
+        }
+        if self.agent.playbook_max_bytes < 256 {
+            return Err("agent.playbook_max_bytes must be at least 256".into());
         }
         if self.agent.plan_attempts == 0 {
             return Err("agent.plan_attempts must be at least 1".into());
