@@ -140,6 +140,10 @@ pub struct AgentConfig {
     /// Refuse edits that add syntax errors (Rust, Python, TypeScript,
     /// JavaScript, Go), with the error's location.
     pub syntax_check: bool,
+    /// Share of the model's context window a step's history may fill before
+    /// its old turns are summarised (context compaction); `0` turns
+    /// compaction off, leaving only the trimming of old tool results.
+    pub compact_at: f64,
 }
 
 impl Default for AgentConfig {
@@ -159,6 +163,7 @@ impl Default for AgentConfig {
             edit_format: "auto".into(),
             symbol_edits: true,
             syntax_check: true,
+            compact_at: 0.7,
         }
     }
 }
@@ -327,6 +332,12 @@ impl Config {
         }
         if self.agent.plan_attempts == 0 {
             return Err("agent.plan_attempts must be at least 1".into());
+        }
+        if !(0.0..=0.95).contains(&self.agent.compact_at) {
+            return Err(format!(
+                "agent.compact_at = {}: expected a share of the context window from 0 (off) to 0.95",
+                self.agent.compact_at
+            ));
         }
         Ok(())
     }
