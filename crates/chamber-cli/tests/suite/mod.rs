@@ -24,6 +24,7 @@ mod patch_formats;
 mod policy_cli;
 mod pr_open;
 mod pr_update;
+mod prompt_cache;
 mod providers;
 mod recovery;
 mod resume;
