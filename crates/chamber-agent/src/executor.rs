@@ -12,7 +12,7 @@ use crate::engine::{Engine, RunOptions};
 use crate::providers::RouteRole;
 use crate::recorder::Recorder;
 use crate::step_needs::StepNeeds;
-use crate::turn_request::{SmallTurn, turn_request};
+use crate::turn_request::{Progress, SmallTurn, turn_request};
 use crate::{AgentError, Approver, prompts};
 
 /// How a step ended.
@@ -272,55 +272,6 @@ pub async fn run_step(
             format!("; last failure: {last_failure}")
         }
     )))
-}
-
-/// Tool calls so far in a step, by risk.
-#[derive(Default)]
-struct Progress {
-    /// Calls made, whatever their outcome.
-    calls: u32,
-    /// Some call succeeded.
-    any: bool,
-    /// A file was written.
-    wrote: bool,
-    /// A command ran at all.
-    ran: bool,
-    /// The latest command failed.
-    exec_failed: bool,
-}
-
-impl Progress {
-    fn record(&mut self, risk: Option<Risk>, ok: bool) {
-        self.calls += 1;
-        self.any |= ok;
-        self.wrote |= ok && risk == Some(Risk::Write);
-        if risk == Some(Risk::Exec) {
-            self.ran = true;
-            self.exec_failed = !ok;
-        }
-    }
-
-    /// The kind of call the step still lacks entirely.
-    fn lacking(&self, needs: StepNeeds) -> Option<Risk> {
-        if needs.write && !self.wrote {
-            Some(Risk::Write)
-        } else if needs.exec && !self.ran {
-            Some(Risk::Exec)
-        } else {
-            None
-        }
-    }
-
-    /// What the step still lacks, as the message that tells the model so.
-    fn missing(&self, needs: StepNeeds) -> Option<&'static str> {
-        match self.lacking(needs) {
-            Some(Risk::Write) => Some(prompts::NOTHING_WRITTEN),
-            Some(_) => Some(prompts::NOTHING_RUN),
-            None if needs.exec && self.exec_failed => Some(prompts::COMMAND_FAILED),
-            None if !self.any => Some(prompts::NOTHING_DONE),
-            None => None,
-        }
-    }
 }
 
 /// A call's identity for loop detection: its name and parsed arguments.

@@ -2,9 +2,14 @@
 //! reuse everything sent before: the messages grow only at the end, and what
 //! narrows a small model's turn (a required call, the tools it may use) goes
 //! where the prompt does not change (the answer's grammar) whenever the
-//! tool-call mode allows it.
+//! tool-call mode allows it. [`Progress`] (what the step has done so far)
+//! decides that narrowing.
 
 use chamber_llm::{ChatRequest, Message, ToolDef};
+use chamber_tools::Risk;
+
+use crate::prompts;
+use crate::step_needs::StepNeeds;
 
 /// Per-turn settings of a small local model.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,6 +47,55 @@ pub(crate) fn turn_request(
         }
     }
     request
+}
+
+/// Tool calls so far in a step, by risk.
+#[derive(Default)]
+pub(crate) struct Progress {
+    /// Calls made, whatever their outcome.
+    pub calls: u32,
+    /// Some call succeeded.
+    any: bool,
+    /// A file was written.
+    wrote: bool,
+    /// A command ran at all.
+    ran: bool,
+    /// The latest command failed.
+    exec_failed: bool,
+}
+
+impl Progress {
+    pub(crate) fn record(&mut self, risk: Option<Risk>, ok: bool) {
+        self.calls += 1;
+        self.any |= ok;
+        self.wrote |= ok && risk == Some(Risk::Write);
+        if risk == Some(Risk::Exec) {
+            self.ran = true;
+            self.exec_failed = !ok;
+        }
+    }
+
+    /// The kind of call the step still lacks entirely.
+    pub(crate) fn lacking(&self, needs: StepNeeds) -> Option<Risk> {
+        if needs.write && !self.wrote {
+            Some(Risk::Write)
+        } else if needs.exec && !self.ran {
+            Some(Risk::Exec)
+        } else {
+            None
+        }
+    }
+
+    /// What the step still lacks, as the message that tells the model so.
+    pub(crate) fn missing(&self, needs: StepNeeds) -> Option<&'static str> {
+        match self.lacking(needs) {
+            Some(Risk::Write) => Some(prompts::NOTHING_WRITTEN),
+            Some(_) => Some(prompts::NOTHING_RUN),
+            None if needs.exec && self.exec_failed => Some(prompts::COMMAND_FAILED),
+            None if !self.any => Some(prompts::NOTHING_DONE),
+            None => None,
+        }
+    }
 }
 
 #[cfg(test)]
