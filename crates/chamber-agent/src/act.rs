@@ -62,10 +62,13 @@ impl Engine {
                     continue;
                 }
                 let needs = StepNeeds::of(&step);
-                let mut request = prompts::step_request(task, &plan, &step, &summaries, &context);
-                if self.choice.local && !needs.instruction().is_empty() {
-                    request = format!("{}\n{request}", needs.instruction());
-                }
+                let focus = if self.choice.local {
+                    needs.instruction()
+                } else {
+                    ""
+                };
+                let request =
+                    prompts::step_request(task, &plan, &step, &summaries, &context, focus);
                 let first = vec![Message::system(prompts::ACT_SYSTEM), Message::user(request)];
                 let run_id = rec.run_id().to_string();
                 let changes =

@@ -1,15 +1,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chamber_llm::{ChatRequest, Message, ToolDef};
+use chamber_llm::{Message, ToolCallMode, ToolDef};
 use chamber_protocol::{EventKind, OutputStream, ToolCall, ToolResult, ToolStatus};
 use chamber_tools::{OutputSink, Risk, ToolContext};
 
 use crate::checkpoint::StepChanges;
+use crate::compaction::{self, Compaction};
 use crate::engine::{Engine, RunOptions};
 use crate::providers::RouteRole;
 use crate::recorder::Recorder;
 use crate::step_needs::StepNeeds;
+use crate::turn_request::{Progress, SmallTurn, turn_request};
 use crate::{AgentError, Approver, prompts};
 
 /// How a step ended.
@@ -89,6 +91,8 @@ pub async fn run_step(
         .unwrap_or(engine.config.agent.max_turns_per_step);
     let mut failure_streak = 0;
     let mut last_failure = String::new();
+    // The latest failed result as the model read it; compaction keeps it.
+    let mut latest_failure: Option<(String, String)> = None;
     // Turns whose every call failed; enough of them move the step to the
     // strategic model (once).
     let mut failed_turns = 0;
@@ -124,8 +128,10 @@ pub async fn run_step(
 
     while turns_used < budget {
         turns_used += 1;
-        // Old tool results are cut once the conversation outgrows the
-        // model's window, so a long step's history (and memory) stays bounded.
+        // A history that outgrows its share of the model's window is
+        // compacted (old turns summarised, instructions kept); old tool
+        // results are cut only as the last resort, so a long step's history
+        // (and memory) stays bounded.
         let window = if engine.choice.local {
             Some(engine.config.local.context as usize)
         } else {
@@ -137,20 +143,34 @@ pub async fn run_step(
                 .and_then(|w| usize::try_from(w).ok())
         };
         if let Some(window) = window {
+            let job = Compaction {
+                step_id,
+                tools: &tools,
+                window,
+                role,
+                latest_failure: latest_failure
+                    .as_ref()
+                    .map(|(c, r)| (c.as_str(), r.as_str())),
+            };
+            compaction::compact_if_needed(engine, rec, &mut messages, job).await?;
             crate::history_fit::fit_history(&mut messages, window);
         }
-        let mut request = ChatRequest::new(engine.choice.model.clone(), messages.clone());
-        request.tools = tools.clone();
-        if carry {
+        let small = carry.then(|| SmallTurn {
             // A call, or a small file, fits; a rambling answer is cut short.
-            request.max_tokens = Some((engine.config.local.context / 2).min(LOCAL_TURN_MAX_TOKENS));
-            request.require_tool = done.missing(needs).is_some();
-            // Once it has looked around, a small model gets only the tools
-            // that do what the step still lacks.
-            if let Some(risk) = done.lacking(needs).filter(|_| done.calls > 0) {
-                request.tools.retain(|t| risk_of(&t.name) == Some(risk));
-            }
-        }
+            max_tokens: (engine.config.local.context / 2).min(LOCAL_TURN_MAX_TOKENS),
+            require_tool: done.missing(needs).is_some(),
+            // Once it has looked around, a small model may call only the
+            // tools that do what the step still lacks.
+            only: done.lacking(needs).filter(|_| done.calls > 0).map(|risk| {
+                tools
+                    .iter()
+                    .filter(|t| risk_of(&t.name) == Some(risk))
+                    .map(|t| t.name.clone())
+                    .collect()
+            }),
+        });
+        let native = engine.choice.tool_mode == ToolCallMode::Native;
+        let request = turn_request(&engine.choice.model, &messages, &tools, small, native);
         let response = engine
             .model_turn(rec, &request, Some(step_id), role)
             .await?;
@@ -225,6 +245,10 @@ pub async fn run_step(
                     call.name,
                     result.error.clone().unwrap_or_else(|| "no details".into())
                 );
+                latest_failure = Some((
+                    format!("{} {}", call.name, call.arguments),
+                    result.to_model_text(),
+                ));
             }
             messages.push(Message::tool(call.id.clone(), result.to_model_text()));
         }
@@ -260,55 +284,6 @@ pub async fn run_step(
             format!("; last failure: {last_failure}")
         }
     )))
-}
-
-/// Tool calls so far in a step, by risk.
-#[derive(Default)]
-struct Progress {
-    /// Calls made, whatever their outcome.
-    calls: u32,
-    /// Some call succeeded.
-    any: bool,
-    /// A file was written.
-    wrote: bool,
-    /// A command ran at all.
-    ran: bool,
-    /// The latest command failed.
-    exec_failed: bool,
-}
-
-impl Progress {
-    fn record(&mut self, risk: Option<Risk>, ok: bool) {
-        self.calls += 1;
-        self.any |= ok;
-        self.wrote |= ok && risk == Some(Risk::Write);
-        if risk == Some(Risk::Exec) {
-            self.ran = true;
-            self.exec_failed = !ok;
-        }
-    }
-
-    /// The kind of call the step still lacks entirely.
-    fn lacking(&self, needs: StepNeeds) -> Option<Risk> {
-        if needs.write && !self.wrote {
-            Some(Risk::Write)
-        } else if needs.exec && !self.ran {
-            Some(Risk::Exec)
-        } else {
-            None
-        }
-    }
-
-    /// What the step still lacks, as the message that tells the model so.
-    fn missing(&self, needs: StepNeeds) -> Option<&'static str> {
-        match self.lacking(needs) {
-            Some(Risk::Write) => Some(prompts::NOTHING_WRITTEN),
-            Some(_) => Some(prompts::NOTHING_RUN),
-            None if needs.exec && self.exec_failed => Some(prompts::COMMAND_FAILED),
-            None if !self.any => Some(prompts::NOTHING_DONE),
-            None => None,
-        }
-    }
 }
 
 /// A call's identity for loop detection: its name and parsed arguments.

@@ -1,6 +1,12 @@
 //! Keeps a conversation inside a small model's context window. Old tool
 //! results are cut down first (the model has acted on them already); the
 //! system prompt, the step request and the latest exchanges stay whole.
+//! This is the last resort after context compaction (`compaction`).
+//!
+//! Cutting rewrites messages already sent, which throws away the server's
+//! prompt cache from the first one cut onwards. So a cut, once needed, goes
+//! down to two thirds of the budget: the turns after it append to an
+//! unchanged prefix until the history fills the budget again.
 
 use chamber_llm::{Message, Role};
 
@@ -10,17 +16,21 @@ const CHARS_PER_TOKEN: usize = 3;
 /// How much of an old tool result survives trimming.
 const KEPT_CHARS: usize = 300;
 
-/// Shortens old tool results until the messages fit `context_tokens`,
-/// leaving a quarter of the window for the answer. Returns how many
-/// messages were shortened.
+/// Shortens old tool results once the messages outgrow `context_tokens`
+/// less a quarter left for the answer, down to two thirds of that. Returns
+/// how many messages were shortened.
 pub fn fit_history(messages: &mut [Message], context_tokens: usize) -> usize {
     let budget = context_tokens * 3 / 4 * CHARS_PER_TOKEN;
     let mut size: usize = messages.iter().map(|x| x.content.len() + 16).sum();
+    if size <= budget {
+        return 0;
+    }
+    let low_water = budget * 2 / 3;
     let mut trimmed = 0;
     // The last two messages are the call and result the model works on.
     let protected_from = messages.len().saturating_sub(2);
     for m in &mut messages[..protected_from] {
-        if size <= budget {
+        if size <= low_water {
             break;
         }
         // Results trimmed on an earlier turn stay as they are.
@@ -85,5 +95,27 @@ mod tests {
         m.push(Message::tool("c5", big));
         fit_history(&mut m, 1000);
         assert_eq!(m[0].content, once, "the count of what was cut survives");
+    }
+
+    #[test]
+    fn a_cut_leaves_room_so_the_next_turns_keep_the_prefix() {
+        // 1000 tokens: a budget of 2250 characters, cut down to 1500.
+        let mut m = vec![
+            Message::system("sys"),
+            Message::user("step"),
+            Message::tool("c1", "a".repeat(1200)),
+            Message::tool("c2", "b".repeat(1200)),
+            Message::tool("c3", "c".repeat(100)),
+            Message::tool("c4", "d".repeat(100)),
+        ];
+        // Cutting c1 alone would fit the budget; c2 goes too.
+        assert_eq!(fit_history(&mut m, 1000), 2, "cut below the low-water mark");
+        let sent = m.clone();
+        // Two more results later the history still fits: nothing already
+        // sent is rewritten.
+        m.push(Message::tool("c5", "e".repeat(300)));
+        m.push(Message::tool("c6", "f".repeat(300)));
+        assert_eq!(fit_history(&mut m, 1000), 0);
+        assert_eq!(m[..sent.len()], sent[..]);
     }
 }

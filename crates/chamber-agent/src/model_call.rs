@@ -31,6 +31,17 @@ enum Seen {
     },
 }
 
+/// Why a request is made, which decides how it is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// A turn of planning or of a step: a `model_turn` event, which resume
+    /// replays into the step's conversation.
+    Turn,
+    /// Summarising a step's old turns (context compaction): recorded in
+    /// `model_calls` under the phase `compact`, but never replayed as a turn.
+    Compaction,
+}
+
 impl Engine {
     /// One model request with retries and fallback along `role`'s chain.
     /// Records each attempt, the turn (or the errors), cost and budget use.
@@ -40,6 +51,19 @@ impl Engine {
         request: &ChatRequest,
         step_id: Option<&str>,
         role: RouteRole,
+    ) -> Result<ChatResponse, AgentError> {
+        self.model_request(rec, request, step_id, role, Purpose::Turn)
+            .await
+    }
+
+    /// [`Engine::model_turn`] for any [`Purpose`].
+    pub(crate) async fn model_request(
+        &self,
+        rec: &mut Recorder,
+        request: &ChatRequest,
+        step_id: Option<&str>,
+        role: RouteRole,
+        purpose: Purpose,
     ) -> Result<ChatResponse, AgentError> {
         self.check_time(rec).await?;
         // Nothing leaves for a provider unredacted: the task, file contents
@@ -56,7 +80,11 @@ impl Engine {
         };
         let chain = self.routes.chain(role);
         let observer = rec.observer().clone();
-        let phase = if step_id.is_some() { "step" } else { "plan" };
+        let phase = match (purpose, step_id) {
+            (Purpose::Compaction, _) => "compact",
+            (Purpose::Turn, Some(_)) => "step",
+            (Purpose::Turn, None) => "plan",
+        };
         let mut records: Vec<CallRecord> = Vec::new();
         let mut seen: Vec<Seen> = Vec::new();
         let models = &self.routes.models;
@@ -84,6 +112,12 @@ impl Engine {
                     ok: error.is_none(),
                     error_class: error.map(|e| e.kind.code().to_string()),
                     usage,
+                    // What the server evaluated afresh and what it reused
+                    // from its prompt cache, for answered attempts.
+                    prompt_eval_tokens: error
+                        .is_none()
+                        .then(|| usage.prompt_tokens.saturating_sub(usage.cached_tokens)),
+                    prompt_cached_tokens: error.is_none().then_some(usage.cached_tokens),
                     cost_usd: models.cost(&target.model, &usage),
                     latency_ms: latency.as_millis() as u64,
                     created_at: chrono::Utc::now(),
@@ -156,17 +190,19 @@ impl Engine {
         let target = &chain[served.index];
         let response = served.response;
         let cost = self.routes.models.cost(&target.model, &response.usage);
-        rec.emit(EventKind::ModelTurn {
-            step_id: step_id.map(String::from),
-            content: response.content.clone(),
-            tool_calls: response.tool_calls.clone(),
-            usage: response.usage,
-            duration_ms: started.elapsed().as_millis() as u64,
-            provider: target.provider.name().to_string(),
-            model: target.model.clone(),
-            cost_usd: cost,
-        })
-        .await?;
+        if purpose == Purpose::Turn {
+            rec.emit(EventKind::ModelTurn {
+                step_id: step_id.map(String::from),
+                content: response.content.clone(),
+                tool_calls: response.tool_calls.clone(),
+                usage: response.usage,
+                duration_ms: started.elapsed().as_millis() as u64,
+                provider: target.provider.name().to_string(),
+                model: target.model.clone(),
+                cost_usd: cost,
+            })
+            .await?;
+        }
         rec.store()
             .add_usage(rec.run_id(), response.usage, cost.unwrap_or(0.0))
             .await?;

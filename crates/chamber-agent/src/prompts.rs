@@ -42,15 +42,30 @@ pub fn replan_request(
     text
 }
 
-/// The user message that starts work on a step.
+/// The user message that starts work on a step. What stays the same for
+/// the whole run comes first (the project context with its instruction
+/// files, then the task), what changes from step to step last (the plan's
+/// progress marks, what is done, the current step, `focus`), so a server's
+/// prompt cache reuses the long common part across steps.
 pub fn step_request(
     task: &Task,
     plan: &Plan,
     step: &Step,
     done: &[(String, String)],
     context: &str,
+    focus: &str,
 ) -> String {
-    let mut text = format!("# Task\n{}\n\n# Plan: {}\n", task.prompt.trim(), plan.title);
+    let mut text = String::new();
+    if !context.trim().is_empty() {
+        text.push_str("# Project\n");
+        text.push_str(context.trim_end());
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "# Task\n{}\n\n# Plan: {}\n",
+        task.prompt.trim(),
+        plan.title
+    ));
     for (i, s) in plan.steps.iter().enumerate() {
         let mark = if s.id == step.id { "->" } else { "  " };
         text.push_str(&format!("{mark} {}. {}\n", i + 1, s.title));
@@ -68,8 +83,11 @@ pub fn step_request(
     if let Some(notes) = &step.notes {
         text.push_str(&format!("Notes: {notes}\n"));
     }
-    text.push('\n');
-    text.push_str(context);
+    if !focus.is_empty() {
+        text.push('\n');
+        text.push_str(focus);
+        text.push('\n');
+    }
     text
 }
 

@@ -167,6 +167,17 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
             style::WARN,
             format!("  escalated: {failures} failed turn(s) on {from}; this step moves to {to}"),
         ),
+        EventKind::ContextCompacted {
+            tokens_before,
+            tokens_after,
+            turns_summarised,
+            ..
+        } => Output::styled(
+            style::DIM,
+            format!(
+                "  context compacted: {turns_summarised} old turn(s) summarised, ~{tokens_before} → ~{tokens_after} tokens"
+            ),
+        ),
         EventKind::BudgetWarning {
             resource,
             used,

@@ -156,6 +156,10 @@ pub struct AgentConfig {
     /// Size cap of the playbook in bytes: past it the oldest entries Chamber
     /// wrote are dropped; lines a person wrote never are.
     pub playbook_max_bytes: usize,
+    /// Share of the model's context window a step's history may fill before
+    /// its old turns are summarised (context compaction); `0` turns
+    /// compaction off, leaving only the trimming of old tool results.
+    pub compact_at: f64,
 }
 
 impl Default for AgentConfig {
@@ -180,6 +184,7 @@ impl Default for AgentConfig {
             direct_rounds: 3,
             playbook: true,
             playbook_max_bytes: 4096,
+            compact_at: 0.7,
         }
     }
 }
@@ -363,6 +368,12 @@ impl Config {
         }
         if self.agent.direct_rounds == 0 {
             return Err("agent.direct_rounds must be at least 1".into());
+        }
+        if !(0.0..=0.95).contains(&self.agent.compact_at) {
+            return Err(format!(
+                "agent.compact_at = {}: expected a share of the context window from 0 (off) to 0.95",
+                self.agent.compact_at
+            ));
         }
         Ok(())
     }

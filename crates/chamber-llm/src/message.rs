@@ -126,6 +126,12 @@ pub struct ChatRequest {
     /// The answer must be a tool call (OpenAI's `tool_choice: "required"`;
     /// in json_schema mode the plain-answer branch is left out).
     pub require_tool: bool,
+    /// The tools the answer may call this turn, when fewer than `tools`.
+    /// The prompt-based tool modes still describe every tool in the prompt,
+    /// so the prompt stays the same from turn to turn (and a server's prompt
+    /// cache holds), and narrow only the answer's grammar. Native adapters
+    /// send `tools` as they are: callers narrow `tools` themselves there.
+    pub allowed_tools: Option<Vec<String>>,
     /// Tokens the model may spend thinking before answering, for providers
     /// with explicit reasoning (Anthropic `thinking.budget_tokens`, Gemini
     /// `thinkingBudget`, OpenAI `reasoning.effort` derived from it); `None`
@@ -144,6 +150,7 @@ impl ChatRequest {
             temperature: None,
             max_tokens: None,
             require_tool: false,
+            allowed_tools: None,
             thinking_budget: None,
         }
     }

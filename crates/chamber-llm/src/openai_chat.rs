@@ -182,10 +182,33 @@ fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
             out.push(StreamEvent::Finish(reason.to_string()));
         }
     }
-    if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-        out.push(StreamEvent::Usage(usage_of(u)));
+    if let Some(usage) = reply_usage(&v) {
+        out.push(StreamEvent::Usage(usage));
     }
     Ok(out)
+}
+
+/// The usage a chunk or reply reports: its `usage` object, corrected by
+/// llama-server's `timings` when present (`cache_n` prompt tokens reused
+/// from the server's cache, `prompt_n` evaluated afresh), which are the
+/// server's own count even when `usage` lacks the cache details.
+fn reply_usage(v: &Value) -> Option<Usage> {
+    let usage = v.get("usage").filter(|u| u.is_object()).map(usage_of);
+    let timings = v.get("timings").filter(|t| t.is_object());
+    let Some(t) = timings else {
+        return usage;
+    };
+    let n = |k: &str| t.get(k).and_then(Value::as_u64);
+    let (Some(evaluated), Some(reused)) = (n("prompt_n"), n("cache_n")) else {
+        return usage;
+    };
+    let mut usage = usage.unwrap_or(Usage {
+        completion_tokens: n("predicted_n").unwrap_or(0),
+        ..Usage::default()
+    });
+    usage.cached_tokens = reused;
+    usage.prompt_tokens = usage.prompt_tokens.max(evaluated + reused);
+    Some(usage)
 }
 
 /// Reads the Chat Completions stream: one JSON chunk per event, `[DONE]` last.
@@ -234,8 +257,8 @@ pub(crate) fn reply_events(v: &Value) -> Result<Vec<StreamEvent>, LlmError> {
             arguments: field(f, "arguments").unwrap_or_default(),
         });
     }
-    if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-        out.push(StreamEvent::Usage(usage_of(u)));
+    if let Some(usage) = reply_usage(v) {
+        out.push(StreamEvent::Usage(usage));
     }
     let reason = choice
         .get("finish_reason")
@@ -324,6 +347,42 @@ mod tests {
         assert_eq!(resp.tool_calls[0].arguments, r#"{"path":1}"#);
         assert_eq!(resp.usage.cached_tokens, 8);
         assert_eq!(resp.finish_reason.as_deref(), Some("tool_calls"));
+    }
+
+    #[test]
+    fn llama_server_timings_give_the_cached_prompt_tokens() {
+        // Usage without cache details: the timings say what was reused.
+        let ev = parse_chunk(
+            r#"{"choices":[],"usage":{"prompt_tokens":2600,"completion_tokens":30},"timings":{"cache_n":2480,"prompt_n":120,"predicted_n":30}}"#,
+        )
+        .unwrap();
+        let StreamEvent::Usage(u) = &ev[0] else {
+            panic!("{ev:?}")
+        };
+        assert_eq!((u.prompt_tokens, u.cached_tokens), (2600, 2480));
+        // Timings alone (no `usage` object) still count.
+        let ev = parse_chunk(
+            r#"{"choices":[],"timings":{"cache_n":100,"prompt_n":20,"predicted_n":7}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            vec![StreamEvent::Usage(Usage {
+                prompt_tokens: 120,
+                completion_tokens: 7,
+                cached_tokens: 100,
+                ..Default::default()
+            })]
+        );
+        // Partial timings leave the usage as reported.
+        let ev = parse_chunk(
+            r#"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":1},"timings":{"prompt_ms":3.5}}"#,
+        )
+        .unwrap();
+        let StreamEvent::Usage(u) = &ev[0] else {
+            panic!("{ev:?}")
+        };
+        assert_eq!((u.prompt_tokens, u.cached_tokens), (9, 0));
     }
 
     #[tokio::test]

@@ -312,6 +312,10 @@ async fn start_once(
             "-t",
             &opts.threads.to_string(),
         ])
+        // One slot holds the whole context and, between a step's turns, the
+        // prompt cache: Chamber sends one request at a time, and an `auto`
+        // slot count splits `-c` among slots on some llama-server versions.
+        .args(["--parallel", "1"])
         .args(["--jinja", "--offline"])
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))

@@ -278,6 +278,19 @@ pub enum EventKind {
         /// Failed attempts that caused it.
         failures: u32,
     },
+    /// A step's history outgrew its budget, so the model summarised its old
+    /// turns; the system prompt, the step request (task, instructions,
+    /// constraints) and the latest failure were kept verbatim.
+    ContextCompacted {
+        /// The step.
+        step_id: String,
+        /// Estimated prompt tokens before compaction.
+        tokens_before: u64,
+        /// Estimated prompt tokens after it.
+        tokens_after: u64,
+        /// Model turns replaced by the summary.
+        turns_summarised: u32,
+    },
     /// A budget passed its warning line.
     BudgetWarning {
         /// `cost`, `time` or `tokens`.
@@ -538,6 +551,7 @@ impl EventKind {
             EventKind::ModelError { .. } => "model_error",
             EventKind::ModelFallback { .. } => "model_fallback",
             EventKind::Escalated { .. } => "escalated",
+            EventKind::ContextCompacted { .. } => "context_compacted",
             EventKind::BudgetWarning { .. } => "budget_warning",
             EventKind::BudgetUnmeasured { .. } => "budget_unmeasured",
             EventKind::BudgetExceeded { .. } => "budget_exceeded",

@@ -32,6 +32,12 @@ pub struct CallRecord {
     pub error_class: Option<String>,
     /// Tokens used.
     pub usage: Usage,
+    /// Prompt tokens the server evaluated afresh; `None` when the attempt
+    /// failed or was recorded before this was kept.
+    pub prompt_eval_tokens: Option<u64>,
+    /// Prompt tokens the server reused from its prompt cache; `None` as for
+    /// `prompt_eval_tokens`.
+    pub prompt_cached_tokens: Option<u64>,
     /// Cost in USD; `None` when the model's prices are unknown.
     pub cost_usd: Option<f64>,
     /// Time from request to the end of the answer.
@@ -55,7 +61,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO model_calls (run_id, step_id, phase, role, provider, model, attempt, ok, \
              error_class, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, \
-             cost_usd, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             prompt_eval_tokens, prompt_cached_tokens, cost_usd, latency_ms, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&c.run_id)
         .bind(&c.step_id)
@@ -70,6 +77,8 @@ impl Store {
         .bind(c.usage.completion_tokens as i64)
         .bind(c.usage.cached_tokens as i64)
         .bind(c.usage.reasoning_tokens as i64)
+        .bind(c.prompt_eval_tokens.map(|n| n as i64))
+        .bind(c.prompt_cached_tokens.map(|n| n as i64))
         .bind(c.cost_usd)
         .bind(c.latency_ms as i64)
         .bind(c.created_at.to_rfc3339())
@@ -106,6 +115,12 @@ impl Store {
                     cached_tokens: r.get::<i64, _>("cached_tokens") as u64,
                     reasoning_tokens: r.get::<i64, _>("reasoning_tokens") as u64,
                 },
+                prompt_eval_tokens: r
+                    .get::<Option<i64>, _>("prompt_eval_tokens")
+                    .map(|n| n as u64),
+                prompt_cached_tokens: r
+                    .get::<Option<i64>, _>("prompt_cached_tokens")
+                    .map(|n| n as u64),
                 cost_usd: r.get("cost_usd"),
                 latency_ms: r.get::<i64, _>("latency_ms") as u64,
                 created_at: parse_ts(r.get::<&str, _>("created_at")),
@@ -135,6 +150,8 @@ mod tests {
                 cached_tokens: 40,
                 reasoning_tokens: 5,
             },
+            prompt_eval_tokens: ok.then_some(60),
+            prompt_cached_tokens: ok.then_some(40),
             cost_usd: cost,
             latency_ms: 321,
             created_at: Utc::now(),
@@ -165,6 +182,14 @@ mod tests {
         assert_eq!(r1[0].error_class.as_deref(), Some("overloaded"));
         assert_eq!(r1[1].cost_usd, Some(0.0012));
         assert_eq!(r1[1].usage.cached_tokens, 40);
+        assert_eq!(
+            r1[0].prompt_eval_tokens, None,
+            "a failed attempt evaluated nothing known"
+        );
+        assert_eq!(
+            (r1[1].prompt_eval_tokens, r1[1].prompt_cached_tokens),
+            (Some(60), Some(40))
+        );
         let all = store.calls(&CallFilter::default()).await.unwrap();
         assert_eq!(all.len(), 3);
         let future = store
@@ -175,5 +200,58 @@ mod tests {
             .await
             .unwrap();
         assert!(future.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_database_from_before_the_prompt_cache_columns_still_opens_and_reads() {
+        use std::str::FromStr;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // The database as the previous release left it: migrations 1 and 2
+        // only, with a call recorded.
+        let old = dir.path().join("old-migrations");
+        std::fs::create_dir_all(&old).unwrap();
+        for (name, text) in [
+            ("0001_init.sql", include_str!("../migrations/0001_init.sql")),
+            (
+                "0002_model_calls.sql",
+                include_str!("../migrations/0002_model_calls.sql"),
+            ),
+        ] {
+            std::fs::write(old.join(name), text).unwrap();
+        }
+        let opts =
+            sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+                .unwrap()
+                .create_if_missing(true);
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(opts)
+            .await
+            .unwrap();
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO model_calls (run_id, phase, role, provider, model, attempt, ok, \
+             prompt_tokens, cached_tokens, latency_ms, created_at) \
+             VALUES ('r0', 'step', 'tactical', 'local', 'm', 1, 1, 900, 800, 5, ?)",
+        )
+        .bind(Utc::now().to_rfc3339())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::open(&path).await.unwrap();
+        let calls = store.calls(&CallFilter::default()).await.unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].usage.cached_tokens, 800);
+        assert_eq!(calls[0].prompt_eval_tokens, None);
+        store.record_call(&call("r1", true, None)).await.unwrap();
+        let calls = store.calls(&CallFilter::default()).await.unwrap();
+        assert_eq!(calls[1].prompt_eval_tokens, Some(60));
     }
 }

@@ -25,6 +25,11 @@ pub struct Group {
     pub completion_tokens: u64,
     /// Prompt tokens served from cache.
     pub cached_tokens: u64,
+    /// Prompt tokens the server evaluated afresh (calls that report it).
+    pub prompt_eval_tokens: u64,
+    /// Prompt tokens the server reused from its prompt cache (calls that
+    /// report it).
+    pub prompt_cached_tokens: u64,
     /// Known cost in USD.
     pub cost_usd: f64,
     /// Calls whose price is unknown.
@@ -50,6 +55,8 @@ impl Group {
         self.prompt_tokens += c.usage.prompt_tokens;
         self.completion_tokens += c.usage.completion_tokens;
         self.cached_tokens += c.usage.cached_tokens;
+        self.prompt_eval_tokens += c.prompt_eval_tokens.unwrap_or(0);
+        self.prompt_cached_tokens += c.prompt_cached_tokens.unwrap_or(0);
         match c.cost_usd {
             Some(x) => self.cost_usd += x,
             None if c.ok => self.unpriced_calls += 1,
@@ -155,11 +162,12 @@ pub async fn stats(
         out.line("no model calls recorded yet");
     } else {
         out.line(format!(
-            "{} call(s) in {} run(s) · {} tokens in ({} cached) / {} out · ${:.4}{}",
+            "{} call(s) in {} run(s) · {} tokens in ({} evaluated, {} reused from the prompt cache) / {} out · ${:.4}{}",
             s.total.calls,
             s.runs,
             s.total.prompt_tokens,
-            s.total.cached_tokens,
+            s.total.prompt_eval_tokens,
+            s.total.prompt_cached_tokens,
             s.total.completion_tokens,
             s.total.cost_usd,
             if s.total.unpriced_calls > 0 {
@@ -182,11 +190,13 @@ pub async fn stats(
                 Output::styled(
                     style::HEAD,
                     format!(
-                        "{:<34} {:>6} {:>7} {:>10} {:>9} {:>10} {:>8} {:>8}",
+                        "{:<34} {:>6} {:>7} {:>10} {:>10} {:>10} {:>9} {:>10} {:>8} {:>8}",
                         format!("by {title}"),
                         "calls",
                         "errors",
                         "tokens in",
+                        "evaluated",
+                        "reused",
                         "out",
                         "cost $",
                         "p50 ms",
@@ -196,10 +206,12 @@ pub async fn stats(
             ));
             for (name, g) in groups {
                 out.line(format!(
-                    "{name:<34} {:>6} {:>7} {:>10} {:>9} {:>10.4} {:>8} {:>8}",
+                    "{name:<34} {:>6} {:>7} {:>10} {:>10} {:>10} {:>9} {:>10.4} {:>8} {:>8}",
                     g.calls,
                     g.errors,
                     g.prompt_tokens,
+                    g.prompt_eval_tokens,
+                    g.prompt_cached_tokens,
                     g.completion_tokens,
                     g.cost_usd,
                     g.latency_p50_ms,
@@ -244,6 +256,8 @@ mod tests {
                 cached_tokens: 0,
                 reasoning_tokens: 0,
             },
+            prompt_eval_tokens: ok.then_some(30),
+            prompt_cached_tokens: ok.then_some(70),
             cost_usd: cost,
             latency_ms: latency,
             created_at: chrono::Utc::now(),
@@ -268,6 +282,11 @@ mod tests {
         assert_eq!((step.latency_p50_ms, step.latency_p95_ms), (100, 190));
         assert_eq!(s.by_provider["anthropic"].unpriced_calls, 1);
         assert_eq!(s.by_step["plan"].calls, 22);
+        // Evaluated and reused prompt tokens count answered calls only.
+        assert_eq!(
+            (s.total.prompt_eval_tokens, s.total.prompt_cached_tokens),
+            (21 * 30, 21 * 70)
+        );
         assert_eq!(percentile(&[], 50), 0);
         assert_eq!(percentile(&[7], 95), 7);
     }

@@ -28,6 +28,7 @@ mod playbook;
 mod policy_cli;
 mod pr_open;
 mod pr_update;
+mod prompt_cache;
 mod providers;
 mod read_batch;
 mod recovery;

@@ -50,22 +50,40 @@ pub(crate) fn prepare(request: &ChatRequest, mode: ToolCallMode) -> Prepared {
             interpret: None,
         };
     }
-    append_system(
-        &mut out.messages,
-        &tool_section(&request.tools, mode, request.require_tool),
-    );
+    // The prompt describes every tool, the same way on every turn, so that
+    // a server's prompt cache reuses it; what this turn may call (and
+    // whether it must call something) lives only in the grammar.
+    append_system(&mut out.messages, &tool_section(&request.tools, mode));
+    let allowed: Vec<ToolDef> = request
+        .tools
+        .iter()
+        .filter(|t| {
+            request
+                .allowed_tools
+                .as_ref()
+                .is_none_or(|names| names.contains(&t.name))
+        })
+        .cloned()
+        .collect();
+    // A narrowing that leaves nothing would forbid every answer.
+    let allowed = if allowed.is_empty() {
+        request.tools.clone()
+    } else {
+        allowed
+    };
     if mode == ToolCallMode::JsonSchema {
         out.response_format = Some(ResponseFormat {
             name: SCHEMA_NAME.to_string(),
-            schema: tool_or_answer_schema(&request.tools, request.require_tool),
+            schema: tool_or_answer_schema(&allowed, request.require_tool),
         });
     }
     out.tools = Vec::new();
+    out.allowed_tools = None;
     Prepared {
         request: out,
         interpret: Some(Interpretation {
             mode,
-            tool_names: request.tools.iter().map(|t| t.name.clone()).collect(),
+            tool_names: allowed.iter().map(|t| t.name.clone()).collect(),
         }),
     }
 }
@@ -107,8 +125,10 @@ fn parameters(tool: &ToolDef) -> Value {
 }
 
 /// The short tool list plus the mode's answer instructions, sized for
-/// 0.5B–1.5B models: one line per tool and its schema as compact JSON.
-pub(crate) fn tool_section(tools: &[ToolDef], mode: ToolCallMode, require_tool: bool) -> String {
+/// 0.5B–1.5B models: one line per tool and its schema as compact JSON. It
+/// depends on nothing that changes between turns (the grammar enforces a
+/// required call), so it never invalidates a server's prompt cache.
+pub(crate) fn tool_section(tools: &[ToolDef], mode: ToolCallMode) -> String {
     let mut s = String::from("# Tools\n");
     for t in tools {
         s.push_str(&format!(
@@ -120,9 +140,6 @@ pub(crate) fn tool_section(tools: &[ToolDef], mode: ToolCallMode, require_tool: 
     }
     s.push('\n');
     s.push_str(match mode {
-        ToolCallMode::JsonSchema if require_tool => {
-            "Reply with one JSON object: {\"tool\": \"<tool name>\", \"arguments\": {...}}."
-        }
         ToolCallMode::JsonSchema => {
             "Reply with one JSON object: {\"tool\": \"<tool name>\", \"arguments\": {...}} \
              to call a tool, or {\"answer\": \"<your reply>\"} when no tool is needed."

@@ -241,3 +241,34 @@ fn required_tool_leaves_out_the_answer_branch() {
     let native = crate::OpenAiChat::request_body(&original);
     assert_eq!(native["tool_choice"], "required");
 }
+
+#[test]
+fn narrowing_a_turn_changes_the_grammar_but_not_the_prompt() {
+    // A small model's later turns are narrowed to the tools the step still
+    // lacks and may be required to call one; the prompt must stay
+    // byte-identical so the server's prompt cache keeps it.
+    let free = request();
+    let mut narrowed = request();
+    narrowed.require_tool = true;
+    narrowed.allowed_tools = Some(vec!["shell".into()]);
+    for mode in [ToolCallMode::JsonSchema, ToolCallMode::Text] {
+        let a = prepare(&free, mode).request;
+        let b = prepare(&narrowed, mode).request;
+        assert_eq!(a.messages, b.messages, "{mode}");
+    }
+    let b = prepare(&narrowed, ToolCallMode::JsonSchema);
+    let branches = b.request.response_format.as_ref().unwrap().schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(branches.len(), 1, "only shell, and no answer branch");
+    assert_eq!(branches[0]["properties"]["tool"]["const"], "shell");
+    assert_eq!(b.interpret.unwrap().tool_names, vec!["shell"]);
+    // Every tool is still described in the prompt.
+    assert!(b.request.messages[0].content.contains("read_file:"));
+    // A narrowing to tools that are not offered leaves all of them allowed.
+    let mut none = request();
+    none.allowed_tools = Some(vec!["nothing".into()]);
+    let p = prepare(&none, ToolCallMode::JsonSchema);
+    assert_eq!(p.interpret.unwrap().tool_names.len(), 2);
+}
