@@ -55,10 +55,11 @@ impl Problem {
     }
 }
 
-/// The file content in `text`, for a file with extension `ext` whose
+/// The file content in `text`, for the file at `current_path` whose
 /// current content is `current` (`None` for a new file). `cut_off` says
 /// the model stopped at its token limit.
-pub fn extract(text: &str, ext: &str, current: Option<&str>, cut_off: bool) -> Answer {
+pub fn extract(text: &str, current_path: &str, current: Option<&str>, cut_off: bool) -> Answer {
+    let ext = current_path.rsplit_once('.').map_or("", |(_, e)| e);
     if text.trim().is_empty() {
         return Answer::Problem(Problem::Empty);
     }
@@ -69,6 +70,7 @@ pub fn extract(text: &str, ext: &str, current: Option<&str>, cut_off: bool) -> A
         Blocks::None if looks_like_code(text) => text.trim_matches('\n').to_string(),
         Blocks::None => return Answer::Problem(Problem::NoCode),
     };
+    let code = without_name_line(&code, path_name(current_path));
     if code.trim().is_empty() {
         return Answer::Problem(Problem::Empty);
     }
@@ -80,6 +82,39 @@ pub fn extract(text: &str, ext: &str, current: Option<&str>, cut_off: bool) -> A
         return Answer::Problem(Problem::Unchanged);
     }
     Answer::Code(code)
+}
+
+/// A file's name without its folders.
+fn path_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `code` without a first line that is only a comment naming the file
+/// (`# hello.py`, `// src/lib.rs`): models label the block that way, and
+/// the label is not part of the file.
+fn without_name_line(code: &str, name: &str) -> String {
+    let mut lines = code.lines();
+    let Some(first) = lines.next() else {
+        return code.to_string();
+    };
+    let label = first
+        .trim()
+        .trim_start_matches(['#', '/', '-', '*', ' '])
+        .trim_start_matches("File:")
+        .trim_start_matches("file:")
+        .trim();
+    let is_comment = ["#", "//", "--", "/*"]
+        .iter()
+        .any(|c| first.trim_start().starts_with(c));
+    if is_comment && !name.is_empty() && (label == name || label.ends_with(&format!("/{name}"))) {
+        let rest: Vec<&str> = lines.collect();
+        let mut out = rest.join("\n");
+        if code.ends_with('\n') {
+            out.push('\n');
+        }
+        return out;
+    }
+    code.to_string()
 }
 
 enum Blocks {
@@ -217,7 +252,7 @@ mod tests {
     fn takes_the_block_tagged_with_the_language() {
         let text = "Here:\n```python\ndef f():\n    return 1\n```\nUsage:\n```\nf()\n```\n";
         assert_eq!(
-            extract(text, "py", None, false),
+            extract(text, "f.py", None, false),
             Answer::Code("def f():\n    return 1\n".into())
         );
     }
@@ -226,7 +261,7 @@ mod tests {
     fn an_unclosed_block_is_truncated() {
         let text = "```python\ndef f():\n    return";
         assert_eq!(
-            extract(text, "py", None, true),
+            extract(text, "f.py", None, true),
             Answer::Problem(Problem::Truncated)
         );
     }
@@ -234,15 +269,15 @@ mod tests {
     #[test]
     fn plain_code_is_accepted_and_prose_is_not() {
         assert_eq!(
-            extract("print('hello')", "py", None, false),
+            extract("print('hello')", "f.py", None, false),
             Answer::Code("print('hello')\n".into())
         );
         assert_eq!(
-            extract("I would write a function.", "py", None, false),
+            extract("I would write a function.", "f.py", None, false),
             Answer::Problem(Problem::NoCode)
         );
         assert_eq!(
-            extract(" \n", "py", None, false),
+            extract(" \n", "f.py", None, false),
             Answer::Problem(Problem::Empty)
         );
     }
@@ -252,8 +287,22 @@ mod tests {
         let stub = "def leap_year(year):\n    pass\n";
         let text = format!("```python\n{stub}```");
         assert_eq!(
-            extract(&text, "py", Some(stub), false),
+            extract(&text, "leap.py", Some(stub), false),
             Answer::Problem(Problem::Unchanged)
+        );
+    }
+
+    #[test]
+    fn a_first_line_naming_the_file_is_dropped() {
+        let text = "```python\n# hello.py\nprint('hello')\n```";
+        assert_eq!(
+            extract(text, "hello.py", None, false),
+            Answer::Code("print('hello')\n".into())
+        );
+        let text = "```python\n# say hello\nprint('hello')\n```";
+        assert_eq!(
+            extract(text, "hello.py", None, false),
+            Answer::Code("# say hello\nprint('hello')\n".into())
         );
     }
 

@@ -144,7 +144,7 @@ impl Attempt<'_> {
                 let cut_off = response.finish_reason.as_deref() == Some("length");
                 let ext = prompt::ext_of(&target);
                 messages.push(Message::assistant(response.content.clone(), Vec::new()));
-                match extract(&response.content, ext, current.as_deref(), cut_off) {
+                match extract(&response.content, &target, current.as_deref(), cut_off) {
                     Answer::Code(c) if tried.contains(&c) => {
                         repeats += 1;
                         end.last_problem = Some("the same file as an earlier answer".into());
