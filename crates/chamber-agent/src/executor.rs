@@ -41,6 +41,10 @@ pub struct StepJob<'a> {
 /// Cap on one acting turn of the local model (about 6 KB of code).
 const LOCAL_TURN_MAX_TOKENS: u32 = 1536;
 
+/// The window assumed for trimming a step's history when the model table
+/// gives none (the smallest of today's common remote models).
+const UNKNOWN_WINDOW_TOKENS: usize = 128_000;
+
 /// Consecutive turns whose every call failed before the step is given up.
 const FAILURE_STREAK_LIMIT: u32 = 3;
 
@@ -153,8 +157,11 @@ pub async fn run_step(
                     .map(|(c, r)| (c.as_str(), r.as_str())),
             };
             compaction::compact_if_needed(engine, rec, &mut messages, job).await?;
-            crate::history_fit::fit_history(&mut messages, window);
         }
+        // A model whose window the table does not know still gets a bound:
+        // without one a long step kept every tool result, and each turn
+        // copied the whole history several times (hundreds of MB).
+        crate::history_fit::fit_history(&mut messages, window.unwrap_or(UNKNOWN_WINDOW_TOKENS));
         let small = carry.then(|| SmallTurn {
             // A call, or a small file, fits; a rambling answer is cut short.
             max_tokens: (engine.config.local.context / 2).min(LOCAL_TURN_MAX_TOKENS),
