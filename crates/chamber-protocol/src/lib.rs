@@ -4,6 +4,7 @@
 mod checkpoint;
 mod envelope;
 mod event;
+mod event_name;
 mod focus;
 mod ids;
 mod plan;
