@@ -2,14 +2,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chamber_config::Config;
-use chamber_policy::{Budget, BudgetMeter, Gate, Policy};
-use chamber_protocol::{EventKind, Origin, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
+use chamber_policy::{Budget, BudgetMeter, Policy};
+use chamber_protocol::{EventKind, Plan, RunStatus, Task, TaskConstraints, Usage, new_id};
 use chamber_store::{JsonlLog, NewRun, PlanRecord, Store};
 use chamber_tools::Registry;
-use serde::Serialize;
 
 use crate::context::ProjectContext;
-use crate::fix_loop::{FixReport, FixSettings};
+pub use crate::options::{RunOptions, RunOutcome};
 use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;
@@ -39,87 +38,6 @@ pub struct Engine {
     /// Hides secrets in everything the run stores or sends: events, the
     /// task, model requests (see `secret_sources::build_redactor`).
     pub redactor: Arc<chamber_policy::Redactor>,
-}
-
-/// How a run should behave, from flags.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Approve the plan and every action the policy allows.
-    pub auto_approve: bool,
-    /// Work in a throwaway copy.
-    pub dry_run: bool,
-    /// Accept a dirty git tree.
-    pub allow_dirty: bool,
-    /// Stop after saving the plan (`chamber plan`).
-    pub plan_only: bool,
-    /// Override of the per-step turn budget.
-    pub max_turns_per_step: Option<u32>,
-    /// Add a `Signed-off-by:` trailer to the run's commits.
-    pub signoff: bool,
-    /// Run the tests after the plan and fix them until green (`--verify`).
-    pub verify: Option<FixSettings>,
-    /// Work in a new linked git worktree under the data dir, on the run
-    /// branch made from HEAD; the user's checkout stays untouched.
-    pub worktree: bool,
-    /// Keep the worktree after a completed run (failed runs always keep it).
-    pub keep_worktree: bool,
-    /// Continue this existing branch instead of a new `chamber/<id8>` one
-    /// (`chamber pr update`).
-    pub branch: Option<String>,
-    /// The run's gate: approval mode, path rules, command policy and the
-    /// answers remembered for the session.
-    pub gate: Arc<Gate>,
-    /// Stage the run's changes as a patch for `chamber apply-guarded`
-    /// instead of touching the project.
-    pub guarded: bool,
-    /// What made `auto_approve` true, for the trace (`--yes`, `full-auto
-    /// mode`); `--yes` when empty.
-    pub auto_approved_by: String,
-}
-
-impl RunOptions {
-    /// Who approved the plan in advance, as the `plan_approved` event says.
-    pub(crate) fn auto_approver(&self) -> String {
-        let why = if self.auto_approved_by.is_empty() {
-            "--yes"
-        } else {
-            &self.auto_approved_by
-        };
-        format!("policy ({why})")
-    }
-}
-
-/// What a run produced, for the front end to print.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunOutcome {
-    /// Run id.
-    pub run_id: String,
-    /// Final status.
-    pub status: RunStatus,
-    /// The plan followed (or proposed).
-    pub plan: Option<Plan>,
-    /// Saved plan id, when the run stopped for approval.
-    pub plan_id: Option<String>,
-    /// Human summary.
-    pub summary: String,
-    /// The change as a unified diff.
-    pub diff: Option<String>,
-    /// Branch committed to.
-    pub branch: Option<String>,
-    /// Commit id.
-    pub commit: Option<String>,
-    /// Shell commands run, with exit codes.
-    pub commands: Vec<(String, Option<i32>)>,
-    /// Tokens used by the run.
-    pub usage: Usage,
-    /// Model cost of the run in USD (calls with unknown prices count 0).
-    pub cost_usd: f64,
-    /// What the fix loop did, for `chamber fix` and `run --verify`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<FixReport>,
-    /// The linked worktree the run worked in, while it still exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub worktree: Option<PathBuf>,
 }
 
 impl Engine {
@@ -199,13 +117,15 @@ impl Engine {
             id,
             prompt: prompt.to_string(),
             workdir: self.root.display().to_string(),
-            origin: Origin::Cli,
+            origin: opts.origin,
             constraints: TaskConstraints {
                 auto_approve: opts.auto_approve,
                 dry_run: opts.dry_run,
                 allow_dirty: opts.allow_dirty,
                 max_turns_per_step: opts.max_turns_per_step,
-                budget: Some(crate::run_budget::to_record(&self.budget)),
+                budget: Some(crate::run_budget::to_record(
+                    &opts.budget.unwrap_or(self.budget),
+                )),
             },
             created_at: chrono::Utc::now(),
         };
@@ -233,7 +153,8 @@ impl Engine {
             observer,
         )
         .redacting(self.redactor.clone());
-        rec.meter = BudgetMeter::new(self.budget, 0.0, 0);
+        rec.meter = BudgetMeter::new(opts.budget.unwrap_or(self.budget), 0.0, 0);
+        rec.cancel = opts.cancel.clone();
         rec.emit(EventKind::RunStarted {
             task: task.clone(),
             provider: self.choice.provider.clone(),
@@ -389,6 +310,13 @@ impl Engine {
                 Ok(Err(self.finish_failed(rec, None, &reason, None).await?))
             }
             Err(AgentError::BudgetExceeded(r)) => Ok(Err(self.finish_budget(rec, &r).await?)),
+            Err(AgentError::Cancelled(why)) => {
+                let reason = format!(
+                    "cancelled ({why}); finished steps stay recorded, and `chamber resume {}` continues",
+                    rec.run_id()
+                );
+                Ok(Err(self.finish_failed(rec, None, &reason, None).await?))
+            }
             Err(e) => Err(e),
         }
     }

@@ -32,6 +32,9 @@ pub enum AgentError {
     /// A cost, time or token budget ran out; the run stops cleanly.
     #[error("the {} budget is spent: {} of {}", .0.resource.as_str(), .0.resource.show(.0.used), .0.resource.show(.0.limit))]
     BudgetExceeded(chamber_policy::Reading),
+    /// The front end cancelled the run (a task cancel); the reason given.
+    #[error("the run was cancelled: {0}")]
+    Cancelled(String),
     /// Recording, finding, applying or rolling back a patch failed.
     #[error(transparent)]
     Patch(#[from] chamber_tools::patches::PatchError),

@@ -5,6 +5,7 @@
 
 mod act;
 mod approval;
+mod cancel;
 mod checkpoint;
 mod commit_text;
 mod compaction;
@@ -23,6 +24,7 @@ mod guarded;
 mod history_fit;
 mod interrupted;
 mod model_call;
+mod options;
 mod output_hold;
 mod planner;
 mod playbook;
@@ -45,6 +47,7 @@ mod worktree;
 mod write_guard;
 
 pub use approval::{ActionAnswer, ActionQuestion, Approver, Observer, PlanDecision};
+pub use cancel::CancelToken;
 pub use commit_text::{SUBJECT_MAX, shape_message, trim_subject, wrap};
 pub use engine::{Engine, RunOptions, RunOutcome};
 pub use error::AgentError;

@@ -220,6 +220,9 @@ impl Engine {
     /// Updates elapsed time and acts on the meter: a warning event once per
     /// resource, or a stop.
     async fn check_budget(&self, rec: &mut Recorder) -> Result<(), AgentError> {
+        if let Some(reason) = rec.cancel.reason() {
+            return Err(AgentError::Cancelled(reason));
+        }
         rec.meter.set_elapsed(rec.started.elapsed());
         loop {
             match rec.meter.check() {

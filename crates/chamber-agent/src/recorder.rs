@@ -28,6 +28,8 @@ pub struct Recorder {
     pub(crate) started: Instant,
     /// Crash testing only (see `failpoint`).
     failpoint: Option<Failpoint>,
+    /// A front end's request to stop at the next safe point.
+    pub(crate) cancel: crate::cancel::CancelToken,
 }
 
 impl Recorder {
@@ -50,6 +52,7 @@ impl Recorder {
             meter: BudgetMeter::new(Budget::default(), 0.0, 0),
             started: Instant::now(),
             failpoint: Failpoint::from_env(),
+            cancel: crate::cancel::CancelToken::default(),
         }
     }
 

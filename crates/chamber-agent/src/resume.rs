@@ -65,10 +65,11 @@ impl Engine {
         let mut rec = self.reopen(&run.id, &events, observer).await?;
         // Cost and tokens count over the whole run; time over this invocation.
         rec.meter = chamber_policy::BudgetMeter::new(
-            self.budget,
+            opts.budget.unwrap_or(self.budget),
             run.cost_usd,
             run.prompt_tokens + run.completion_tokens,
         );
+        rec.cancel = opts.cancel.clone();
         self.store.mark_plan_applied(&saved.id, &run.id).await?;
         rec.emit(EventKind::PlanApproved {
             plan: plan.clone(),
@@ -169,14 +170,17 @@ impl Engine {
         }
         // Cost and tokens count over the whole run; time over this invocation.
         rec.meter = chamber_policy::BudgetMeter::new(
-            self.budget,
+            opts.budget.unwrap_or(self.budget),
             run.cost_usd,
             run.prompt_tokens + run.completion_tokens,
         );
+        rec.cancel = opts.cancel.clone();
         // The budget this invocation runs under becomes the run's: a later
         // resume without budget flags keeps it.
         let mut task = run.task.clone();
-        task.constraints.budget = Some(crate::run_budget::to_record(&self.budget));
+        task.constraints.budget = Some(crate::run_budget::to_record(
+            &opts.budget.unwrap_or(self.budget),
+        ));
         self.store.set_task(&run.id, &task).await?;
         self.warn_unmeasured(&mut rec).await?;
         opts.auto_approve |= run.task.constraints.auto_approve;

@@ -145,6 +145,12 @@ impl From<AgentError> for CliError {
             AgentError::InvalidState(_) => {
                 CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
             }
+            AgentError::Cancelled(_) => CliError::new(
+                "cancelled",
+                e.to_string(),
+                Some("`chamber resume <run>` continues it"),
+                status::RUN_FAILED,
+            ),
             AgentError::Patch(p) => patch_error(p),
             AgentError::Io { .. } => CliError::new(
                 "io_failed",
@@ -215,6 +221,34 @@ fn patch_error(e: &chamber_tools::patches::PatchError) -> CliError {
         message = message.trim_end().to_string();
     }
     CliError::new(code, message, hint, exit)
+}
+
+impl From<chamber_runtime::RuntimeError> for CliError {
+    fn from(e: chamber_runtime::RuntimeError) -> Self {
+        use chamber_runtime::{ErrorKind, RuntimeError as R};
+        match e {
+            R::Setting {
+                code,
+                message,
+                hint,
+                kind,
+            } => CliError {
+                code,
+                message,
+                hint,
+                exit: match kind {
+                    ErrorKind::Config => status::CONFIG,
+                    ErrorKind::Provider => status::PROVIDER,
+                    ErrorKind::InvalidState => status::INVALID_STATE,
+                    ErrorKind::Internal => status::INTERNAL,
+                },
+            },
+            R::Agent(e) => e.into(),
+            R::Config(e) => e.into(),
+            R::Local(e) => e.into(),
+            R::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<chamber_store::StoreError> for CliError {

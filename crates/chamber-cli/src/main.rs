@@ -9,9 +9,7 @@ mod diff_view;
 mod disk_full;
 mod exit;
 mod failure;
-mod gate_build;
 mod install_progress;
-mod local_server;
 mod logging;
 mod output;
 mod printer;
@@ -116,7 +114,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     if let Command::Schemas { out: dir } = &cli.command {
         return write_schemas(dir, out);
     }
-    let setup = Setup::resolve(&cli.global)?;
+    let setup = crate::setup::resolve(&cli.global)?;
     let _log_guard = logging::init(&setup, cli.global.verbose, cli.global.quiet);
     let meta = json!({"project": setup.root.display().to_string()});
     let (payload, code) = match cli.command {
@@ -191,7 +189,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             return Ok(status::OK);
         }
         Command::Plan(args) => {
-            let mut engine = setup.engine(out).await?;
+            let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             let act = Act::New {
                 prompt: args.task.join(" "),
                 plan_only: true,
@@ -200,7 +198,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, act, &Default::default(), out).await?
         }
         Command::Run(args) => {
-            let mut engine = setup.engine(out).await?;
+            let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             let act = Act::New {
                 prompt: args.task.task.join(" "),
                 plan_only: false,
@@ -209,13 +207,15 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, act, &args.flags, out).await?
         }
         Command::Apply { plan_id, run } => {
-            let mut engine = setup.engine(out).await?;
+            let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             commands::run::act(&mut engine, Act::Apply(plan_id), &run, out).await?
         }
         Command::Resume { run_id, run } => {
             let mut setup = setup;
-            setup.pin_run_provider(&run_id, &cli.global).await?;
-            let mut engine = setup.engine(out).await?;
+            setup
+                .pin_run_provider(&run_id, &crate::setup::overrides(&cli.global))
+                .await?;
+            let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
@@ -339,7 +339,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::test::test(&setup, timeout, watch, out).await?
         }
         Command::Fix(args) => {
-            let mut engine = setup.engine(out).await?;
+            let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             commands::fix::fix(&mut engine, &args, out).await?
         }
         Command::Commit {

@@ -22,10 +22,11 @@ pub struct Task {
 }
 
 /// Who handed Chamber the task; later issues add the API, inbox files and agents.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Typed on the command line.
+    #[default]
     Cli,
     /// Submitted over the HTTP API.
     Api,

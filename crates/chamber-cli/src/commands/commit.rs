@@ -119,9 +119,9 @@ async fn model_message(
 ) -> Result<String, String> {
     let config = &setup.loaded.config;
     let (provider, choice, _server) = setup
-        .provider(config, out.is_quiet() || out.is_json())
+        .provider(config, &crate::setup::notice_for(out))
         .await
-        .map_err(|e| e.message)?;
+        .map_err(|e| e.to_string())?;
     let mut prompt = String::new();
     if let Some(plan) = plan {
         prompt.push_str(&format!(
@@ -158,7 +158,7 @@ async fn model_message(
     });
     request.temperature = Some(0.2);
     // The diff may hold secrets; the model gets placeholders.
-    let redactor = setup.redactor().map_err(|e| e.message)?;
+    let redactor = setup.redactor().map_err(|e| e.to_string())?;
     chamber_agent::redact_request(&redactor, &mut request);
     let response = chamber_llm::collect(
         provider.as_ref(),

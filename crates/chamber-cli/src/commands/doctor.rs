@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::exit::{CliError, status};
-use crate::local_server::local_paths;
 use crate::output::{Output, style};
 use crate::setup::Setup;
+use chamber_runtime::local_paths;
 
 /// One line of the doctor's report.
 #[derive(Debug, Serialize)]

@@ -97,7 +97,7 @@ pub async fn explain(setup: &Setup, target: &str, out: &Output) -> Result<Value,
     }
     let config = &setup.loaded.config;
     let (provider, choice, _server) = setup
-        .provider(config, out.is_quiet() || out.is_json())
+        .provider(config, &crate::setup::notice_for(out))
         .await?;
     let budget = context_budget(config, choice.local);
     let task = format!(

@@ -2,29 +2,19 @@
 //! (see `chamber_agent::FixSettings`) until green, out of budget, out of
 //! rounds, or without progress. Also the settings of `chamber run --verify`.
 
-use std::time::Duration;
-
 use chamber_agent::{Engine, FixReport, FixSettings, FixStop};
 use chamber_verify::{RunOptions, failure_count, run_tests};
 use serde_json::json;
 
 use crate::cli::FixArgs;
 use crate::commands::run::{Act, act};
-use crate::commands::test::{detect_tests, print_summary};
+use crate::commands::test::print_summary;
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
 
 /// The fix loop's settings from `[test]`, with `--max-rounds` over it.
 pub fn settings(engine: &Engine, max_rounds: Option<u32>) -> Result<FixSettings, CliError> {
-    let section = &engine.config.test;
-    let detected = detect_tests(section, &engine.root)?.remove(0);
-    Ok(FixSettings {
-        detected,
-        max_rounds: max_rounds.unwrap_or(section.max_fix_rounds),
-        max_no_progress: section.max_no_progress,
-        test_timeout: Duration::from_secs(section.timeout_secs.max(1)),
-        sandbox: engine.config.sandbox.clone(),
-    })
+    Ok(chamber_runtime::fix_settings(engine, max_rounds)?)
 }
 
 /// Runs `chamber fix`; exit 0 when green, 13 when tests still fail, 12

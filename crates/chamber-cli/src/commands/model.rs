@@ -9,9 +9,9 @@ use serde_json::json;
 
 use crate::exit::CliError;
 use crate::install_progress::BarProgress;
-use crate::local_server::local_paths;
 use crate::output::{Output, style};
 use crate::setup::Setup;
+use chamber_runtime::local_paths;
 
 fn size(bytes: u64) -> String {
     match bytes {

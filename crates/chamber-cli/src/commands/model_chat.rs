@@ -21,7 +21,7 @@ pub async fn chat(
     config.provider.name = "local".into();
     let started = Instant::now();
     let (provider, choice, server) = setup
-        .provider(&config, out.is_quiet() || out.is_json())
+        .provider(&config, &crate::setup::notice_for(out))
         .await?;
     let ready_ms = started.elapsed().as_millis() as u64;
     let (server_pid, port) = server.map(|s| (s.server_pid, s.port)).unwrap_or_default();

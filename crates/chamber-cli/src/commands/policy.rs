@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 use chamber_policy::{CommandContext, Decision, Request};
 use serde_json::json;
 
-use crate::cli::RunFlags;
 use crate::exit::{CliError, status};
-use crate::gate_build::{build_gate, mode_of, sandbox_state};
 use crate::output::{Output, style};
 use crate::setup::Setup;
+use chamber_runtime::{build_gate, mode_of, sandbox_state};
 
 /// What `policy check` was asked.
 #[derive(Debug, Clone)]
@@ -40,10 +39,10 @@ pub fn check(
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
     let config = &setup.loaded.config;
-    let flags = RunFlags {
+    let flags = chamber_runtime::RunSettings {
         mode: args.mode.clone(),
         yes: args.yes,
-        ..RunFlags::default()
+        ..chamber_runtime::RunSettings::default()
     };
     let mode = mode_of(config, &flags)?;
     let sandbox = sandbox_state(config, &setup.root, mode);

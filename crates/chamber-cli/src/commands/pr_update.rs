@@ -187,7 +187,7 @@ pub async fn update(
         "pull request #{number}: {} new comment(s) to address",
         comments.len()
     ));
-    let mut engine = setup.engine(out).await?;
+    let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
     let act = Act::OnBranch {
         prompt: task_text(number, &branch, &comments),
         branch: branch.clone(),

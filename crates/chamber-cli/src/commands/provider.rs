@@ -126,7 +126,7 @@ pub async fn test(
     let mut choice = choice_for(config, name, model.unwrap_or_default(), &env);
     choice.reason = "chamber provider test".into();
     let (provider, choice, _) = setup
-        .ready(config, choice, out.is_quiet() || out.is_json())
+        .ready(config, choice, &crate::setup::notice_for(out))
         .await?;
     let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
     let table = model_table(config);

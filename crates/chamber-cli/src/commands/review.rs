@@ -106,16 +106,14 @@ async fn model_review(
     out: &Output,
 ) -> (serde_json::Value, Vec<Finding>) {
     let config = &setup.loaded.config;
-    let (provider, choice, _server) = match setup
-        .provider(config, out.is_quiet() || out.is_json())
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => {
-            let note = format!("model review skipped: no usable provider ({})", e.message);
-            return (json!({"ran": false, "note": note}), Vec::new());
-        }
-    };
+    let (provider, choice, _server) =
+        match setup.provider(config, &crate::setup::notice_for(out)).await {
+            Ok(p) => p,
+            Err(e) => {
+                let note = format!("model review skipped: no usable provider ({e})");
+                return (json!({"ran": false, "note": note}), Vec::new());
+            }
+        };
     let messages = vec![
         Message::system(model::SYSTEM),
         Message::user(model::user_prompt(diff, max_chars as usize)),
@@ -134,7 +132,7 @@ async fn model_review(
     match setup.redactor() {
         Ok(redactor) => chamber_agent::redact_request(&redactor, &mut request),
         Err(e) => {
-            let note = format!("model review skipped: {}", e.message);
+            let note = format!("model review skipped: {e}");
             return (json!({"ran": false, "note": note}), Vec::new());
         }
     }

@@ -7,9 +7,9 @@ use chamber_local::{
 use serde_json::json;
 
 use crate::exit::CliError;
-use crate::local_server::local_paths;
 use crate::output::{Output, style};
 use crate::setup::Setup;
+use chamber_runtime::local_paths;
 
 /// Options of `chamber model serve`.
 pub struct ServeArgs {

@@ -43,7 +43,7 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
     ));
     let local_server = if choice.local {
         let server =
-            chamber_local::running_server(&crate::local_server::local_paths(setup), &choice.model);
+            chamber_local::running_server(&chamber_runtime::local_paths(setup), &choice.model);
         out.line(format!(
             "server:    {}",
             match &server {

@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use chamber_verify::{
-    Detected, HintLimits, RunOptions, TestConfig, TestRun, Tools, VerifyError, detect, hints,
-    run_tests,
-};
+use chamber_verify::{Detected, HintLimits, RunOptions, TestRun, hints, run_tests};
 use serde_json::json;
 
 use crate::exit::{CliError, status};
@@ -82,38 +79,7 @@ pub async fn run_once(
     Ok((payload, run))
 }
 
-/// The project's test commands, the one to use first: `[test] command`
-/// when set, else detected from the project's files. Never empty.
-pub fn detect_tests(
-    section: &chamber_config::TestConfig,
-    root: &std::path::Path,
-) -> Result<Vec<Detected>, CliError> {
-    let config = TestConfig {
-        command: Some(section.command.clone()).filter(|c| !c.trim().is_empty()),
-        runner: Some(section.runner.clone()).filter(|r| !r.trim().is_empty()),
-    };
-    let found = detect(root, &config, Tools::probe(root)).map_err(config_error)?;
-    if found.is_empty() {
-        return Err(CliError::new(
-            "no_test_command",
-            format!("no test command found in {}", root.display()),
-            Some(
-                "set [test] command in .chamber/config.toml (for example `command = \"./run-tests.sh\"`)",
-            ),
-            status::CONFIG,
-        ));
-    }
-    Ok(found)
-}
-
-fn config_error(e: VerifyError) -> CliError {
-    CliError::new(
-        "invalid_test_config",
-        e.to_string(),
-        Some("fix [test] in .chamber/config.toml"),
-        status::CONFIG,
-    )
-}
+pub use chamber_runtime::detect_tests;
 
 /// Prints a test run's verdict, counts and failures.
 pub fn print_summary(run: &TestRun, out: &Output) {

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::commands::test::detect_tests;
 use crate::exit::{CliError, status};
 use crate::output::Output;
 use crate::setup::Setup;
 use attempt::{Attempt, Spec};
+use chamber_runtime::detect_tests;
 
 /// Options of `chamber ab`.
 pub struct AbArgs {

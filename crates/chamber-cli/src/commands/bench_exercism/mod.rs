@@ -21,7 +21,6 @@ use crate::commands::bench::model_flags;
 use crate::commands::bench_process::io_err;
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
-use crate::setup::Setup;
 use alone_mode::AloneSolver;
 use chamber_mode::ChamberSolver;
 use report::ExerciseResult;
@@ -77,7 +76,7 @@ pub async fn exercism(
     // environment and flags, no project config.
     let fresh = scratch.path().join("resolve");
     std::fs::create_dir_all(&fresh).map_err(io_err("cannot make a temp dir".into()))?;
-    let setup = Setup::resolve(&GlobalArgs {
+    let setup = crate::setup::resolve(&GlobalArgs {
         dir: Some(fresh),
         ..global.clone()
     })?;
@@ -86,7 +85,8 @@ pub async fn exercism(
         None
     } else {
         let config = &setup.loaded.config;
-        let (provider, choice, _server) = setup.provider(config, quiet).await?;
+        let (provider, choice, _server) =
+            setup.provider(config, &crate::setup::notice(quiet)).await?;
         Some(AloneSolver {
             provider,
             model: choice.model,

@@ -117,7 +117,7 @@ pub async fn retrieval(
     instances.sort_by(|a, b| a.repo.cmp(&b.repo));
     let model = if args.llm {
         let (provider, choice, _server) = setup
-            .provider(&setup.loaded.config, out.is_quiet() || out.is_json())
+            .provider(&setup.loaded.config, &crate::setup::notice_for(out))
             .await?;
         Some((provider, choice.model))
     } else {

@@ -8,33 +8,28 @@ use chamber_policy::{
     ApprovalMode, Gate, GateSettings, PathRules, PathSpec, SandboxState, ToolOverride,
 };
 
-use crate::cli::RunFlags;
-use crate::exit::{CliError, status};
+use crate::error::RuntimeError;
+use crate::run_settings::RunSettings;
 use crate::setup::load_policy;
 
-fn config_error(message: String) -> CliError {
-    CliError::new(
-        "config_invalid",
-        message,
-        Some("see docs/configuration.md#approval"),
-        status::CONFIG,
-    )
+fn config_error(message: String) -> RuntimeError {
+    RuntimeError::config(message, "approval")
 }
 
 /// The mode in force: `--mode`, else `[approval] mode`.
-pub fn mode_of(config: &Config, flags: &RunFlags) -> Result<ApprovalMode, CliError> {
+pub fn mode_of(config: &Config, flags: &RunSettings) -> Result<ApprovalMode, RuntimeError> {
     let text = flags.mode.as_deref().unwrap_or(&config.approval.mode);
     text.parse::<ApprovalMode>()
         .map_err(|e| config_error(format!("--mode / approval.mode: {e}")))
 }
 
-/// The gate for one run (one CLI session).
+/// The gate for one run (one CLI session or one task).
 pub fn build_gate(
     root: &Path,
     config: &Config,
-    flags: &RunFlags,
+    flags: &RunSettings,
     sandbox: SandboxState,
-) -> Result<Gate, CliError> {
+) -> Result<Gate, RuntimeError> {
     let mode = mode_of(config, flags)?;
     let mut tools = std::collections::BTreeMap::new();
     for (tool, value) in &config.approval.tools {

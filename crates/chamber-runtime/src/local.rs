@@ -1,3 +1,6 @@
+//! The built-in local model's server for a run: reused when one is running,
+//! else started as a detached `chamber model serve --background` supervisor.
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -5,8 +8,8 @@ use chamber_local::{
     LocalPaths, ServerState, ensure_server, installed_runtime, resolve_model_file,
 };
 
-use crate::exit::CliError;
-use crate::setup::Setup;
+use crate::error::RuntimeError;
+use crate::setup::{Notice, Setup};
 
 /// The local model's files inside this invocation's data directory.
 pub fn local_paths(setup: &Setup) -> LocalPaths {
@@ -16,11 +19,11 @@ pub fn local_paths(setup: &Setup) -> LocalPaths {
 /// A ready local server for `model`: reuses a running one, else starts a
 /// detached `chamber model serve --background` supervisor that stops the
 /// server after `local.idle_stop_secs` without use.
-pub async fn ensure_local(
+pub(crate) async fn ensure_local(
     setup: &Setup,
     model: &str,
-    quiet: bool,
-) -> Result<ServerState, CliError> {
+    notice: Notice<'_>,
+) -> Result<ServerState, RuntimeError> {
     let paths = local_paths(setup);
     if installed_runtime(&paths).is_none() {
         return Err(chamber_local::LocalError::RuntimeMissing.into());
@@ -32,11 +35,9 @@ pub async fn ensure_local(
         chamber_local::touch(&paths, model);
         return Ok(st);
     }
-    if !quiet {
-        eprintln!(
-            "» starting the local model {model} (no API key configured; `chamber doctor` explains the choice)"
-        );
-    }
+    notice(&format!(
+        "starting the local model {model} (no API key configured; `chamber doctor` explains the choice)"
+    ));
     let root = setup.root.clone();
     let log = paths.logs().join(format!("model-serve-{model}.log"));
     let model_name = model.to_string();

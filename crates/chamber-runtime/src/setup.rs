@@ -1,0 +1,222 @@
+//! Where a run starts from: the project root, the user's directories and the
+//! merged configuration, resolved the same way for every front end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chamber_agent::{Engine, build_redactor};
+use chamber_config::{Dirs, LoadedConfig, Sources, find_project_root, load};
+use chamber_policy::{Budget, Policy, Redactor};
+use chamber_store::Store;
+
+use crate::error::{ErrorKind, RuntimeError};
+use crate::providers::registry_for;
+
+/// A message for the person waiting (such as "starting the local model");
+/// the CLI prints it, the server logs it.
+pub type Notice<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// Settings given on the command line or in a request, over the config
+/// files and the environment (the highest layer).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The directory to start from (`-C`); the current one when absent.
+    pub dir: Option<PathBuf>,
+    /// `provider.name`.
+    pub provider: Option<String>,
+    /// `provider.model`.
+    pub model: Option<String>,
+    /// `routing.prefer`.
+    pub prefer: Option<String>,
+    /// `provider.base_url`.
+    pub base_url: Option<String>,
+}
+
+impl Overrides {
+    /// Whether any provider setting is overridden (a resumed run keeps its
+    /// own provider otherwise).
+    pub fn names_provider(&self) -> bool {
+        self.provider.is_some()
+            || self.model.is_some()
+            || self.prefer.is_some()
+            || self.base_url.is_some()
+    }
+}
+
+/// Paths and config resolved for one invocation or one task.
+pub struct Setup {
+    /// Project root.
+    pub root: PathBuf,
+    /// User directories.
+    pub dirs: Dirs,
+    /// Merged config.
+    pub loaded: LoadedConfig,
+}
+
+impl Setup {
+    /// Resolves the project and loads config layers (defaults → user →
+    /// project → env → overrides).
+    pub fn resolve(over: &Overrides) -> Result<Self, RuntimeError> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            RuntimeError::setting(
+                "io_failed",
+                format!("cannot read the current directory: {e}"),
+                None,
+                ErrorKind::Internal,
+            )
+        })?;
+        let start = match &over.dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => cwd.join(d),
+            None => cwd,
+        };
+        if !start.is_dir() {
+            return Err(RuntimeError::setting(
+                "bad_directory",
+                format!("{} is not a directory", start.display()),
+                Some("check the -C argument"),
+                ErrorKind::Internal,
+            ));
+        }
+        let start = start.canonicalize().unwrap_or(start);
+        let root = find_project_root(&start);
+        let dirs = Dirs::from_process_env();
+        let mut flags = Vec::new();
+        let pairs = [
+            ("provider.name", &over.provider),
+            ("provider.model", &over.model),
+            ("routing.prefer", &over.prefer),
+            ("provider.base_url", &over.base_url),
+        ];
+        for (key, value) in pairs {
+            if let Some(v) = value {
+                flags.push((key.to_string(), toml::Value::String(v.clone())));
+            }
+        }
+        let sources = Sources {
+            user_file: Some(dirs.user_config.clone()),
+            project_file: Some(root.join(".chamber/config.toml")),
+            env: std::env::vars()
+                .filter(|(k, _)| k.starts_with("CHAMBER_"))
+                .collect(),
+            flags,
+        };
+        let loaded = load(&sources)?;
+        Ok(Self { root, dirs, loaded })
+    }
+
+    /// Opens the database.
+    pub async fn store(&self) -> Result<Store, RuntimeError> {
+        let path = self.dirs.database();
+        Store::open(&path).await.map_err(|e| {
+            RuntimeError::setting(
+                "store_failed",
+                format!("cannot open the database {}: {e}", path.display()),
+                Some("check free disk space and permissions, or set CHAMBER_HOME to another directory"),
+                ErrorKind::Internal,
+            )
+        })
+    }
+
+    /// Builds the engine for acting commands, starting the local model
+    /// when it is the chosen provider.
+    pub async fn engine(&self, notice: Notice<'_>) -> Result<Engine, RuntimeError> {
+        let store = self.store().await?;
+        self.engine_with_store(store, notice).await
+    }
+
+    /// The engine over an already open store (the server shares one).
+    pub async fn engine_with_store(
+        &self,
+        store: Store,
+        notice: Notice<'_>,
+    ) -> Result<Engine, RuntimeError> {
+        let mut config = self.loaded.config.clone();
+        let (provider, choice, _) = self.provider(&config, notice).await?;
+        let routes = self.routes(&config, &choice, provider, notice).await?;
+        if choice.local {
+            // Small models: a shorter project tree keeps the prompt inside their reach.
+            config.agent.tree_max_entries = config.agent.tree_max_entries.min(60);
+            config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
+        }
+        let budget = budget_of(&config);
+        let registry = registry_for(&config, &choice);
+        Ok(Engine {
+            config,
+            store,
+            routes,
+            budget,
+            choice,
+            policy: load_policy(&self.root)?,
+            registry,
+            root: self.root.clone(),
+            data_dir: self.dirs.data.clone(),
+            redactor: self.redactor()?,
+        })
+    }
+
+    /// The secret redactor for this project: built-in patterns, `[secrets]`,
+    /// `.env*` values under the root and secret-named environment variables.
+    pub fn redactor(&self) -> Result<Arc<Redactor>, RuntimeError> {
+        build_redactor(
+            &self.loaded.config.secrets,
+            &self.root,
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+        .map_err(|e| RuntimeError::config(e.to_string(), "secrets"))
+    }
+
+    /// `resume` continues on the provider and model the run started with,
+    /// unless the overrides say otherwise.
+    pub async fn pin_run_provider(
+        &mut self,
+        run_id: &str,
+        over: &Overrides,
+    ) -> Result<(), RuntimeError> {
+        if over.names_provider() {
+            return Ok(());
+        }
+        let Ok(run) = self.store().await?.get_run(run_id).await else {
+            // The engine reports a missing run with its own message.
+            return Ok(());
+        };
+        let config = &mut self.loaded.config;
+        let known = run.provider == "local"
+            || chamber_config::BUILTIN_PROVIDERS.contains(&run.provider.as_str())
+            || config.providers.contains_key(&run.provider);
+        if known && !run.model.is_empty() {
+            config.provider.name = run.provider;
+            config.provider.model = run.model;
+            config.routing.prefer.clear();
+        }
+        Ok(())
+    }
+}
+
+/// The run budget from `[budget]` (a request's limits are applied on top).
+pub fn budget_of(config: &chamber_config::Config) -> Budget {
+    let b = &config.budget;
+    Budget {
+        cost_usd: (b.cost_usd > 0.0).then_some(b.cost_usd),
+        time: (b.time_secs > 0).then(|| std::time::Duration::from_secs(b.time_secs)),
+        tokens: (b.tokens > 0).then_some(b.tokens),
+        warn_at: b.warn_at,
+    }
+}
+
+/// Built-in rules plus `.chamber/policy.toml` when present.
+pub fn load_policy(root: &Path) -> Result<Policy, RuntimeError> {
+    let path = root.join(".chamber/policy.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Policy::from_toml(&text, &path.display().to_string()).map_err(|e| {
+            RuntimeError::setting(
+                "policy_invalid",
+                e.to_string(),
+                Some("see docs/configuration.md#policy"),
+                ErrorKind::Config,
+            )
+        }),
+        Err(_) => Ok(Policy::builtin()),
+    }
+}
