@@ -240,6 +240,9 @@ impl Engine {
         }
         let files = git.dirty_paths().unwrap_or_default();
         let message = commit_text::step_message(title, summary, &files, rec.run_id());
+        if let Some(fence) = &opts.fence {
+            fence.check().await.map_err(AgentError::Fenced)?;
+        }
         if let Some(commit) = git.commit_all_with(&message, opts.signoff)? {
             rec.emit(EventKind::Committed {
                 branch: branch.to_string(),
@@ -285,6 +288,9 @@ impl Engine {
         } else if let (Some(git), Some(branch), true) = (&ws.git, &branch, self.config.git.commit) {
             let files = git.dirty_paths().unwrap_or_default();
             let message = commit_text::run_message(&plan, summaries, &files, rec.run_id());
+            if let Some(fence) = &opts.fence {
+                fence.check().await.map_err(AgentError::Fenced)?;
+            }
             if let Some(commit) = git.commit_all_with(&message, opts.signoff)? {
                 rec.emit(EventKind::Committed {
                     branch: branch.clone(),

@@ -223,6 +223,14 @@ impl Engine {
         } else if opts.auto_approve {
             Some((PlanDecision::Approve, opts.auto_approver()))
         } else if approver.interactive() {
+            rec.emit(EventKind::ApprovalRequested {
+                subject: "plan".into(),
+                what: plan.title.clone(),
+                reason: "the plan needs approval before anything runs".into(),
+                tier: "medium".into(),
+                approvers: 1,
+            })
+            .await?;
             Some((approver.review_plan(&plan).await, approver.name()))
         } else if opts.dry_run {
             Some((PlanDecision::Approve, "policy (dry run)".to_string()))

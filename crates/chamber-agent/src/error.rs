@@ -35,6 +35,9 @@ pub enum AgentError {
     /// The front end cancelled the run (a task cancel); the reason given.
     #[error("the run was cancelled: {0}")]
     Cancelled(String),
+    /// Another worker holds the run now; this one must not act for it.
+    #[error("side effect refused by the fencing token: {0}")]
+    Fenced(String),
     /// Recording, finding, applying or rolling back a patch failed.
     #[error(transparent)]
     Patch(#[from] chamber_tools::patches::PatchError),

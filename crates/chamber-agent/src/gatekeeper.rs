@@ -80,6 +80,14 @@ pub async fn decide(
         };
         let mut too_few = false;
         if approver.interactive() {
+            rec.emit(EventKind::ApprovalRequested {
+                subject: "action".into(),
+                what: question.description.clone(),
+                reason: question.reason.clone(),
+                tier: question.tier.clone(),
+                approvers: question.approvers,
+            })
+            .await?;
             answer = approver.approve_action(&question).await;
             let distinct = {
                 let mut names = answer.approvers.clone();

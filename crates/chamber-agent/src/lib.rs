@@ -54,6 +54,7 @@ pub use error::AgentError;
 pub use fix_loop::{FixReport, FixSettings, FixStop};
 pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use interrupted::{pid_alive, reconcile_interrupted};
+pub use options::SideEffectFence;
 pub use playbook::PLAYBOOK_PATH;
 pub use providers::{
     BUILTIN_BASE_URL_SOURCE, DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan,

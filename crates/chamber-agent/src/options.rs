@@ -54,6 +54,17 @@ pub struct RunOptions {
     /// The run's limits when the request sets them; the engine's
     /// configured budget otherwise.
     pub budget: Option<Budget>,
+    /// Checked before every side effect that leaves the run (a commit):
+    /// a queue worker that lost its lease must not act after the rescue.
+    pub fence: Option<Arc<dyn SideEffectFence>>,
+}
+
+/// Says whether this process may still act for the run; the server's
+/// workers check their task's fencing token here.
+#[async_trait::async_trait]
+pub trait SideEffectFence: Send + Sync + std::fmt::Debug {
+    /// `Err` with the reason when another worker holds the run now.
+    async fn check(&self) -> Result<(), String>;
 }
 
 impl RunOptions {

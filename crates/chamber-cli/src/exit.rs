@@ -145,6 +145,12 @@ impl From<AgentError> for CliError {
             AgentError::InvalidState(_) => {
                 CliError::new("invalid_state", e.to_string(), None, status::INVALID_STATE)
             }
+            AgentError::Fenced(_) => CliError::new(
+                "fenced",
+                e.to_string(),
+                Some("another worker took the task over; nothing more was done here"),
+                status::INVALID_STATE,
+            ),
             AgentError::Cancelled(_) => CliError::new(
                 "cancelled",
                 e.to_string(),

@@ -12,6 +12,7 @@ mod providers;
 mod review;
 mod sandbox;
 mod secrets;
+mod server;
 mod settings;
 
 pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
@@ -27,6 +28,7 @@ pub use providers::{
 pub use review::ReviewConfig;
 pub use sandbox::{OnUnavailable, SandboxConfig, SandboxMode};
 pub use secrets::SecretsConfig;
+pub use server::ServerConfig;
 pub use settings::{
     AgentConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig, TestConfig,
 };

@@ -49,6 +49,8 @@ pub struct Config {
     pub index: crate::index::IndexConfig,
     /// What the context builder sends with each run.
     pub context: crate::context::ContextConfig,
+    /// The HTTP service and its task queue.
+    pub server: crate::server::ServerConfig,
 }
 
 /// The model provider.

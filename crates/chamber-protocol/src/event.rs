@@ -81,6 +81,20 @@ pub enum EventKind {
         /// The plan.
         plan: Plan,
     },
+    /// A person is about to be asked (the plan, or one action); sent
+    /// before any approver sees it, so every channel can show the request.
+    ApprovalRequested {
+        /// `plan` or `action`.
+        subject: String,
+        /// What would happen (the plan's title, `shell: cargo test`).
+        what: String,
+        /// Why it needs a person.
+        reason: String,
+        /// `low`, `medium` or `high`.
+        tier: String,
+        /// How many different people must say yes.
+        approvers: u8,
+    },
     /// The plan was approved (possibly after editing).
     PlanApproved {
         /// The plan as approved.

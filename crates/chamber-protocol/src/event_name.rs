@@ -11,6 +11,7 @@ impl EventKind {
             EventKind::SandboxUnavailable { .. } => "sandbox_unavailable",
             EventKind::ContextBuilt { .. } => "context_built",
             EventKind::PlanProposed { .. } => "plan_proposed",
+            EventKind::ApprovalRequested { .. } => "approval_requested",
             EventKind::PlanApproved { .. } => "plan_approved",
             EventKind::PlanRejected { .. } => "plan_rejected",
             EventKind::PlanSaved { .. } => "plan_saved",

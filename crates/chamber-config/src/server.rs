@@ -1,0 +1,56 @@
+//! `[server]`: how `chamber serve` and `chamber worker` run the HTTP API
+//! and the task queue.
+
+use serde::{Deserialize, Serialize};
+
+/// The service's settings; flags of `chamber serve` and `chamber worker`
+/// override them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Another address than loopback needs auth.
+    pub listen: String,
+    /// Directories under which tasks may name repositories; empty means
+    /// the directory `chamber serve` was started in.
+    pub repo_roots: Vec<String>,
+    /// Workers inside the server process (0: only `chamber worker`s run tasks).
+    pub workers: u32,
+    /// Require bearer tokens (`chamber token create`).
+    pub auth: bool,
+    /// Most unfinished tasks; more submissions get 429 with `Retry-After`.
+    pub queue_cap: u64,
+    /// Largest request body in bytes.
+    pub max_body_bytes: u64,
+    /// Seconds a claimed task is held without a heartbeat before another
+    /// worker rescues it.
+    pub lease_secs: u64,
+    /// Seconds an approval request waits before it expires.
+    pub approval_timeout_secs: u64,
+    /// Attempts a task gets before it is dead-lettered.
+    pub max_attempts: u32,
+    /// Requests per minute per token (0: unlimited).
+    pub rate_limit_per_minute: u32,
+    /// Queues the workers take tasks from.
+    pub queues: Vec<String>,
+    /// Origins allowed by CORS; empty turns CORS off.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:7777".into(),
+            repo_roots: Vec::new(),
+            workers: 2,
+            auth: true,
+            queue_cap: 10_000,
+            max_body_bytes: 1024 * 1024,
+            lease_secs: 30,
+            approval_timeout_secs: 3600,
+            max_attempts: 3,
+            rate_limit_per_minute: 600,
+            queues: vec!["default".into()],
+            cors_origins: Vec::new(),
+        }
+    }
+}
