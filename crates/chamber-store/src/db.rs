@@ -1,0 +1,185 @@
+//! Helpers the queue, token and approval modules share: timestamps that
+//! compare correctly as text, write transactions that take SQLite's write
+//! lock up front, id-prefix lookups and string-valued enums.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::StoreError;
+use crate::sqlite::parse_ts;
+
+/// A timestamp as the queue tables store it: RFC3339 UTC with exactly six
+/// fractional digits and a `Z`, so that text order is time order (in
+/// SQLite and in PostgreSQL alike).
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Reads an optional stored timestamp.
+pub(crate) fn opt_ts(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.map(parse_ts)
+}
+
+/// `now + d`, saturating at the end of year 9999 (the last time whose
+/// stored text still sorts correctly) instead of overflowing.
+pub(crate) fn after(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    let last = DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(now);
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .map_or(last, |t| t.min(last))
+}
+
+/// Starts a transaction that holds the database's write lock from its first
+/// statement (`BEGIN IMMEDIATE`). Every read-then-write operation uses one:
+/// a deferred transaction that reads and later writes can fail with
+/// `SQLITE_BUSY` instead of waiting when another writer got in between,
+/// and two of them could both act on what they read.
+pub(crate) async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// The tables whose ids can be given as a unique prefix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IdTable {
+    /// `tasks`.
+    Tasks,
+    /// `approvals`.
+    Approvals,
+}
+
+/// The full id of the one record whose id is `id` or starts with it.
+pub(crate) async fn resolve_id(
+    conn: &mut SqliteConnection,
+    table: IdTable,
+    id: &str,
+) -> Result<String, StoreError> {
+    let (what, sql) = match table {
+        IdTable::Tasks => (
+            "task",
+            "SELECT id FROM tasks WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+        ),
+        IdTable::Approvals => (
+            "approval",
+            "SELECT id FROM approvals WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+        ),
+    };
+    if id.is_empty() {
+        return Err(StoreError::NotFound {
+            what,
+            id: id.into(),
+        });
+    }
+    let ids: Vec<String> = sqlx::query(sql)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.get::<String, _>("id"))
+        .collect();
+    match ids.as_slice() {
+        [] => Err(StoreError::NotFound {
+            what,
+            id: id.into(),
+        }),
+        [one] => Ok(one.clone()),
+        many => match many.iter().find(|c| c.as_str() == id) {
+            Some(exact) => Ok(exact.clone()),
+            None => Err(StoreError::Ambiguous {
+                what,
+                id: id.into(),
+                candidates: many.join(", "),
+            }),
+        },
+    }
+}
+
+/// Defines a fieldless enum stored and serialised as a snake_case name,
+/// with `as_str`, `ALL`, `Display` and `FromStr`.
+macro_rules! str_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident ($what:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stored name (snake_case, as serde writes it).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $( $text => Ok($name::$variant), )+
+                    _ => Err(crate::UnknownValue {
+                        what: $what,
+                        value: s.into(),
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use str_enum;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_timestamps_sort_as_text_in_time_order() {
+        let base = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let times = [
+            base,
+            base + chrono::Duration::microseconds(1),
+            base + chrono::Duration::milliseconds(500),
+            base + chrono::Duration::seconds(1),
+            base + chrono::Duration::days(400),
+        ];
+        let texts: Vec<String> = times.iter().map(|t| ts(*t)).collect();
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(texts, sorted);
+        assert!(texts.iter().all(|t| t.len() == texts[0].len()));
+        assert_eq!(parse_ts(&texts[2]), times[2]);
+    }
+
+    #[test]
+    fn adding_a_huge_duration_saturates() {
+        let now = Utc::now();
+        let far = after(now, std::time::Duration::from_secs(u64::MAX));
+        assert_eq!(ts(far), "9999-12-31T23:59:59.000000Z");
+        let near = after(now, std::time::Duration::from_secs(60));
+        assert_eq!(near - now, chrono::Duration::seconds(60));
+    }
+}

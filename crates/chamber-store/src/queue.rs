@@ -1,0 +1,447 @@
+//! The durable task queue: submitting (idempotency keys, unique keys, a
+//! depth cap), claiming under a lease with a fencing token, reading and
+//! statistics. What a worker does with a claimed task is in `queue_lease.rs`.
+//!
+//! Every read-then-write runs in one `BEGIN IMMEDIATE` transaction, so
+//! concurrent submitters and claimers (threads or processes sharing the
+//! database file) see each other's effects and never act on the same row.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use crate::db::{IdTable, after, begin_write, opt_ts, resolve_id, ts};
+use crate::sqlite::parse_ts;
+use crate::{
+    Claim, NewTask, QueueStats, Store, StoreError, Submitted, TaskFilter, TaskRecord, TaskState,
+};
+
+/// The columns `task_from_row` reads.
+macro_rules! task_columns {
+    () => {
+        "seq, id, state, prompt, repo, base_branch, constraints_json, priority, queue, \
+         labels_json, idempotency_key, unique_key, attempts, max_attempts, fencing_token, \
+         lease_owner, lease_until, run_id, last_error, error_class, run_after, queued_at, \
+         cancel_requested, cancel_reason, result_json, origin, created_at, updated_at, finished_at"
+    };
+}
+
+/// Decodes a row selected with `task_columns!()`.
+pub(crate) fn task_from_row(row: &SqliteRow) -> Result<TaskRecord, StoreError> {
+    let result: Option<String> = row.get("result_json");
+    let error_class: Option<String> = row.get("error_class");
+    Ok(TaskRecord {
+        seq: row.get("seq"),
+        id: row.get("id"),
+        state: row.get::<&str, _>("state").parse()?,
+        prompt: row.get("prompt"),
+        repo: row.get("repo"),
+        base_branch: row.get("base_branch"),
+        constraints: serde_json::from_str(row.get::<&str, _>("constraints_json"))?,
+        priority: row.get::<i64, _>("priority") as i32,
+        queue: row.get("queue"),
+        labels: serde_json::from_str(row.get::<&str, _>("labels_json"))?,
+        idempotency_key: row.get("idempotency_key"),
+        unique_key: row.get("unique_key"),
+        attempts: row.get::<i64, _>("attempts") as u32,
+        max_attempts: row.get::<i64, _>("max_attempts") as u32,
+        fencing_token: row.get("fencing_token"),
+        lease_owner: row.get("lease_owner"),
+        lease_until: opt_ts(row.get("lease_until")),
+        run_id: row.get("run_id"),
+        last_error: row.get("last_error"),
+        error_class: error_class.map(|c| c.parse()).transpose()?,
+        run_after: parse_ts(row.get("run_after")),
+        queued_at: parse_ts(row.get("queued_at")),
+        cancel_requested: row.get::<i64, _>("cancel_requested") != 0,
+        cancel_reason: row.get("cancel_reason"),
+        result: result.map(|r| serde_json::from_str(&r)).transpose()?,
+        origin: row.get("origin"),
+        created_at: parse_ts(row.get("created_at")),
+        updated_at: parse_ts(row.get("updated_at")),
+        finished_at: opt_ts(row.get("finished_at")),
+    })
+}
+
+/// The task with exactly this id.
+pub(crate) async fn load_task(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<TaskRecord, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        task_columns!(),
+        " FROM tasks WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => task_from_row(&row),
+        None => Err(StoreError::NotFound {
+            what: "task",
+            id: id.into(),
+        }),
+    }
+}
+
+/// Adds one to a counter in `queue_counters`.
+async fn bump(conn: &mut SqliteConnection, name: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE queue_counters SET value = value + 1 WHERE name = ?")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The first task a claim may take, as `(id, state, attempts, max_attempts,
+/// cancel_requested)`.
+async fn next_candidate(
+    conn: &mut SqliteConnection,
+    now: &str,
+    queues: &[String],
+    full: &[String],
+) -> Result<Option<(String, TaskState, i64, i64, bool)>, StoreError> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "SELECT id, state, attempts, max_attempts, cancel_requested FROM tasks \
+         WHERE ((state = 'queued' AND run_after <= ",
+    );
+    q.push_bind(now.to_owned());
+    q.push(") OR (state = 'running' AND lease_until < ");
+    q.push_bind(now.to_owned());
+    q.push("))");
+    for (list, op) in [(queues, " AND queue IN ("), (full, " AND queue NOT IN (")] {
+        if list.is_empty() {
+            continue;
+        }
+        q.push(op);
+        let mut items = q.separated(", ");
+        for name in list {
+            items.push_bind(name.clone());
+        }
+        items.push_unseparated(")");
+    }
+    q.push(" ORDER BY priority DESC, seq ASC LIMIT 1");
+    let Some(row) = q.build().fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        row.get("id"),
+        row.get::<&str, _>("state").parse()?,
+        row.get("attempts"),
+        row.get("max_attempts"),
+        row.get::<i64, _>("cancel_requested") != 0,
+    )))
+}
+
+impl Store {
+    /// Puts a task on the queue, atomically with its checks:
+    ///
+    /// - an `idempotency_key` seen before returns that task (`created:
+    ///   false`) when the `request_hash` is the same (a missing hash matches
+    ///   only a missing hash), and `IdempotencyConflict` otherwise;
+    /// - a `unique_key` held by a task that is not finished returns that
+    ///   task (`created: false`);
+    /// - with a `cap`, `QueueFull` when that many tasks are already queued,
+    ///   running or awaiting approval (on all queues together).
+    pub async fn submit_task(
+        &self,
+        task: &NewTask,
+        cap: Option<u64>,
+    ) -> Result<Submitted, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        if let Some(key) = &task.idempotency_key {
+            let seen = sqlx::query("SELECT id, request_hash FROM tasks WHERE idempotency_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = seen {
+                let id: String = row.get("id");
+                if row.get::<Option<String>, _>("request_hash") != task.request_hash {
+                    return Err(StoreError::IdempotencyConflict {
+                        key: key.clone(),
+                        task_id: id,
+                    });
+                }
+                let existing = load_task(&mut tx, &id).await?;
+                tx.commit().await?;
+                return Ok(Submitted {
+                    task: existing,
+                    created: false,
+                });
+            }
+        }
+        if let Some(key) = &task.unique_key {
+            let live = sqlx::query(concat!(
+                "SELECT id FROM tasks WHERE unique_key = ? AND state IN ",
+                "('queued', 'running', 'awaiting_approval')",
+                " ORDER BY seq LIMIT 1"
+            ))
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = live {
+                let existing = load_task(&mut tx, row.get("id")).await?;
+                tx.commit().await?;
+                return Ok(Submitted {
+                    task: existing,
+                    created: false,
+                });
+            }
+        }
+        if let Some(cap) = cap {
+            let depth = sqlx::query(concat!(
+                "SELECT COUNT(*) AS n FROM tasks WHERE state IN ",
+                "('queued', 'running', 'awaiting_approval')"
+            ))
+            .fetch_one(&mut *tx)
+            .await?
+            .get::<i64, _>("n") as u64;
+            if depth >= cap {
+                return Err(StoreError::QueueFull { depth, cap });
+            }
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = ts(Utc::now());
+        let mut labels: Vec<&String> = Vec::with_capacity(task.labels.len());
+        for label in &task.labels {
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO tasks (id, state, prompt, repo, base_branch, constraints_json, priority, \
+             queue, labels_json, idempotency_key, request_hash, unique_key, attempts, max_attempts, \
+             fencing_token, run_after, queued_at, cancel_requested, origin, created_at, updated_at) \
+             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, 0, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&task.prompt)
+        .bind(&task.repo)
+        .bind(&task.base_branch)
+        .bind(serde_json::to_string(&task.constraints)?)
+        .bind(i64::from(task.priority))
+        .bind(&task.queue)
+        .bind(serde_json::to_string(&labels)?)
+        .bind(&task.idempotency_key)
+        .bind(&task.request_hash)
+        .bind(&task.unique_key)
+        .bind(i64::from(task.max_attempts.max(1)))
+        .bind(&now)
+        .bind(&now)
+        .bind(&task.origin)
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        for label in labels {
+            sqlx::query("INSERT INTO task_labels (task_id, label) VALUES (?, ?)")
+                .bind(&id)
+                .bind(label)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let created = load_task(&mut tx, &id).await?;
+        tx.commit().await?;
+        Ok(Submitted {
+            task: created,
+            created: true,
+        })
+    }
+
+    /// Takes the next task for `worker`, or `None` when nothing is due.
+    ///
+    /// Eligible are tasks on `queues` (all queues when empty) that are
+    /// `queued` with `run_after` passed, and `running` tasks whose lease ran
+    /// out (a rescue: their worker is presumed dead). Highest priority goes
+    /// first, then oldest. A queue named in `limits` is skipped while that
+    /// many of its tasks are held under a live lease (running or awaiting
+    /// approval).
+    ///
+    /// The claim makes the task `running` under a lease of `lease` for
+    /// `worker`, counts an attempt and raises the fencing token. A rescue
+    /// that finds the task cancel-requested cancels it instead, and one that
+    /// finds it out of attempts dead-letters it; both then look further.
+    pub async fn claim_task(
+        &self,
+        worker: &str,
+        queues: &[String],
+        lease: Duration,
+        limits: &HashMap<String, u32>,
+    ) -> Result<Option<Claim>, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let now = Utc::now();
+        let now_s = ts(now);
+        let mut full = Vec::new();
+        if !limits.is_empty() {
+            let held = sqlx::query(
+                "SELECT queue, COUNT(*) AS n FROM tasks \
+                 WHERE state IN ('running', 'awaiting_approval') AND lease_until >= ? \
+                 GROUP BY queue",
+            )
+            .bind(&now_s)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in held {
+                let queue: String = row.get("queue");
+                let n = row.get::<i64, _>("n");
+                if limits
+                    .get(&queue)
+                    .is_some_and(|&limit| n >= i64::from(limit))
+                {
+                    full.push(queue);
+                }
+            }
+            for (queue, limit) in limits {
+                if *limit == 0 && !full.contains(queue) {
+                    full.push(queue.clone());
+                }
+            }
+        }
+        loop {
+            let Some((id, state, attempts, max_attempts, cancel_requested)) =
+                next_candidate(&mut tx, &now_s, queues, &full).await?
+            else {
+                tx.commit().await?;
+                return Ok(None);
+            };
+            let rescued = state == TaskState::Running;
+            if rescued && (cancel_requested || attempts >= max_attempts) {
+                let (to, error) = if cancel_requested {
+                    (TaskState::Cancelled, None)
+                } else {
+                    (
+                        TaskState::DeadLettered,
+                        Some(format!(
+                            "lease expired on attempt {attempts} of {max_attempts}"
+                        )),
+                    )
+                };
+                sqlx::query(
+                    "UPDATE tasks SET state = ?, lease_owner = NULL, lease_until = NULL, \
+                     last_error = COALESCE(?, last_error), \
+                     error_class = CASE WHEN ? IS NULL THEN error_class ELSE 'transient' END, \
+                     finished_at = ?, updated_at = ? WHERE id = ?",
+                )
+                .bind(to.as_str())
+                .bind(&error)
+                .bind(&error)
+                .bind(&now_s)
+                .bind(&now_s)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+                continue;
+            }
+            sqlx::query(
+                "UPDATE tasks SET state = 'running', lease_owner = ?, lease_until = ?, \
+                 attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = ? \
+                 WHERE id = ?",
+            )
+            .bind(worker)
+            .bind(ts(after(now, lease)))
+            .bind(&now_s)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            bump(&mut tx, "claims").await?;
+            if rescued {
+                bump(&mut tx, "rescues").await?;
+            }
+            let task = load_task(&mut tx, &id).await?;
+            tx.commit().await?;
+            return Ok(Some(Claim {
+                fencing_token: task.fencing_token,
+                task,
+                rescued,
+            }));
+        }
+    }
+
+    /// Finds a task by id or unique id prefix.
+    pub async fn get_task(&self, id: &str) -> Result<TaskRecord, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let full = resolve_id(&mut conn, IdTable::Tasks, id).await?;
+        load_task(&mut conn, &full).await
+    }
+
+    /// The task a run executes, if any.
+    pub async fn task_by_run(&self, run_id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE run_id = ? ORDER BY seq DESC LIMIT 1"
+        ))
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(task_from_row).transpose()
+    }
+
+    /// Tasks matching `filter`, newest first (see `TaskFilter` for paging).
+    pub async fn list_tasks(&self, filter: &TaskFilter) -> Result<Vec<TaskRecord>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR queue = ?2) \
+             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM task_labels l \
+                  WHERE l.task_id = tasks.id AND l.label = ?3)) \
+             AND (?4 IS NULL OR seq < ?4) ORDER BY seq DESC LIMIT ?5"
+        ))
+        .bind(filter.state.map(|s| s.as_str()))
+        .bind(&filter.queue)
+        .bind(&filter.label)
+        .bind(filter.before_seq)
+        .bind(i64::from(filter.limit.unwrap_or(100).min(1000)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(task_from_row).collect()
+    }
+
+    /// Counts by state, queued depth per queue, the oldest queued task's
+    /// wait, and the claim and rescue counters (kept across restarts).
+    pub async fn queue_stats(&self) -> Result<QueueStats, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut by_state: BTreeMap<TaskState, u64> =
+            TaskState::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in sqlx::query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let state: TaskState = row.get::<&str, _>("state").parse()?;
+            by_state.insert(state, row.get::<i64, _>("n") as u64);
+        }
+        let mut depth = BTreeMap::new();
+        let mut oldest = None;
+        for row in sqlx::query(
+            "SELECT queue, COUNT(*) AS n, MIN(queued_at) AS oldest FROM tasks \
+             WHERE state = 'queued' GROUP BY queue",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            depth.insert(row.get("queue"), row.get::<i64, _>("n") as u64);
+            let at = parse_ts(row.get("oldest"));
+            oldest = Some(oldest.map_or(at, |o: chrono::DateTime<Utc>| o.min(at)));
+        }
+        let mut counters = HashMap::new();
+        for row in sqlx::query("SELECT name, value FROM queue_counters")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            counters.insert(row.get::<String, _>("name"), row.get::<i64, _>("value"));
+        }
+        let counter = |name: &str| counters.get(name).copied().unwrap_or(0) as u64;
+        Ok(QueueStats {
+            by_state,
+            depth,
+            oldest_queued_age_secs: oldest
+                .map(|at| (Utc::now() - at).to_std().map_or(0.0, |d| d.as_secs_f64())),
+            rescues: counter("rescues"),
+            claims: counter("claims"),
+        })
+    }
+}
