@@ -169,6 +169,22 @@ pub enum Command {
         #[command(subcommand)]
         action: SandboxAction,
     },
+    /// Runs the HTTP API and task queue, with embedded workers.
+    Serve(crate::cli_service::ServeArgs),
+    /// Runs queued tasks from the shared database.
+    Worker(crate::cli_service::WorkerArgs),
+    /// API tokens: create, list, revoke.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_service::TokenAction,
+    },
+    /// Queued tasks: submit, list, show, logs, cancel, approve, reject, retry.
+    Task {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_service::TaskAction,
+    },
     /// Model providers: list them, or test one with a real tool-call round trip.
     Provider {
         /// What to do.
@@ -418,6 +434,7 @@ impl RunFlags {
             candidates: self.candidates,
             origin: chamber_protocol::Origin::Cli,
             cancel: chamber_agent::CancelToken::new(),
+            fence: None,
         }
     }
 }
@@ -507,6 +524,10 @@ impl Command {
                 action: PolicyAction::Check { .. },
             } => "policy check",
             Command::Schemas { .. } => "schemas",
+            Command::Serve(_) => "serve",
+            Command::Worker(_) => "worker",
+            Command::Token { action } => action.name(),
+            Command::Task { action } => action.name(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod approver;
 mod cli;
 mod cli_actions;
+mod cli_service;
 mod commands;
 mod diff_view;
 mod disk_full;
@@ -219,6 +220,19 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        Command::Serve(args) => (
+            commands::service::serve::serve(&setup, args, out).await?,
+            status::OK,
+        ),
+        Command::Worker(args) => (
+            commands::service::serve::worker(&setup, args, out).await?,
+            status::OK,
+        ),
+        Command::Token { action } => (
+            commands::service::token::token(&setup.store().await?, action, out).await?,
+            status::OK,
+        ),
+        Command::Task { action } => commands::service::task::task(&setup, action, out).await?,
         Command::Sandbox {
             action:
                 cli::SandboxAction::Run {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chamber_agent::{CancelToken, Engine, RunOptions};
+use chamber_agent::{CancelToken, Engine, RunOptions, SideEffectFence};
 use chamber_policy::ApprovalMode;
 use chamber_protocol::Origin;
 
@@ -48,6 +48,9 @@ pub struct RunSettings {
     pub origin: Origin,
     /// Cancels the run at its next safe point.
     pub cancel: CancelToken,
+    /// Checked before side effects that leave the run (a queue worker's
+    /// fencing token); none for the CLI.
+    pub fence: Option<Arc<dyn SideEffectFence>>,
 }
 
 /// Which acting entry point the options are for (a guarded run can only be
@@ -142,6 +145,7 @@ pub(crate) async fn options_for(
         origin: settings.origin,
         cancel: settings.cancel.clone(),
         budget: Some(budget),
+        fence: settings.fence.clone(),
         ..RunOptions::default()
     };
     if opts.guarded && entry != Entry::New {

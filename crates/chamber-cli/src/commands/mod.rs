@@ -34,6 +34,7 @@ pub mod runs;
 pub mod sandbox;
 pub mod search;
 pub mod serve;
+pub mod service;
 pub mod stats;
 pub mod status;
 pub mod symbols;

@@ -1,0 +1,124 @@
+//! Chamber as a service: an HTTP API (`/v1`, JSON envelopes, SSE and
+//! WebSocket event streams, durable approvals, tokens with scopes,
+//! Prometheus metrics) over the durable task queue in `chamber-store`, and
+//! the workers that run queued tasks through `chamber-runtime`.
+
+mod api_error;
+mod approvals_api;
+mod auth;
+mod durable_approver;
+mod envelope;
+mod event_feed;
+mod events_api;
+mod json_body;
+mod metrics;
+mod ops_api;
+mod runs_api;
+mod state;
+mod task_request;
+mod task_run;
+mod tasks_api;
+mod worker;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use api_error::ApiError;
+pub use state::{AppState, ServerSettings, canonical_root};
+pub use task_request::{Priority, SubmitTask, TaskConstraints};
+pub use worker::{WorkerOptions, run_workers};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Another address than loopback with auth off.
+    #[error(
+        "refusing to listen on {addr} with auth turned off: anyone who reaches it could run commands in your repositories"
+    )]
+    OpenWithoutAuth {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The listener failed.
+    #[error("cannot serve on {addr}: {error}")]
+    Io {
+        /// The address.
+        addr: String,
+        /// The error.
+        error: std::io::Error,
+    },
+}
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/tasks", post(tasks_api::submit).get(tasks_api::list))
+        .route("/tasks/{id}", get(tasks_api::show))
+        .route("/tasks/{id}/cancel", post(tasks_api::cancel))
+        .route("/tasks/{id}/retry", post(tasks_api::retry))
+        .route("/tasks/{id}/events", get(events_api::task_events))
+        .route("/tasks/{id}/events/ws", get(events_api::task_events_ws))
+        .route("/events", get(events_api::all_events))
+        .route("/events/ws", get(events_api::all_events_ws))
+        .route("/plans", post(tasks_api::plan))
+        .route("/plans/{id}/execute", post(tasks_api::execute_plan))
+        .route("/runs/{id}", get(runs_api::show_run))
+        .route("/sessions/{id}", get(runs_api::show_session))
+        .route("/approvals", get(approvals_api::list))
+        .route(
+            "/approvals/{id}",
+            get(approvals_api::show).post(approvals_api::answer),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .route("/healthz", get(ops_api::healthz))
+        .route("/readyz", get(ops_api::readyz))
+        .route("/metrics", get(ops_api::metrics))
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track_http,
+        ))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_route",
+        "no such endpoint",
+    )
+    .hint("see docs/api.md")
+}
+
+/// Refuses an exposed address without auth.
+pub fn check_bind(addr: SocketAddr, auth: bool) -> Result<(), ServerError> {
+    if !auth && !addr.ip().is_loopback() {
+        return Err(ServerError::OpenWithoutAuth { addr });
+    }
+    Ok(())
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|error| ServerError::Io { addr, error })
+}

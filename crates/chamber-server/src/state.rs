@@ -1,0 +1,138 @@
+//! What every handler and worker shares: the store, the settings, the
+//! metrics, and the signal that wakes event streams and idle workers.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chamber_store::{RetryPolicy, Store};
+use tokio::sync::Notify;
+
+use crate::metrics::Metrics;
+
+/// The service's settings, from `[server]` and the flags of `chamber serve`.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Directories under which tasks may name repositories (canonical).
+    pub repo_roots: Vec<PathBuf>,
+    /// Require bearer tokens.
+    pub auth: bool,
+    /// Most unfinished tasks before submissions get 429.
+    pub queue_cap: u64,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// How long a claim holds without a heartbeat.
+    pub lease: Duration,
+    /// How long an approval request waits.
+    pub approval_timeout: Duration,
+    /// Attempts before a task is dead-lettered.
+    pub max_attempts: u32,
+    /// Requests per minute per token (0: unlimited).
+    pub rate_limit_per_minute: u32,
+    /// Queues the embedded workers take tasks from.
+    pub queues: Vec<String>,
+    /// Backoff between attempts.
+    pub retry: RetryPolicy,
+    /// How often streams and idle workers look at the store when nothing
+    /// woke them (another machine's worker cannot).
+    pub poll: Duration,
+}
+
+impl ServerSettings {
+    /// Settings from the `[server]` section; `repo_roots` are made
+    /// canonical (a root that does not exist is dropped with a warning).
+    pub fn from_config(c: &chamber_config::ServerConfig) -> Self {
+        Self {
+            repo_roots: c
+                .repo_roots
+                .iter()
+                .filter_map(|r| canonical_root(std::path::Path::new(r)))
+                .collect(),
+            auth: c.auth,
+            queue_cap: c.queue_cap,
+            max_body_bytes: usize::try_from(c.max_body_bytes).unwrap_or(usize::MAX),
+            lease: Duration::from_secs(c.lease_secs.max(1)),
+            approval_timeout: Duration::from_secs(c.approval_timeout_secs.max(1)),
+            max_attempts: c.max_attempts.max(1),
+            rate_limit_per_minute: c.rate_limit_per_minute,
+            queues: c.queues.clone(),
+            retry: RetryPolicy::default(),
+            poll: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A repository root as compared against task paths.
+pub fn canonical_root(path: &std::path::Path) -> Option<PathBuf> {
+    match path.canonicalize() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!(root = %path.display(), error = %e, "repo root skipped");
+            None
+        }
+    }
+}
+
+/// Shared by handlers and workers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database: queue, runs, events, tokens, approvals.
+    pub store: Store,
+    /// The settings in force.
+    pub settings: Arc<ServerSettings>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Rung when a task is queued or an event is recorded in this process.
+    pub wake: Arc<Notify>,
+    /// Workers running in this process.
+    pub workers_running: Arc<AtomicUsize>,
+    /// Workers this process was asked to run.
+    pub workers_wanted: usize,
+    rate: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
+}
+
+impl AppState {
+    /// State over an open store.
+    pub fn new(store: Store, settings: ServerSettings, workers_wanted: usize) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::new()),
+            wake: Arc::new(Notify::new()),
+            workers_running: Arc::new(AtomicUsize::new(0)),
+            workers_wanted,
+            rate: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Whether every worker asked for is running.
+    pub fn workers_ready(&self) -> bool {
+        self.workers_running.load(Ordering::SeqCst) >= self.workers_wanted
+    }
+
+    /// Counts one request for `key` in this minute; `Err(seconds)` to wait
+    /// when the limit is reached.
+    pub fn rate_check(&self, key: &str) -> Result<(), u64> {
+        let limit = self.settings.rate_limit_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        let Ok(mut map) = self.rate.lock() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let entry = map.entry(key.to_string()).or_insert((now, 0));
+        let window = Duration::from_secs(60);
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            let left = window.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}

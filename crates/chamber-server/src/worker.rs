@@ -1,0 +1,97 @@
+//! The worker loop: claims tasks from the queue (this process's wake-ups,
+//! else polling), runs up to `concurrency` at once, and stops taking new
+//! work when asked to shut down. The server embeds workers; `chamber worker`
+//! runs the same loop in its own process.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::{Semaphore, watch};
+
+use crate::state::AppState;
+use crate::task_run::run_claimed;
+
+/// How one worker process takes tasks.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Tasks run at once.
+    pub concurrency: usize,
+    /// Queues to take tasks from (empty: all).
+    pub queues: Vec<String>,
+    /// Most running tasks per queue, across all workers.
+    pub limits: HashMap<String, u32>,
+    /// Name recorded as the lease owner.
+    pub name: String,
+}
+
+impl WorkerOptions {
+    /// `concurrency` slots on `queues`, named after this host and process.
+    pub fn new(concurrency: usize, queues: Vec<String>) -> Self {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "host".into());
+        Self {
+            concurrency: concurrency.max(1),
+            queues,
+            limits: HashMap::new(),
+            name: format!("{host}:{}", std::process::id()),
+        }
+    }
+}
+
+/// Runs workers until `shutdown` turns true; then waits for the tasks in
+/// hand to finish (a killed process leaves them to be rescued instead).
+pub async fn run_workers(
+    state: AppState,
+    opts: WorkerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(opts.concurrency));
+    state
+        .workers_running
+        .fetch_add(opts.concurrency, Ordering::SeqCst);
+    tracing::info!(worker = %opts.name, concurrency = opts.concurrency, "workers started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = shutdown.changed() => break,
+        };
+        let wake = state.wake.notified();
+        let claim = state
+            .store
+            .claim_task(&opts.name, &opts.queues, state.settings.lease, &opts.limits)
+            .await;
+        match claim {
+            Ok(Some(claim)) => {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    run_claimed(&state, claim).await;
+                    drop(permit);
+                });
+            }
+            Ok(None) => {
+                drop(permit);
+                tokio::select! {
+                    _ = tokio::time::timeout(state.settings.poll, wake) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                drop(permit);
+                tracing::warn!(error = %e, "claim failed; retrying");
+                tokio::time::sleep(state.settings.poll).await;
+            }
+        }
+    }
+    state
+        .workers_running
+        .fetch_sub(opts.concurrency, Ordering::SeqCst);
+    // Wait for the tasks in hand: every slot free again.
+    let all = u32::try_from(opts.concurrency).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+    tracing::info!(worker = %opts.name, "workers stopped");
+}
