@@ -39,6 +39,8 @@ mod safety_gaps;
 mod safety_modes;
 mod sandbox;
 mod secrets;
+mod service_api;
+mod service_harness;
 mod setup_errors;
 mod test_command;
 mod test_watch;
