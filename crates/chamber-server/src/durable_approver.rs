@@ -29,7 +29,7 @@ pub struct DurableApprover {
 }
 
 enum Answer {
-    Decided(ApprovalRecord),
+    Decided(Box<ApprovalRecord>),
     Expired,
     Cancelled,
     Failed(String),
@@ -91,7 +91,7 @@ impl DurableApprover {
             match self.store.get_approval(id).await {
                 Ok(r) if r.state == ApprovalState::Pending => {}
                 Ok(r) if r.state == ApprovalState::Expired => return Answer::Expired,
-                Ok(r) => return Answer::Decided(r),
+                Ok(r) => return Answer::Decided(Box::new(r)),
                 Err(e) => return Answer::Failed(e.to_string()),
             }
             match self.store.get_task(&self.task_id).await {

@@ -48,6 +48,10 @@ pub struct TaskConstraints {
     /// Stop after planning (set by `POST /v1/plans`).
     #[serde(default)]
     pub plan_only: bool,
+    /// Complete without a run: for queue benchmarks and smoke checks of a
+    /// deployment (submit → claim → complete, nothing else).
+    #[serde(default)]
+    pub noop: bool,
     /// Run this saved plan (set by `POST /v1/plans/{id}/execute`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_plan: Option<String>,

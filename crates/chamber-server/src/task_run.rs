@@ -71,6 +71,25 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
     let task = claim.task;
     let token = claim.fencing_token;
     let started = Instant::now();
+    if task
+        .constraints
+        .get("noop")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        let done = state
+            .store
+            .complete_task(&task.id, token, serde_json::json!({"noop": true}))
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(task = %task.id, error = %e, "cannot complete a no-op task");
+        }
+        state
+            .metrics
+            .run_finished("noop", started.elapsed().as_secs_f64(), 0, 0, 0.0);
+        state.wake.notify_waiters();
+        return;
+    }
     tracing::info!(task = %task.id, attempt = task.attempts, rescued = claim.rescued, "task claimed");
     let cancel = CancelToken::new();
     let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -237,8 +256,12 @@ async fn run_task(
         })),
         ..RunSettings::default()
     };
+    let resumable = match &task.run_id {
+        Some(run) => has_plan(state, run).await,
+        None => false,
+    };
     let act = match (&task.run_id, &constraints.apply_plan) {
-        (Some(run), _) => {
+        (Some(run), _) if resumable => {
             // A rescue: the lease, not the old process, says who may act.
             if let Ok(r) = state.store.get_run(run).await
                 && r.status == RunStatus::Running
@@ -250,8 +273,9 @@ async fn run_task(
             }
             Act::Resume(run.clone())
         }
-        (None, Some(plan)) => Act::Apply(plan.clone()),
-        (None, None) => Act::New {
+        // A run that never got an approved plan has nothing to resume.
+        (_, Some(plan)) => Act::Apply(plan.clone()),
+        (_, None) => Act::New {
             prompt: task.prompt.clone(),
             plan_only: constraints.plan_only,
             dry_run: false,
@@ -274,6 +298,16 @@ async fn run_task(
         wake: state.wake.clone(),
     });
     chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await
+}
+
+/// Whether the run got as far as an approved plan (so resuming it skips
+/// finished work).
+async fn has_plan(state: &AppState, run_id: &str) -> bool {
+    state
+        .store
+        .get_run(run_id)
+        .await
+        .is_ok_and(|r| r.plan.is_some() && r.status != RunStatus::AwaitingApproval)
 }
 
 /// Which retry class an error falls in.

@@ -1,0 +1,237 @@
+//! Separate `chamber worker` processes on one database: each task runs
+//! exactly once, a worker killed with SIGKILL has its task rescued after
+//! the lease and resumed from the event log (edits applied once), and
+//! failures are retried and then dead-lettered.
+
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use chamber_mock_llm::{MockServer, Turn};
+use serde_json::json;
+
+use super::harness::{Project, plan_turn};
+use super::service_harness::{call, http, serve, signal, submit, token, wait_task};
+
+fn worker(p: &Project, env: &[(&str, &str)]) -> Child {
+    let mut cmd = p.cmd(&["worker", "--concurrency", "2"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::null()).stderr(Stdio::inherit());
+    cmd.spawn().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_run_each_task_exactly_once() {
+    let p = Project::git(super::harness::NO_MODEL);
+    let t = token(&p, "ci", "write").await;
+    let s = serve(&p, &["--workers", "0"], &[]);
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        let (code, body) = submit(&s, &t, &p, "no-op", json!({"noop": true})).await;
+        assert_eq!(code, 201, "{body}");
+        ids.push(body["payload"]["id"].as_str().unwrap().to_string());
+    }
+    let mut workers = [worker(&p, &[]), worker(&p, &[])];
+    for id in &ids {
+        let task = wait_task(&s, &t, id, |t| t["state"] == "completed").await;
+        // One claim each: one attempt, one fencing token.
+        assert_eq!(task["attempts"], 1, "{task}");
+        assert_eq!(task["fencing_token"], 1, "{task}");
+    }
+    let text = http()
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("chamber_claims 40"), "{text}");
+    assert!(text.contains("chamber_lease_rescues 0"), "{text}");
+    for w in &mut workers {
+        signal(w, nix::sys::signal::Signal::SIGTERM);
+        assert!(w.wait().unwrap().success());
+    }
+    s.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
+    // Step 1 appends "one"; step 2's first answer is slow, and the worker
+    // dies while waiting for it. The rescuer resumes at step 2.
+    let script = vec![
+        plan_turn("Log twice", &[("1", "Append one"), ("2", "Append two")]),
+        Turn::call("shell", json!({"command": "echo one >> log.txt"})),
+        Turn::text("Appended one."),
+        Turn::call("shell", json!({"command": "echo two >> log.txt"})).with_delay(30_000),
+        Turn::call("shell", json!({"command": "echo two >> log.txt"})),
+        Turn::text("Appended two."),
+    ];
+    let mock = MockServer::start(script).await.unwrap();
+    let p = Project::git(&mock.base_url());
+    let t = token(&p, "ci", "write").await;
+    let lease = [("CHAMBER_SERVER__LEASE_SECS", "2")];
+    let s = serve(&p, &["--workers", "0"], &lease);
+    let (_, body) = submit(
+        &s,
+        &t,
+        &p,
+        "log twice",
+        json!({"approval_mode": "full-auto", "auto_approve": true}),
+    )
+    .await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+    let mut first = worker(&p, &lease);
+    // Wait until step 1 is done and step 2's model call is in flight.
+    let run_id = loop {
+        let task = wait_task(&s, &t, &id, |t| t["run_id"].is_string()).await;
+        let run_id = task["run_id"].as_str().unwrap().to_string();
+        let (_, run) = call(
+            http()
+                .get(format!("{}/v1/runs/{run_id}", s.base))
+                .bearer_auth(&t),
+        )
+        .await;
+        let events = run["payload"]["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let done_one = events.iter().any(|e| e["type"] == "step_completed");
+        if done_one && mock.requests().len() >= 4 {
+            break run_id;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    signal(&first, nix::sys::signal::Signal::SIGKILL);
+    let _ = first.wait();
+    let killed_at = std::time::Instant::now();
+    let mut second = worker(&p, &lease);
+    let task = wait_task(&s, &t, &id, |t| t["state"] == "completed").await;
+    let rescue = killed_at.elapsed();
+    assert_eq!(task["attempts"], 2, "{task}");
+    assert_eq!(task["fencing_token"], 2, "{task}");
+    assert_eq!(
+        task["run_id"],
+        run_id.as_str(),
+        "the rescuer resumed the same run"
+    );
+    let branch = format!("chamber/{}", &run_id[..8]);
+    let log = p.git_ok(&["show", &format!("{branch}:log.txt")]);
+    assert_eq!(log, "one\ntwo", "each edit applied exactly once");
+    assert!(rescue < Duration::from_secs(20), "rescue took {rescue:?}");
+    let text = http()
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("chamber_lease_rescues 1"), "{text}");
+    signal(&second, nix::sys::signal::Signal::SIGTERM);
+    assert!(second.wait().unwrap().success());
+    s.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_that_keeps_failing_is_retried_then_dead_lettered() {
+    let mock = MockServer::start(vec![Turn::http_error(500); 40])
+        .await
+        .unwrap();
+    let p = Project::git(&mock.base_url());
+    let t = token(&p, "ci", "write").await;
+    let s = serve(
+        &p,
+        &["--workers", "1"],
+        &[("CHAMBER_PROVIDER__MAX_RETRIES", "0")],
+    );
+    let (_, body) = call(
+        http()
+            .post(format!("{}/v1/tasks", s.base))
+            .bearer_auth(&t)
+            .json(&json!({"prompt": "add a hello script", "repo": p.path(), "max_attempts": 2, "constraints": {"auto_approve": true}})),
+    )
+    .await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+    let task = wait_task(&s, &t, &id, |t| t["state"] == "dead_lettered").await;
+    assert_eq!(task["attempts"], 2, "{task}");
+    assert!(
+        task["last_error"].as_str().unwrap().contains("500"),
+        "{task}"
+    );
+    // Revived by hand, it runs again.
+    let (code, r) = call(
+        http()
+            .post(format!("{}/v1/tasks/{id}/retry", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(code, 200, "{r}");
+    s.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
+    let script = vec![
+        plan_turn("Log twice", &[("1", "Append one"), ("2", "Append two")]),
+        Turn::call("shell", json!({"command": "echo one >> log.txt"})),
+        Turn::text("Appended one."),
+        // The paused worker's answer: it arrives while the worker is stopped.
+        Turn::call("shell", json!({"command": "echo late >> log.txt"})).with_delay(1_000),
+        Turn::call("shell", json!({"command": "echo two >> log.txt"})),
+        Turn::text("Appended two."),
+        Turn::text("Nothing more."),
+    ];
+    let mock = MockServer::start(script).await.unwrap();
+    let p = Project::git(&mock.base_url());
+    let t = token(&p, "ci", "write").await;
+    let lease = [("CHAMBER_SERVER__LEASE_SECS", "2")];
+    let s = serve(&p, &["--workers", "0"], &lease);
+    let (_, body) = submit(
+        &s,
+        &t,
+        &p,
+        "log twice",
+        json!({"approval_mode": "full-auto", "auto_approve": true}),
+    )
+    .await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+    let mut paused = worker(&p, &lease);
+    while mock.requests().len() < 4 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    signal(&paused, nix::sys::signal::Signal::SIGSTOP);
+    let mut rescuer = worker(&p, &lease);
+    let task = wait_task(&s, &t, &id, |t| t["state"] == "completed").await;
+    assert_eq!(task["attempts"], 2, "{task}");
+    let run_id = task["run_id"].as_str().unwrap().to_string();
+    let branch = format!("chamber/{}", &run_id[..8]);
+    let head = p.git_ok(&["rev-parse", &branch]);
+    // Wake the paused worker: its lease is gone, so it must not commit,
+    // record an outcome or touch the branch.
+    signal(&paused, nix::sys::signal::Signal::SIGCONT);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        p.git_ok(&["rev-parse", &branch]),
+        head,
+        "the paused worker moved the branch"
+    );
+    assert_eq!(
+        p.git_ok(&["show", &format!("{branch}:log.txt")]),
+        "one\ntwo"
+    );
+    let (_, after) = call(
+        http()
+            .get(format!("{}/v1/tasks/{id}", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(after["payload"]["state"], "completed");
+    assert_eq!(after["payload"]["fencing_token"], 2);
+    for w in [&mut paused, &mut rescuer] {
+        signal(w, nix::sys::signal::Signal::SIGTERM);
+        let _ = w.wait();
+    }
+    s.stop();
+}
