@@ -259,7 +259,26 @@ impl From<chamber_runtime::RuntimeError> for CliError {
 
 impl From<chamber_store::StoreError> for CliError {
     fn from(e: chamber_store::StoreError) -> Self {
-        AgentError::Store(e).into()
+        use chamber_store::StoreError as S;
+        let (code, exit, hint) = match &e {
+            S::NotFound { what, .. } if *what != "run" && *what != "plan" => {
+                ("not_found", status::NOT_FOUND, None)
+            }
+            S::InvalidState { .. } | S::Fenced { .. } => {
+                ("invalid_state", status::INVALID_STATE, None)
+            }
+            S::IdempotencyConflict { .. } | S::UniqueKeyTaken { .. } | S::DuplicateName { .. } => {
+                ("conflict", status::INVALID_STATE, None)
+            }
+            S::QueueFull { .. } => (
+                "queue_full",
+                status::INVALID_STATE,
+                Some("wait for workers to catch up, or raise [server] queue_cap"),
+            ),
+            S::UnknownValue(_) => ("bad_value", status::CONFIG, None),
+            _ => return AgentError::Store(e).into(),
+        };
+        CliError::new(code, e.to_string(), hint, exit)
     }
 }
 

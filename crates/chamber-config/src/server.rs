@@ -11,7 +11,7 @@ pub struct ServerConfig {
     /// Address to listen on. Another address than loopback needs auth.
     pub listen: String,
     /// Directories under which tasks may name repositories; empty means
-    /// the directory `chamber serve` was started in.
+    /// the project `chamber serve` was started in.
     pub repo_roots: Vec<String>,
     /// Workers inside the server process (0: only `chamber worker`s run tasks).
     pub workers: u32,
@@ -32,8 +32,6 @@ pub struct ServerConfig {
     pub rate_limit_per_minute: u32,
     /// Queues the workers take tasks from.
     pub queues: Vec<String>,
-    /// Origins allowed by CORS; empty turns CORS off.
-    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -50,7 +48,6 @@ impl Default for ServerConfig {
             max_attempts: 3,
             rate_limit_per_minute: 600,
             queues: vec!["default".into()],
-            cors_origins: Vec::new(),
         }
     }
 }

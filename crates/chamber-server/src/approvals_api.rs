@@ -1,7 +1,8 @@
 //! `/v1/approvals`: the durable approval requests runs are waiting on, and
 //! the answers (idempotent; two-person requests need two names).
 
-use axum::extract::{Extension, Path, Query, State};
+use crate::query_params::ApiQuery;
+use axum::extract::{Extension, Path, State};
 use axum::response::{IntoResponse, Response};
 use chamber_store::{ApprovalState, Decision, TokenScope};
 use serde::Deserialize;
@@ -26,7 +27,7 @@ pub struct ApprovalQuery {
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<ApprovalQuery>,
+    ApiQuery(q): ApiQuery<ApprovalQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;
     state.store.expire_approvals().await?;

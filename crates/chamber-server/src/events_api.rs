@@ -5,8 +5,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use crate::query_params::ApiQuery;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -78,7 +79,7 @@ pub async fn task_events(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;
     let task = state.store.get_task(&id).await?;
@@ -91,7 +92,7 @@ pub async fn all_events(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;
     let feed = Feed::new(state, None, start_cursor(&headers, &q)?).await?;
@@ -104,7 +105,7 @@ pub async fn task_events_ws(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;
@@ -117,7 +118,7 @@ pub async fn task_events_ws(
 pub async fn all_events_ws(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<StreamQuery>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;

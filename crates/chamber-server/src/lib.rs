@@ -13,6 +13,7 @@ mod events_api;
 mod json_body;
 mod metrics;
 mod ops_api;
+mod query_params;
 mod runs_api;
 mod state;
 mod task_request;

@@ -189,6 +189,8 @@ impl Metrics {
                 })
                 .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
+        // A queue that emptied must read 0, not its last depth.
+        self.depth.clear();
         for (queue, n) in &stats.depth {
             self.depth
                 .get_or_create(&QueueLabel {

@@ -31,12 +31,21 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             },
         }),
     );
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, body).into_response()
+    if ready {
+        return (StatusCode::OK, body).into_response();
+    }
+    let mut failing = body;
+    failing.0.ok = false;
+    failing.0.error = Some(chamber_protocol::ErrorBody {
+        code: "not_ready".into(),
+        message: if workers {
+            "the store does not answer".into()
+        } else {
+            "the workers are not running yet".into()
+        },
+        hint: None,
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, failing).into_response()
 }
 
 /// Prometheus text exposition.

@@ -108,7 +108,13 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
         return;
     }
     let store = &state.store;
-    let cancelled = cancel.reason().is_some();
+    // A cancel the heartbeat has not seen yet (the approver saw it first)
+    // still counts.
+    let cancelled = cancel.reason().is_some()
+        || store
+            .get_task(&task.id)
+            .await
+            .is_ok_and(|t| t.cancel_requested);
     let (label, recorded) = match result {
         Ok(outcome) => {
             let usage = (
@@ -300,14 +306,20 @@ async fn run_task(
     chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await
 }
 
-/// Whether the run got as far as an approved plan (so resuming it skips
-/// finished work).
+/// Whether the run got past its plan's approval and stopped short of the
+/// end (so resuming it skips finished work); a rejected or expired plan
+/// starts afresh.
 async fn has_plan(state: &AppState, run_id: &str) -> bool {
-    state
-        .store
-        .get_run(run_id)
-        .await
-        .is_ok_and(|r| r.plan.is_some() && r.status != RunStatus::AwaitingApproval)
+    state.store.get_run(run_id).await.is_ok_and(|r| {
+        r.plan.is_some()
+            && matches!(
+                r.status,
+                RunStatus::Running
+                    | RunStatus::Interrupted
+                    | RunStatus::Failed
+                    | RunStatus::BudgetExceeded
+            )
+    })
 }
 
 /// Which retry class an error falls in.

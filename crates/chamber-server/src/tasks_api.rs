@@ -1,7 +1,8 @@
 //! `/v1/tasks` and `/v1/plans`: submitting work (idempotent, capped),
 //! listing and reading tasks, cancelling and retrying them.
 
-use axum::extract::{Extension, Path, Query, State};
+use crate::query_params::ApiQuery;
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chamber_store::{StoreError, TaskFilter, TaskState, TokenScope};
@@ -92,7 +93,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Read)?;
     let task_state = q

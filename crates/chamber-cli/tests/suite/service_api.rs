@@ -219,6 +219,51 @@ async fn an_unanswered_approval_expires_into_a_clear_failure() {
         1,
         "{list}"
     );
+    // A retry asks again, in a fresh run (the rejected one cannot resume).
+    let old_run = task["run_id"].as_str().unwrap().to_string();
+    let (code, _) = call(
+        http()
+            .post(format!("{}/v1/tasks/{id}/retry", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let again = wait_task(&s, &t, &id, |t| {
+        t["run_id"].is_string() && t["run_id"] != old_run.as_str()
+    })
+    .await;
+    assert_ne!(again["run_id"], old_run.as_str());
+    s.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_task_that_waits_for_approval_ends_it_cancelled() {
+    let mock = MockServer::start(hello_script()).await.unwrap();
+    let p = Project::git(&mock.base_url());
+    let t = token(&p, "ci", "write").await;
+    let s = serve(&p, &["--workers", "1"], &[]);
+    let (_, body) = submit(&s, &t, &p, "add a hello script", json!({})).await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+    wait_task(&s, &t, &id, |t| t["state"] == "awaiting_approval").await;
+    let (code, c) = call(
+        http()
+            .post(format!("{}/v1/tasks/{id}/cancel", s.base))
+            .bearer_auth(&t)
+            .json(&json!({"reason": "changed my mind"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{c}");
+    let task = wait_task(&s, &t, &id, |t| t["state"] == "cancelled").await;
+    assert_eq!(task["cancel_reason"], "changed my mind");
+    // A query that does not fit is refused in the envelope too.
+    let (code, bad) = call(
+        http()
+            .get(format!("{}/v1/tasks?cursor=soon", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(code, 400, "{bad}");
+    assert_eq!(bad["error"]["code"], "bad_query");
     s.stop();
 }
 

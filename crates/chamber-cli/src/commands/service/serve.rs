@@ -106,11 +106,20 @@ pub async fn serve(
         ))
     });
     let mut http_stop = shutdown.clone();
-    chamber_server::serve(listener, state, async move {
+    let server = chamber_server::serve(listener, state, async move {
         let _ = http_stop.wait_for(|v| *v).await;
-    })
-    .await
-    .map_err(|e| CliError::new("serve_failed", e.to_string(), None, status::INTERNAL))?;
+    });
+    // Open event streams would hold a graceful shutdown forever: after the
+    // signal they get a few seconds, then the listener closes anyway.
+    let mut grace = shutdown.clone();
+    tokio::select! {
+        served = server => served
+            .map_err(|e| CliError::new("serve_failed", e.to_string(), None, status::INTERNAL))?,
+        _ = async move {
+            let _ = grace.wait_for(|v| *v).await;
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        } => {}
+    }
     if let Some(w) = worker_task {
         let _ = w.await;
     }
