@@ -9,6 +9,7 @@ mod auth;
 mod durable_approver;
 mod envelope;
 mod event_feed;
+mod event_hub;
 mod events_api;
 mod json_body;
 mod metrics;

@@ -90,6 +90,8 @@ pub struct AppState {
     pub workers_running: Arc<AtomicUsize>,
     /// Workers this process was asked to run.
     pub workers_wanted: usize,
+    /// New events, read once and fanned out to every stream.
+    pub hub: Arc<crate::event_hub::EventHub>,
     rate: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
 }
 
@@ -103,6 +105,7 @@ impl AppState {
             wake: Arc::new(Notify::new()),
             workers_running: Arc::new(AtomicUsize::new(0)),
             workers_wanted,
+            hub: Arc::new(crate::event_hub::EventHub::new()),
             rate: Arc::new(Mutex::new(HashMap::new())),
         }
     }

@@ -175,13 +175,20 @@ impl Store {
         if !matches || record.revoked_at.is_some() {
             return Ok(None);
         }
+        // `last_used_at` is kept to the minute: a write per request would
+        // serialise every API call on the database's write lock.
         let now = Utc::now();
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-            .bind(ts(now))
-            .bind(&record.id)
-            .execute(&self.pool)
-            .await?;
-        record.last_used_at = Some(parse_ts(&ts(now)));
+        let stale = record
+            .last_used_at
+            .is_none_or(|t| now - t >= chrono::Duration::seconds(60));
+        if stale {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(ts(now))
+                .bind(&record.id)
+                .execute(&self.pool)
+                .await?;
+            record.last_used_at = Some(parse_ts(&ts(now)));
+        }
         Ok(Some(record))
     }
 
