@@ -63,7 +63,8 @@ pub async fn show(
 pub struct AnswerBody {
     /// `approve`, `approve_for_session` or `reject`.
     pub decision: Decision,
-    /// The person answering; the token's name when absent.
+    /// The person answering, with auth off; with auth on the token's name
+    /// is the approver (so two people need two tokens).
     #[serde(default)]
     pub approver: Option<String>,
 }
@@ -76,10 +77,15 @@ pub async fn answer(
     ApiJson(body): ApiJson<AnswerBody>,
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Approve)?;
-    let approver = body
-        .approver
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| caller.name.clone());
+    // With auth on, the token is the approver: one token cannot stand in
+    // for two people under the two-person rule by giving two names.
+    let approver = if state.settings.auth {
+        caller.name.clone()
+    } else {
+        body.approver
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| caller.name.clone())
+    };
     let a = state
         .store
         .answer_approval(&id, body.decision, &approver)

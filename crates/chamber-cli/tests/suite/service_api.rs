@@ -508,3 +508,120 @@ async fn the_task_cli_works_locally_and_against_a_server() {
     s.stop();
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_person_write_needs_two_tokens_and_streams_over_websocket() {
+    let mock = MockServer::start(vec![
+        super::harness::plan_turn("Deploy", &[("1", "edit deploy config")]),
+        chamber_mock_llm::Turn::call(
+            "write_file",
+            json!({"path": "deploy/prod.yaml", "content": "x: 2\n"}),
+        ),
+        chamber_mock_llm::Turn::text("Done."),
+    ])
+    .await
+    .unwrap();
+    let p = Project::git(&mock.base_url());
+    p.write(
+        ".chamber/config.toml",
+        "[paths]\ntwo_person = [\"deploy/**\"]\n",
+    );
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "config"]);
+    let writer = token(&p, "writer", "write").await;
+    let alice = token(&p, "alice", "approve").await;
+    let bob = token(&p, "bob", "approve").await;
+    let s = serve(&p, &["--workers", "1"], &[]);
+    let (_, body) = submit(&s, &writer, &p, "deploy", json!({"auto_approve": true})).await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+
+    // Follow the task over WebSocket while answering.
+    let ws_url = format!(
+        "{}/v1/tasks/{id}/events/ws",
+        s.base.replace("http://", "ws://")
+    );
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url)
+            .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {writer}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+
+    wait_task(&s, &writer, &id, |t| t["state"] == "awaiting_approval").await;
+    let (_, list) = call(
+        http()
+            .get(format!("{}/v1/approvals", s.base))
+            .bearer_auth(&writer),
+    )
+    .await;
+    let a = list["payload"]["approvals"][0].clone();
+    assert_eq!(a["kind"], "action", "{list}");
+    assert_eq!(a["approvers_needed"], 2, "{a}");
+    let url = format!("{}/v1/approvals/{}", s.base, a["id"].as_str().unwrap());
+    // One token twice, even under two names, is one person.
+    for name in ["alice", "carol"] {
+        let (code, r) = call(
+            http()
+                .post(&url)
+                .bearer_auth(&alice)
+                .json(&json!({"decision": "approve", "approver": name})),
+        )
+        .await;
+        assert_eq!(code, 200, "{r}");
+        assert_eq!(r["payload"]["state"], "pending", "{r}");
+    }
+    let (_, r) = call(
+        http()
+            .post(&url)
+            .bearer_auth(&bob)
+            .json(&json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(r["payload"]["state"], "approved", "{r}");
+
+    let mut types = Vec::new();
+    let finished = loop {
+        let msg = tokio::time::timeout(
+            Duration::from_secs(60),
+            futures::StreamExt::next(&mut socket),
+        )
+        .await
+        .expect("websocket went quiet")
+        .expect("websocket closed early")
+        .unwrap();
+        let text = msg.into_text().unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if let Some(t) = v.get("task_finished") {
+            break t.clone();
+        }
+        types.push(v["event"]["type"].as_str().unwrap_or("").to_string());
+    };
+    assert_eq!(finished["state"], "completed", "{finished}");
+    assert!(
+        types.contains(&"approval_requested".to_string()),
+        "{types:?}"
+    );
+    let decision: Vec<Value> = {
+        let run_id = finished["run_id"].as_str().unwrap();
+        let (_, run) = call(
+            http()
+                .get(format!("{}/v1/runs/{run_id}", s.base))
+                .bearer_auth(&writer),
+        )
+        .await;
+        run["payload"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "policy_decision")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        decision[0]["approvers"],
+        json!(["alice", "bob"]),
+        "{decision:?}"
+    );
+    s.stop();
+}

@@ -27,7 +27,7 @@ async fn two_worker_processes_run_each_task_exactly_once() {
     let t = token(&p, "ci", "write").await;
     let s = serve(&p, &["--workers", "0"], &[]);
     let mut ids = Vec::new();
-    for _ in 0..40 {
+    for _ in 0..200 {
         let (code, body) = submit(&s, &t, &p, "no-op", json!({"noop": true})).await;
         assert_eq!(code, 201, "{body}");
         ids.push(body["payload"]["id"].as_str().unwrap().to_string());
@@ -47,7 +47,7 @@ async fn two_worker_processes_run_each_task_exactly_once() {
         .text()
         .await
         .unwrap();
-    assert!(text.contains("chamber_claims 40"), "{text}");
+    assert!(text.contains("chamber_claims 200"), "{text}");
     assert!(text.contains("chamber_lease_rescues 0"), "{text}");
     for w in &mut workers {
         signal(w, nix::sys::signal::Signal::SIGTERM);
