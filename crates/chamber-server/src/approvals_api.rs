@@ -58,7 +58,7 @@ pub async fn show(
 }
 
 /// Body of `POST /v1/approvals/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     /// `approve`, `approve_for_session` or `reject`.

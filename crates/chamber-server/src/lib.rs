@@ -13,6 +13,7 @@ mod event_hub;
 mod events_api;
 mod json_body;
 mod metrics;
+mod openapi;
 mod ops_api;
 mod query_params;
 mod runs_api;
@@ -29,6 +30,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use api_error::ApiError;
+pub use openapi::document as openapi_document;
 pub use state::{AppState, ServerSettings, canonical_root};
 pub use task_request::{Priority, SubmitTask, TaskConstraints};
 pub use worker::{WorkerOptions, run_workers};
@@ -77,7 +79,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
-        ));
+        ))
+        .route("/openapi.json", get(openapi::serve_document));
     Router::new()
         .route("/healthz", get(ops_api::healthz))
         .route("/readyz", get(ops_api::readyz))

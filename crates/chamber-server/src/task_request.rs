@@ -12,7 +12,8 @@ use crate::state::ServerSettings;
 
 /// Limits and approval settings for one task; absent values fall back to
 /// the repository's configuration.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
+#[schemars(rename = "TaskRequestConstraints")]
 #[serde(deny_unknown_fields)]
 pub struct TaskConstraints {
     /// Stop once models cost this many USD.
@@ -58,7 +59,7 @@ pub struct TaskConstraints {
 }
 
 /// How urgent a task is: a name or a number (higher runs first).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Priority {
     /// `low`, `normal`, `high` or `urgent`.
@@ -86,7 +87,7 @@ impl Priority {
 }
 
 /// `POST /v1/tasks`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitTask {
     /// What to do.

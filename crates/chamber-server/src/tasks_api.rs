@@ -135,7 +135,7 @@ pub async fn show(
 }
 
 /// Body of `POST /v1/tasks/{id}/cancel`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     /// Why, for the record.

@@ -63,7 +63,7 @@ pub struct NewApproval {
 }
 
 /// One approver's answer to a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ApprovalAnswer {
     /// Who answered.
     pub approver: String,
@@ -74,7 +74,7 @@ pub struct ApprovalAnswer {
 }
 
 /// A stored approval request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ApprovalRecord {
     /// Request id (a UUID).
     pub id: String,

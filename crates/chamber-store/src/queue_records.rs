@@ -96,7 +96,7 @@ pub struct NewTask {
 }
 
 /// A stored task.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TaskRecord {
     /// Insertion order; the cursor for paging through `list_tasks`.
     pub seq: i64,

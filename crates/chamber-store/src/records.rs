@@ -20,7 +20,7 @@ pub struct NewRun {
 }
 
 /// A stored run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RunRecord {
     /// Run id.
     pub id: String,
@@ -61,7 +61,7 @@ pub struct RunRecord {
 }
 
 /// A plan saved by `chamber plan`, waiting for `chamber apply`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PlanRecord {
     /// Plan id.
     pub id: String,

@@ -37,7 +37,7 @@ impl TokenScope {
 }
 
 /// A stored API token (never its secret or the secret's hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TokenRecord {
     /// Token id (also part of the secret).
     pub id: String,

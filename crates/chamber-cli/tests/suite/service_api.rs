@@ -307,6 +307,37 @@ async fn idempotency_keys_cap_cancel_and_retry() {
     let (_, list) = call(http().get(&url).bearer_auth(&t)).await;
     assert_eq!(list["payload"]["tasks"].as_array().unwrap().len(), 2);
 
+    // Real responses fit the published OpenAPI document.
+    let (code, doc) = call(http().get(format!("{}/v1/openapi.json", s.base))).await;
+    assert_eq!(code, 200);
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/openapi.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc, committed, "the server serves docs/openapi.json");
+    let record = &doc["components"]["schemas"]["TaskRecord"];
+    let props = record["properties"].as_object().unwrap();
+    for (key, _) in a["payload"].as_object().unwrap() {
+        assert!(
+            props.contains_key(key),
+            "{key} is not in the TaskRecord schema"
+        );
+    }
+    for key in record["required"].as_array().unwrap() {
+        assert!(
+            a["payload"].get(key.as_str().unwrap()).is_some(),
+            "{key} missing in a real task"
+        );
+    }
+    for key in ["ok", "cmd", "version", "payload"] {
+        assert!(a.get(key).is_some(), "envelope lacks {key}");
+    }
+    assert!(doc["paths"]["/v1/tasks"]["post"]["responses"]["429"].is_object());
+
     // Cancel a queued task, then put it back.
     let id = a["payload"]["id"].as_str().unwrap();
     let (code, c) = call(http().post(format!("{url}/{id}/cancel")).bearer_auth(&t)).await;
