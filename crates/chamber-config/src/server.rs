@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub rate_limit_per_minute: u32,
     /// Queues the workers take tasks from.
     pub queues: Vec<String>,
+    /// Most tasks running at once per queue, across every worker on the
+    /// database (a queue not named here is unlimited; 0 pauses it).
+    pub queue_limits: std::collections::BTreeMap<String, u32>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +51,7 @@ impl Default for ServerConfig {
             max_attempts: 3,
             rate_limit_per_minute: 600,
             queues: vec!["default".into()],
+            queue_limits: std::collections::BTreeMap::new(),
         }
     }
 }

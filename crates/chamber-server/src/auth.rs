@@ -56,7 +56,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             .hint("create one with `chamber token create --name NAME --scope write`")
             .into_response();
         };
-        match state.store.verify_token(secret).await {
+        match state.verify_token(secret).await {
             Ok(Some(t)) => Caller {
                 name: t.name,
                 scope: t.scope,

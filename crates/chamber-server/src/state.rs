@@ -75,6 +75,9 @@ pub fn canonical_root(path: &std::path::Path) -> Option<PathBuf> {
     }
 }
 
+/// How long a verified token is trusted without asking the store again.
+pub const TOKEN_TTL: Duration = Duration::from_secs(5);
+
 /// Shared by handlers and workers; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -92,6 +95,9 @@ pub struct AppState {
     pub workers_wanted: usize,
     /// New events, read once and fanned out to every stream.
     pub hub: Arc<crate::event_hub::EventHub>,
+    /// Tokens verified in the last few seconds, by the SHA-256 of their
+    /// secret (never the secret itself).
+    verified: Arc<Mutex<HashMap<String, (chamber_store::TokenRecord, Instant)>>>,
     rate: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
 }
 
@@ -106,6 +112,7 @@ impl AppState {
             workers_running: Arc::new(AtomicUsize::new(0)),
             workers_wanted,
             hub: Arc::new(crate::event_hub::EventHub::new()),
+            verified: Arc::new(Mutex::new(HashMap::new())),
             rate: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -113,6 +120,32 @@ impl AppState {
     /// Whether every worker asked for is running.
     pub fn workers_ready(&self) -> bool {
         self.workers_running.load(Ordering::SeqCst) >= self.workers_wanted
+    }
+
+    /// The token for `secret`: from the store, or from a verification at
+    /// most `TOKEN_TTL` old (so a revocation takes effect within that).
+    pub async fn verify_token(
+        &self,
+        secret: &str,
+    ) -> Result<Option<chamber_store::TokenRecord>, chamber_store::StoreError> {
+        use sha2::{Digest, Sha256};
+        let key: String = Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let now = Instant::now();
+        if let Ok(map) = self.verified.lock()
+            && let Some((record, at)) = map.get(&key)
+            && now.duration_since(*at) < TOKEN_TTL
+        {
+            return Ok(Some(record.clone()));
+        }
+        let found = self.store.verify_token(secret).await?;
+        if let (Some(record), Ok(mut map)) = (&found, self.verified.lock()) {
+            map.retain(|_, (_, at)| now.duration_since(*at) < TOKEN_TTL);
+            map.insert(key, (record.clone(), now));
+        }
+        Ok(found)
     }
 
     /// Counts one request for `key` in this minute; `Err(seconds)` to wait
@@ -126,6 +159,9 @@ impl AppState {
             return Ok(());
         };
         let now = Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
         let entry = map.entry(key.to_string()).or_insert((now, 0));
         let window = Duration::from_secs(60);
         if now.duration_since(entry.0) >= window {

@@ -26,6 +26,22 @@ pub struct WorkerOptions {
 }
 
 impl WorkerOptions {
+    /// `concurrency` slots on `queues` with `[server] queue_limits`, named
+    /// after this host and process.
+    pub fn from_config(
+        concurrency: usize,
+        queues: Vec<String>,
+        c: &chamber_config::ServerConfig,
+    ) -> Self {
+        let mut opts = Self::new(concurrency, queues);
+        opts.limits = c
+            .queue_limits
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        opts
+    }
+
     /// `concurrency` slots on `queues`, named after this host and process.
     pub fn new(concurrency: usize, queues: Vec<String>) -> Self {
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")

@@ -59,11 +59,11 @@ pub(crate) async fn resolve_id(
     let (what, sql) = match table {
         IdTable::Tasks => (
             "task",
-            "SELECT id FROM tasks WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+            "SELECT id FROM tasks WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 5",
         ),
         IdTable::Approvals => (
             "approval",
-            "SELECT id FROM approvals WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+            "SELECT id FROM approvals WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 5",
         ),
     };
     if id.is_empty() {
@@ -72,8 +72,11 @@ pub(crate) async fn resolve_id(
             id: id.into(),
         });
     }
+    // A range over the unique index instead of a scan: ids are ASCII
+    // (hex and dashes), and `~` sorts after every character they use.
     let ids: Vec<String> = sqlx::query(sql)
         .bind(id)
+        .bind(format!("{id}~"))
         .fetch_all(&mut *conn)
         .await?
         .iter()

@@ -235,3 +235,34 @@ async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
     }
     s.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_limit_of_zero_pauses_that_queue_only() {
+    let p = Project::git(super::harness::NO_MODEL);
+    let t = token(&p, "ci", "write").await;
+    let s = serve(
+        &p,
+        &["--workers", "1"],
+        &[("CHAMBER_SERVER__QUEUE_LIMITS", "{ slow = 0 }")],
+    );
+    let send = |queue: &str| {
+        http()
+            .post(format!("{}/v1/tasks", s.base))
+            .bearer_auth(&t)
+            .json(&json!({"prompt": "no-op", "repo": p.path(), "queue": queue, "constraints": {"noop": true}}))
+    };
+    let (_, slow) = call(send("slow")).await;
+    let (_, fast) = call(send("default")).await;
+    let fast_id = fast["payload"]["id"].as_str().unwrap();
+    wait_task(&s, &t, fast_id, |t| t["state"] == "completed").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let slow_id = slow["payload"]["id"].as_str().unwrap();
+    let (_, still) = call(
+        http()
+            .get(format!("{}/v1/tasks/{slow_id}", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(still["payload"]["state"], "queued", "{still}");
+    s.stop();
+}

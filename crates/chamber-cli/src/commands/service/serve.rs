@@ -101,7 +101,7 @@ pub async fn serve(
     let worker_task = (workers > 0).then(|| {
         tokio::spawn(run_workers(
             state.clone(),
-            WorkerOptions::new(workers, queues),
+            WorkerOptions::from_config(workers, queues, cfg),
             shutdown.clone(),
         ))
     });
@@ -142,7 +142,7 @@ pub async fn worker(
     };
     let concurrency = args.concurrency.max(1) as usize;
     let state = AppState::new(setup.store().await?, settings, concurrency);
-    let opts = WorkerOptions::new(concurrency, queues.clone());
+    let opts = WorkerOptions::from_config(concurrency, queues.clone(), cfg);
     out.line(format!(
         "chamber worker {}: {concurrency} slot(s) on queues {}",
         opts.name,
