@@ -15,6 +15,7 @@ mod logging;
 mod output;
 mod printer;
 mod render;
+mod run_flags;
 mod setup;
 
 use clap::Parser;

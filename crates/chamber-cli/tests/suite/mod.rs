@@ -40,6 +40,7 @@ mod safety_modes;
 mod sandbox;
 mod secrets;
 mod service_api;
+mod service_approvals;
 mod service_harness;
 mod service_workers;
 mod setup_errors;

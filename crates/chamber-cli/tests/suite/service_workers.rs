@@ -71,7 +71,9 @@ async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
     let mock = MockServer::start(script).await.unwrap();
     let p = Project::git(&mock.base_url());
     let t = token(&p, "ci", "write").await;
-    let lease = [("CHAMBER_SERVER__LEASE_SECS", "2")];
+    // Long enough that a busy machine (tests run in parallel) does not let
+    // a live worker's lease lapse; short enough to keep the test quick.
+    let lease = [("CHAMBER_SERVER__LEASE_SECS", "4")];
     let s = serve(&p, &["--workers", "0"], &lease);
     let (_, body) = submit(
         &s,
@@ -84,7 +86,12 @@ async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
     let id = body["payload"]["id"].as_str().unwrap().to_string();
     let mut first = worker(&p, &lease);
     // Wait until step 1 is done and step 2's model call is in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let run_id = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first worker never reached step 2"
+        );
         let task = wait_task(&s, &t, &id, |t| t["run_id"].is_string()).await;
         let run_id = task["run_id"].as_str().unwrap().to_string();
         let (_, run) = call(
@@ -119,7 +126,7 @@ async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
     let branch = format!("chamber/{}", &run_id[..8]);
     let log = p.git_ok(&["show", &format!("{branch}:log.txt")]);
     assert_eq!(log, "one\ntwo", "each edit applied exactly once");
-    assert!(rescue < Duration::from_secs(20), "rescue took {rescue:?}");
+    assert!(rescue < Duration::from_secs(30), "rescue took {rescue:?}");
     let text = http()
         .get(format!("{}/metrics", s.base))
         .send()
@@ -186,7 +193,9 @@ async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
     let mock = MockServer::start(script).await.unwrap();
     let p = Project::git(&mock.base_url());
     let t = token(&p, "ci", "write").await;
-    let lease = [("CHAMBER_SERVER__LEASE_SECS", "2")];
+    // Long enough that a busy machine (tests run in parallel) does not let
+    // a live worker's lease lapse; short enough to keep the test quick.
+    let lease = [("CHAMBER_SERVER__LEASE_SECS", "4")];
     let s = serve(&p, &["--workers", "0"], &lease);
     let (_, body) = submit(
         &s,
@@ -198,7 +207,13 @@ async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
     .await;
     let id = body["payload"]["id"].as_str().unwrap().to_string();
     let mut paused = worker(&p, &lease);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while mock.requests().len() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first worker never reached step 2: {} requests",
+            mock.requests().len()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     signal(&paused, nix::sys::signal::Signal::SIGSTOP);
@@ -230,7 +245,7 @@ async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
     assert_eq!(after["payload"]["state"], "completed");
     assert_eq!(after["payload"]["fencing_token"], 2);
     for w in [&mut paused, &mut rescuer] {
-        signal(w, nix::sys::signal::Signal::SIGTERM);
+        let _ = w.kill();
         let _ = w.wait();
     }
     s.stop();
