@@ -87,8 +87,12 @@ impl DurableApprover {
     async fn wait(&self, id: &str) -> Answer {
         loop {
             let wake = self.wake.notified();
-            let _ = self.store.expire_approvals().await;
             match self.store.get_approval(id).await {
+                // Past its expiry: sweep once (a write), instead of on every poll.
+                Ok(r) if r.state == ApprovalState::Pending && r.expires_at < chrono::Utc::now() => {
+                    let _ = self.store.expire_approvals().await;
+                    return Answer::Expired;
+                }
                 Ok(r) if r.state == ApprovalState::Pending => {}
                 Ok(r) if r.state == ApprovalState::Expired => return Answer::Expired,
                 Ok(r) => return Answer::Decided(Box::new(r)),
