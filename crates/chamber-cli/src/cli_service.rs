@@ -21,7 +21,8 @@ pub struct ServeArgs {
     /// Serve without bearer tokens (only on a loopback address).
     #[arg(long)]
     pub no_auth: bool,
-    /// The database (default: SQLite in the data dir).
+    /// The database: `postgres://USER:PASSWORD@HOST:PORT/DB` to share one
+    /// across machines (default: SQLite in the data dir).
     #[arg(long, env = "CHAMBER_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
 }
@@ -35,7 +36,8 @@ pub struct WorkerArgs {
     /// Queues to take tasks from, comma-separated (default `[server] queues`).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub queues: Vec<String>,
-    /// The database (default: SQLite in the data dir).
+    /// The database: `postgres://USER:PASSWORD@HOST:PORT/DB` to share one
+    /// across machines (default: SQLite in the data dir).
     #[arg(long, env = "CHAMBER_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
 }

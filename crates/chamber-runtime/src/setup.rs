@@ -51,6 +51,9 @@ pub struct Setup {
     pub dirs: Dirs,
     /// Merged config.
     pub loaded: LoadedConfig,
+    /// `CHAMBER_DATABASE_URL`: a shared PostgreSQL (or SQLite) database
+    /// instead of the data dir's SQLite file.
+    pub database_url: Option<String>,
 }
 
 impl Setup {
@@ -102,20 +105,52 @@ impl Setup {
             flags,
         };
         let loaded = load(&sources)?;
-        Ok(Self { root, dirs, loaded })
+        let database_url = std::env::var("CHAMBER_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        Ok(Self {
+            root,
+            dirs,
+            loaded,
+            database_url,
+        })
     }
 
-    /// Opens the database.
+    /// Opens the database: `CHAMBER_DATABASE_URL` when set, else the data
+    /// dir's SQLite file.
     pub async fn store(&self) -> Result<Store, RuntimeError> {
-        let path = self.dirs.database();
-        Store::open(&path).await.map_err(|e| {
-            RuntimeError::setting(
-                "store_failed",
-                format!("cannot open the database {}: {e}", path.display()),
-                Some("check free disk space and permissions, or set CHAMBER_HOME to another directory"),
-                ErrorKind::Internal,
-            )
-        })
+        self.store_at(None).await
+    }
+
+    /// Opens the database `url` names (`postgres://…`, `sqlite://PATH`),
+    /// or, when `None`, the one `store()` would.
+    pub async fn store_at(&self, url: Option<&str>) -> Result<Store, RuntimeError> {
+        match url.or(self.database_url.as_deref()) {
+            Some(url) => Store::connect(url).await.map_err(|e| {
+                RuntimeError::setting(
+                    "store_failed",
+                    format!("cannot open the database {}: {e}", chamber_store::redact_url(url)),
+                    Some(
+                        "check the URL (postgres://USER:PASSWORD@HOST:PORT/DB), that the server is \
+                         up and reachable, and that the database exists and the user may create tables",
+                    ),
+                    ErrorKind::Internal,
+                )
+            }),
+            None => {
+                let path = self.dirs.database();
+                Store::open(&path).await.map_err(|e| {
+                    RuntimeError::setting(
+                        "store_failed",
+                        format!("cannot open the database {}: {e}", path.display()),
+                        Some(
+                            "check free disk space and permissions, or set CHAMBER_HOME to another directory",
+                        ),
+                        ErrorKind::Internal,
+                    )
+                })
+            }
+        }
     }
 
     /// Builds the engine for acting commands, starting the local model

@@ -106,6 +106,7 @@ async fn run_with_fence(
             origins: Default::default(),
             merged: Default::default(),
         },
+        database_url: None,
     };
     let notice = |_: &str| {};
     let mut engine = setup.engine(&notice).await.unwrap();

@@ -13,18 +13,24 @@ pub async fn healthz() -> Response {
     ok("healthz", serde_json::json!({"status": "alive"})).into_response()
 }
 
-/// The store answers (its migrations ran when it opened) and the workers
-/// asked for are running.
+/// The store answers, every migration this build knows is applied, and
+/// the workers asked for are running.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let store = state.store.queue_stats().await;
+    let migrations = state.store.migrations_applied().await;
+    let store_ok = matches!(migrations, Ok((_, true)));
     let workers = state.workers_ready();
-    let ready = store.is_ok() && workers;
+    let ready = store_ok && workers;
     let body = ok(
         "readyz",
         serde_json::json!({
             "ready": ready,
-            "store": store.as_ref().map(|_| "ok").unwrap_or_else(|_| "failing"),
-            "migrations": if store.is_ok() { "applied" } else { "unknown" },
+            "store": if migrations.is_ok() { "ok" } else { "failing" },
+            "database": if state.store.is_postgres() { "postgresql" } else { "sqlite" },
+            "migrations": match &migrations {
+                Ok((n, true)) => format!("applied ({n})"),
+                Ok((n, false)) => format!("incomplete ({n} applied)"),
+                Err(_) => "unknown".into(),
+            },
             "workers": {
                 "running": state.workers_running.load(std::sync::atomic::Ordering::SeqCst),
                 "wanted": state.workers_wanted,
@@ -39,7 +45,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     failing.0.error = Some(chamber_protocol::ErrorBody {
         code: "not_ready".into(),
         message: if workers {
-            "the store does not answer".into()
+            "the store does not answer or its migrations are incomplete".into()
         } else {
             "the workers are not running yet".into()
         },

@@ -1,5 +1,5 @@
-//! The worker loop: claims tasks from the queue (this process's wake-ups,
-//! else polling), runs up to `concurrency` at once, and stops taking new
+//! The worker loop: claims tasks from the queue (woken by this process's
+//! submits, by PostgreSQL `NOTIFY` from any process, else by polling), runs up to `concurrency` at once, and stops taking new
 //! work when asked to shut down. The server embeds workers; `chamber worker`
 //! runs the same loop in its own process.
 
@@ -68,6 +68,7 @@ pub async fn run_workers(
         .workers_running
         .fetch_add(opts.concurrency, Ordering::SeqCst);
     tracing::info!(worker = %opts.name, concurrency = opts.concurrency, "workers started");
+    let listening = listen_for_work(&state, shutdown.clone()).await;
     loop {
         if *shutdown.borrow() {
             break;
@@ -109,5 +110,40 @@ pub async fn run_workers(
     // Wait for the tasks in hand: every slot free again.
     let all = u32::try_from(opts.concurrency).unwrap_or(u32::MAX);
     let _ = slots.acquire_many(all).await;
+    if let Some(listening) = listening {
+        listening.abort();
+    }
     tracing::info!(worker = %opts.name, "workers stopped");
+}
+
+/// On PostgreSQL, relays announcements of new work (from any process) to
+/// this process's idle workers until shutdown. Polling remains the
+/// fallback: a listener that cannot connect only logs.
+async fn listen_for_work(
+    state: &AppState,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let mut listener = match state.store.task_listener().await {
+        Ok(Some(listener)) => listener,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for new work; polling only");
+            return None;
+        }
+    };
+    let wake = state.wake.clone();
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                heard = listener.recv() => match heard {
+                    Ok(()) => wake.notify_waiters(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "listener lost; polling meanwhile");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                },
+                _ = shutdown.changed() => break,
+            }
+        }
+    }))
 }

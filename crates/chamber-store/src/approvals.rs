@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::db::{IdTable, begin_write, opt_ts, resolve_id, ts};
-use crate::sqlite::parse_ts;
+use crate::runs::parse_ts;
 use crate::{
     ApprovalAnswer, ApprovalRecord, ApprovalState, Decision, NewApproval, Store, StoreError,
 };
@@ -19,7 +19,7 @@ const COLUMNS: &str = "id, task_id, run_id, kind, what, why, tier, detail, appro
                        state, decision, created_at, expires_at, decided_at";
 
 fn approval_from_row(
-    row: &SqliteRow,
+    row: &AnyRow,
     answers: Vec<ApprovalAnswer>,
 ) -> Result<ApprovalRecord, StoreError> {
     let decision: Option<String> = row.get("decision");
@@ -42,7 +42,7 @@ fn approval_from_row(
     })
 }
 
-fn answer_from_row(row: &SqliteRow) -> Result<ApprovalAnswer, StoreError> {
+fn answer_from_row(row: &AnyRow) -> Result<ApprovalAnswer, StoreError> {
     Ok(ApprovalAnswer {
         approver: row.get("approver"),
         decision: row.get::<&str, _>("decision").parse()?,
@@ -51,12 +51,9 @@ fn answer_from_row(row: &SqliteRow) -> Result<ApprovalAnswer, StoreError> {
 }
 
 /// The approval with exactly this id, with its answers.
-async fn load_approval(
-    conn: &mut SqliteConnection,
-    id: &str,
-) -> Result<ApprovalRecord, StoreError> {
+async fn load_approval(conn: &mut AnyConnection, id: &str) -> Result<ApprovalRecord, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM approvals WHERE id = ?"
+        "SELECT {COLUMNS} FROM approvals WHERE id = $1"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -68,7 +65,7 @@ async fn load_approval(
         });
     };
     let answers = sqlx::query(
-        "SELECT approver, decision, at FROM approval_answers WHERE approval_id = ? \
+        "SELECT approver, decision, at FROM approval_answers WHERE approval_id = $1 \
          ORDER BY at, approver",
     )
     .bind(id)
@@ -107,7 +104,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO approvals (id, task_id, run_id, kind, what, why, tier, detail, \
              approvers_needed, state, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11)",
         )
         .bind(&id)
         .bind(&new.task_id)
@@ -142,7 +139,7 @@ impl Store {
         decision: Decision,
         approver: &str,
     ) -> Result<ApprovalRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.pool, self.dialect).await?;
         let id = resolve_id(&mut tx, IdTable::Approvals, id).await?;
         let record = load_approval(&mut tx, &id).await?;
         let repeated = record
@@ -175,7 +172,7 @@ impl Store {
         let now_s = ts(now);
         sqlx::query(
             "INSERT INTO approval_answers (approval_id, approver, decision, at) \
-             VALUES (?, ?, ?, ?) ON CONFLICT (approval_id, approver) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (approval_id, approver) \
              DO UPDATE SET decision = excluded.decision, at = excluded.at",
         )
         .bind(&id)
@@ -187,7 +184,7 @@ impl Store {
         let answered = load_approval(&mut tx, &id).await?;
         if let Some((state, decision)) = outcome(answered.approvers_needed, &answered.answers) {
             sqlx::query(
-                "UPDATE approvals SET state = ?, decision = ?, decided_at = ? WHERE id = ?",
+                "UPDATE approvals SET state = $1, decision = $2, decided_at = $3 WHERE id = $4",
             )
             .bind(state.as_str())
             .bind(decision.as_str())
@@ -217,7 +214,7 @@ impl Store {
         run_id: Option<&str>,
     ) -> Result<Vec<ApprovalRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let filter = "(?1 IS NULL OR state = ?1) AND (?2 IS NULL OR run_id = ?2)";
+        let filter = "($1 IS NULL OR state = $1) AND ($2 IS NULL OR run_id = $2)";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM approvals WHERE {filter} ORDER BY created_at DESC, id"
         )))
@@ -252,11 +249,11 @@ impl Store {
     /// Marks every pending request past its expiry as expired and returns
     /// them.
     pub async fn expire_approvals(&self) -> Result<Vec<ApprovalRecord>, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.pool, self.dialect).await?;
         let now = ts(Utc::now());
         let ids: Vec<String> = sqlx::query(
-            "UPDATE approvals SET state = 'expired', decided_at = ?1 \
-             WHERE state = 'pending' AND expires_at < ?1 RETURNING id",
+            "UPDATE approvals SET state = 'expired', decided_at = $1 \
+             WHERE state = 'pending' AND expires_at < $1 RETURNING id",
         )
         .bind(&now)
         .fetch_all(&mut *tx)

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::sqlite::parse_ts;
+use crate::runs::parse_ts;
 use crate::{Store, StoreError};
 
 /// One model request attempt.
@@ -62,7 +62,7 @@ impl Store {
             "INSERT INTO model_calls (run_id, step_id, phase, role, provider, model, attempt, ok, \
              error_class, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, \
              prompt_eval_tokens, prompt_cached_tokens, cost_usd, latency_ms, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(&c.run_id)
         .bind(&c.step_id)
@@ -90,8 +90,8 @@ impl Store {
     /// Calls matching `filter`, oldest first.
     pub async fn calls(&self, filter: &CallFilter) -> Result<Vec<CallRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM model_calls WHERE (?1 IS NULL OR run_id = ?1) \
-             AND (?2 IS NULL OR created_at >= ?2) ORDER BY id",
+            "SELECT * FROM model_calls WHERE ($1 IS NULL OR run_id = $1) \
+             AND ($2 IS NULL OR created_at >= $2) ORDER BY id",
         )
         .bind(&filter.run_id)
         .bind(filter.since.map(|t| t.to_rfc3339()))
@@ -212,10 +212,13 @@ mod tests {
         let old = dir.path().join("old-migrations");
         std::fs::create_dir_all(&old).unwrap();
         for (name, text) in [
-            ("0001_init.sql", include_str!("../migrations/0001_init.sql")),
+            (
+                "0001_init.sql",
+                include_str!("../migrations/sqlite/0001_init.sql"),
+            ),
             (
                 "0002_model_calls.sql",
-                include_str!("../migrations/0002_model_calls.sql"),
+                include_str!("../migrations/sqlite/0002_model_calls.sql"),
             ),
         ] {
             std::fs::write(old.join(name), text).unwrap();
@@ -237,7 +240,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO model_calls (run_id, phase, role, provider, model, attempt, ok, \
              prompt_tokens, cached_tokens, latency_ms, created_at) \
-             VALUES ('r0', 'step', 'tactical', 'local', 'm', 1, 1, 900, 800, 5, ?)",
+             VALUES ('r0', 'step', 'tactical', 'local', 'm', 1, 1, 900, 800, 5, $1)",
         )
         .bind(Utc::now().to_rfc3339())
         .execute(&pool)

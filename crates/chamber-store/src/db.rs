@@ -3,10 +3,39 @@
 //! lock up front, id-prefix lookups and string-valued enums.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
 
 use crate::StoreError;
-use crate::sqlite::parse_ts;
+use crate::runs::parse_ts;
+
+/// Which SQL database the store talks to, for the few statements that
+/// differ (locking, JSON access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// SQLite: one writer at a time, `BEGIN IMMEDIATE`.
+    Sqlite,
+    /// PostgreSQL: row locks, `SKIP LOCKED`, advisory locks.
+    Postgres,
+}
+
+impl Dialect {
+    /// The dialect of a live connection.
+    pub(crate) fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "PostgreSQL" {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// PostgreSQL advisory lock that serialises the store's read-then-write
+/// transactions the way SQLite's single writer does (claims without
+/// per-queue limits skip it and rely on row locks instead).
+pub(crate) const WRITE_LOCK: i64 = 0x6368_616d_0001;
+/// PostgreSQL advisory lock held while appending an event, so event ids
+/// commit in id order and a reader tailing by id never skips one.
+pub(crate) const EVENTS_LOCK: i64 = 0x6368_616d_0002;
 
 /// A timestamp as the queue tables store it: RFC3339 UTC with exactly six
 /// fractional digits and a `Z`, so that text order is time order (in
@@ -35,10 +64,55 @@ pub(crate) fn after(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc>
 /// a deferred transaction that reads and later writes can fail with
 /// `SQLITE_BUSY` instead of waiting when another writer got in between,
 /// and two of them could both act on what they read.
+///
+/// On PostgreSQL the same guarantee comes from a transaction-scoped advisory
+/// lock taken first.
 pub(crate) async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<Transaction<'static, Sqlite>, StoreError> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    pool: &AnyPool,
+    dialect: Dialect,
+) -> Result<Transaction<'static, Any>, StoreError> {
+    begin_locked(pool, dialect, WRITE_LOCK).await
+}
+
+/// A write transaction holding the advisory lock `key` on PostgreSQL, or
+/// SQLite's write lock.
+pub(crate) async fn begin_locked(
+    pool: &AnyPool,
+    dialect: Dialect,
+    key: i64,
+) -> Result<Transaction<'static, Any>, StoreError> {
+    match dialect {
+        Dialect::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Dialect::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// A plain transaction (PostgreSQL: READ COMMITTED, row locks only; SQLite:
+/// `BEGIN IMMEDIATE` as always).
+pub(crate) async fn begin_rows(
+    pool: &AnyPool,
+    dialect: Dialect,
+) -> Result<Transaction<'static, Any>, StoreError> {
+    match dialect {
+        Dialect::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
+        Dialect::Postgres => Ok(pool.begin().await?),
+    }
+}
+
+/// Runs a statement with no parameters and no result (used for `NOTIFY`).
+pub(crate) async fn execute_plain(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+) -> Result<(), StoreError> {
+    conn.execute(sql).await?;
+    Ok(())
 }
 
 /// The tables whose ids can be given as a unique prefix.
@@ -52,18 +126,18 @@ pub(crate) enum IdTable {
 
 /// The full id of the one record whose id is `id` or starts with it.
 pub(crate) async fn resolve_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: IdTable,
     id: &str,
 ) -> Result<String, StoreError> {
     let (what, sql) = match table {
         IdTable::Tasks => (
             "task",
-            "SELECT id FROM tasks WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 5",
+            "SELECT id FROM tasks WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 5",
         ),
         IdTable::Approvals => (
             "approval",
-            "SELECT id FROM approvals WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 5",
+            "SELECT id FROM approvals WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 5",
         ),
     };
     if id.is_empty() {

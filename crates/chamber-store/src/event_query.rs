@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use crate::db::Dialect;
 use crate::{Store, StoreError};
 
 /// A shell command a run ran, as its events record it.
@@ -20,12 +21,20 @@ pub struct ShellCommand {
 impl Store {
     /// The shell commands of a run that finished, in the order they finished.
     pub async fn shell_commands(&self, run_id: &str) -> Result<Vec<ShellCommand>, StoreError> {
-        let started = sqlx::query(
-            "SELECT json_extract(body, '$.call.id') AS id, \
+        let started = sqlx::query(match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT json_extract(body, '$.call.id') AS id, \
                     json_extract(json_extract(body, '$.call.arguments'), '$.command') AS command \
-             FROM events WHERE run_id = ? AND type = 'tool_started' \
-               AND json_extract(body, '$.call.name') = 'shell'",
-        )
+                 FROM events WHERE run_id = $1 AND type = 'tool_started' \
+                   AND json_extract(body, '$.call.name') = 'shell'"
+            }
+            Dialect::Postgres => {
+                "SELECT body::jsonb #>> '{call,id}' AS id, \
+                    (body::jsonb #>> '{call,arguments}')::jsonb ->> 'command' AS command \
+                 FROM events WHERE run_id = $1 AND type = 'tool_started' \
+                   AND body::jsonb #>> '{call,name}' = 'shell'"
+            }
+        })
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?;
@@ -41,13 +50,22 @@ impl Store {
         if commands.is_empty() {
             return Ok(Vec::new());
         }
-        let finished = sqlx::query(
-            "SELECT json_extract(body, '$.call_id') AS id, \
+        let finished = sqlx::query(match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT json_extract(body, '$.call_id') AS id, \
                     json_extract(body, '$.result.status') AS status, \
                     json_extract(body, '$.result.exit_code') AS code \
-             FROM events WHERE run_id = ? AND type = 'tool_finished' \
-               AND json_extract(body, '$.name') = 'shell' ORDER BY seq",
-        )
+                 FROM events WHERE run_id = $1 AND type = 'tool_finished' \
+                   AND json_extract(body, '$.name') = 'shell' ORDER BY seq"
+            }
+            Dialect::Postgres => {
+                "SELECT body::jsonb ->> 'call_id' AS id, \
+                    body::jsonb #>> '{result,status}' AS status, \
+                    (body::jsonb #>> '{result,exit_code}')::bigint AS code \
+                 FROM events WHERE run_id = $1 AND type = 'tool_finished' \
+                   AND body::jsonb ->> 'name' = 'shell' ORDER BY seq"
+            }
+        })
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?;
@@ -71,10 +89,16 @@ impl Store {
 
     /// The step ids of a run's `step_completed` events, in order.
     pub async fn completed_steps(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT json_extract(body, '$.step_id') AS step FROM events \
-             WHERE run_id = ? AND type = 'step_completed' ORDER BY seq",
-        )
+        let rows = sqlx::query(match self.dialect {
+            Dialect::Sqlite => {
+                "SELECT json_extract(body, '$.step_id') AS step FROM events \
+                 WHERE run_id = $1 AND type = 'step_completed' ORDER BY seq"
+            }
+            Dialect::Postgres => {
+                "SELECT body::jsonb ->> 'step_id' AS step FROM events \
+                 WHERE run_id = $1 AND type = 'step_completed' ORDER BY seq"
+            }
+        })
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?;

@@ -1,5 +1,5 @@
-//! Persistence: runs, their events, saved plans and model call records in SQLite (via sqlx, with
-//! migrations), plus the per-run `events.jsonl` file; the durable task queue
+//! Persistence: runs, their events, saved plans and model call records in
+//! SQLite or PostgreSQL (via sqlx's `Any` driver, with migrations), plus the per-run `events.jsonl` file; the durable task queue
 //! (leases, fencing tokens, retries), API tokens and durable approvals.
 //! No domain rules here beyond the queue's own state machine: callers decide
 //! what a status means.
@@ -10,23 +10,28 @@ mod calls;
 mod db;
 mod event_query;
 mod jsonl;
+mod listen;
+mod open;
 mod queue;
 mod queue_lease;
 mod queue_records;
 mod records;
-mod sqlite;
+mod runs;
+mod scratch;
 mod tokens;
 
 pub use approval_records::{ApprovalAnswer, ApprovalRecord, ApprovalState, Decision, NewApproval};
 pub use calls::{CallFilter, CallRecord};
 pub use event_query::ShellCommand;
 pub use jsonl::JsonlLog;
+pub use listen::TaskListener;
+pub use open::{Store, is_postgres_url, redact_url};
 pub use queue_records::{
     Claim, ErrorClass, Heartbeat, NewTask, QueueStats, RetryPolicy, Submitted, TaskFilter,
     TaskRecord, TaskState,
 };
 pub use records::{NewRun, PlanRecord, RunRecord};
-pub use sqlite::Store;
+pub use scratch::create_scratch_database;
 pub use tokens::{TokenRecord, TokenScope};
 
 /// A name that is not one of an enum's stored values.
@@ -46,6 +51,14 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     /// Migrations could not be applied.
+    /// A database URL that names no database Chamber can use.
+    #[error(
+        "unsupported database URL {url:?}: use postgres://USER:PASSWORD@HOST/DB or sqlite://PATH"
+    )]
+    BadUrl {
+        /// The URL, password hidden.
+        url: String,
+    },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A stored value could not be decoded.

@@ -10,11 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use crate::db::{IdTable, after, begin_write, opt_ts, resolve_id, ts};
-use crate::sqlite::parse_ts;
+use crate::db::{Dialect, IdTable, after, begin_rows, begin_write, opt_ts, resolve_id, ts};
+use crate::runs::parse_ts;
 use crate::{
     Claim, NewTask, QueueStats, Store, StoreError, Submitted, TaskFilter, TaskRecord, TaskState,
 };
@@ -30,7 +30,7 @@ macro_rules! task_columns {
 }
 
 /// Decodes a row selected with `task_columns!()`.
-pub(crate) fn task_from_row(row: &SqliteRow) -> Result<TaskRecord, StoreError> {
+pub(crate) fn task_from_row(row: &AnyRow) -> Result<TaskRecord, StoreError> {
     let result: Option<String> = row.get("result_json");
     let error_class: Option<String> = row.get("error_class");
     Ok(TaskRecord {
@@ -66,19 +66,22 @@ pub(crate) fn task_from_row(row: &SqliteRow) -> Result<TaskRecord, StoreError> {
     })
 }
 
-/// The task with exactly this id.
+/// The task with exactly this id. On PostgreSQL the row stays locked
+/// (`FOR UPDATE`) until the transaction ends, so a claim cannot take it
+/// between this read and the caller's write.
 pub(crate) async fn load_task(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
 ) -> Result<TaskRecord, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        task_columns!(),
-        " FROM tasks WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => concat!("SELECT ", task_columns!(), " FROM tasks WHERE id = $1"),
+        Dialect::Postgres => concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE id = $1 FOR UPDATE"
+        ),
+    };
+    let row = sqlx::query(sql).bind(id).fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => task_from_row(&row),
         None => Err(StoreError::NotFound {
@@ -89,8 +92,8 @@ pub(crate) async fn load_task(
 }
 
 /// Adds one to a counter in `queue_counters`.
-async fn bump(conn: &mut SqliteConnection, name: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE queue_counters SET value = value + 1 WHERE name = ?")
+async fn bump(conn: &mut AnyConnection, name: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE queue_counters SET value = value + 1 WHERE name = $1")
         .bind(name)
         .execute(&mut *conn)
         .await?;
@@ -100,32 +103,38 @@ async fn bump(conn: &mut SqliteConnection, name: &str) -> Result<(), StoreError>
 /// The first task a claim may take, as `(id, state, attempts, max_attempts,
 /// cancel_requested)`.
 async fn next_candidate(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     now: &str,
     queues: &[String],
     full: &[String],
 ) -> Result<Option<(String, TaskState, i64, i64, bool)>, StoreError> {
-    let mut q = QueryBuilder::<Sqlite>::new(
+    let mut sql = String::from(
         "SELECT id, state, attempts, max_attempts, cancel_requested FROM tasks \
-         WHERE ((state = 'queued' AND run_after <= ",
+         WHERE ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_until < $1))",
     );
-    q.push_bind(now.to_owned());
-    q.push(") OR (state = 'running' AND lease_until < ");
-    q.push_bind(now.to_owned());
-    q.push("))");
+    let mut n = 1;
     for (list, op) in [(queues, " AND queue IN ("), (full, " AND queue NOT IN (")] {
         if list.is_empty() {
             continue;
         }
-        q.push(op);
-        let mut items = q.separated(", ");
-        for name in list {
-            items.push_bind(name.clone());
+        sql.push_str(op);
+        for i in 0..list.len() {
+            n += 1;
+            sql.push_str(&format!("{}${n}", if i == 0 { "" } else { ", " }));
         }
-        items.push_unseparated(")");
+        sql.push(')');
     }
-    q.push(" ORDER BY priority DESC, seq ASC LIMIT 1");
-    let Some(row) = q.build().fetch_optional(&mut *conn).await? else {
+    sql.push_str(" ORDER BY priority DESC, seq ASC LIMIT 1");
+    if Dialect::of(conn) == Dialect::Postgres {
+        // Concurrent claimers pass over each other's rows instead of
+        // queueing behind them.
+        sql.push_str(" FOR UPDATE SKIP LOCKED");
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.to_owned());
+    for name in queues.iter().chain(full) {
+        q = q.bind(name.clone());
+    }
+    let Some(row) = q.fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     Ok(Some((
@@ -152,9 +161,9 @@ impl Store {
         task: &NewTask,
         cap: Option<u64>,
     ) -> Result<Submitted, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.pool, self.dialect).await?;
         if let Some(key) = &task.idempotency_key {
-            let seen = sqlx::query("SELECT id, request_hash FROM tasks WHERE idempotency_key = ?")
+            let seen = sqlx::query("SELECT id, request_hash FROM tasks WHERE idempotency_key = $1")
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -176,7 +185,7 @@ impl Store {
         }
         if let Some(key) = &task.unique_key {
             let live = sqlx::query(concat!(
-                "SELECT id FROM tasks WHERE unique_key = ? AND state IN ",
+                "SELECT id FROM tasks WHERE unique_key = $1 AND state IN ",
                 "('queued', 'running', 'awaiting_approval')",
                 " ORDER BY seq LIMIT 1"
             ))
@@ -216,7 +225,7 @@ impl Store {
             "INSERT INTO tasks (id, state, prompt, repo, base_branch, constraints_json, priority, \
              queue, labels_json, idempotency_key, request_hash, unique_key, attempts, max_attempts, \
              fencing_token, run_after, queued_at, cancel_requested, origin, created_at, updated_at) \
-             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?, 0, ?, ?, ?)",
+             VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, 0, $13, $14, 0, $15, $16, $17)",
         )
         .bind(&id)
         .bind(&task.prompt)
@@ -238,13 +247,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for label in labels {
-            sqlx::query("INSERT INTO task_labels (task_id, label) VALUES (?, ?)")
+            sqlx::query("INSERT INTO task_labels (task_id, label) VALUES ($1, $2)")
                 .bind(&id)
                 .bind(label)
                 .execute(&mut *tx)
                 .await?;
         }
         let created = load_task(&mut tx, &id).await?;
+        crate::listen::announce(&mut tx).await?;
         tx.commit().await?;
         Ok(Submitted {
             task: created,
@@ -272,14 +282,20 @@ impl Store {
         lease: Duration,
         limits: &HashMap<String, u32>,
     ) -> Result<Option<Claim>, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        // Per-queue limits count held tasks, so those claims take the write
+        // lock; others rely on row locks (`SKIP LOCKED` on PostgreSQL).
+        let mut tx = if limits.is_empty() {
+            begin_rows(&self.pool, self.dialect).await?
+        } else {
+            begin_write(&self.pool, self.dialect).await?
+        };
         let now = Utc::now();
         let now_s = ts(now);
         let mut full = Vec::new();
         if !limits.is_empty() {
             let held = sqlx::query(
                 "SELECT queue, COUNT(*) AS n FROM tasks \
-                 WHERE state IN ('running', 'awaiting_approval') AND lease_until >= ? \
+                 WHERE state IN ('running', 'awaiting_approval') AND lease_until >= $1 \
                  GROUP BY queue",
             )
             .bind(&now_s)
@@ -321,10 +337,10 @@ impl Store {
                     )
                 };
                 sqlx::query(
-                    "UPDATE tasks SET state = ?, lease_owner = NULL, lease_until = NULL, \
-                     last_error = COALESCE(?, last_error), \
-                     error_class = CASE WHEN ? IS NULL THEN error_class ELSE 'transient' END, \
-                     finished_at = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE tasks SET state = $1, lease_owner = NULL, lease_until = NULL, \
+                     last_error = COALESCE($2, last_error), \
+                     error_class = CASE WHEN $3 IS NULL THEN error_class ELSE 'transient' END, \
+                     finished_at = $4, updated_at = $5 WHERE id = $6",
                 )
                 .bind(to.as_str())
                 .bind(&error)
@@ -337,9 +353,9 @@ impl Store {
                 continue;
             }
             sqlx::query(
-                "UPDATE tasks SET state = 'running', lease_owner = ?, lease_until = ?, \
-                 attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = ? \
-                 WHERE id = ?",
+                "UPDATE tasks SET state = 'running', lease_owner = $1, lease_until = $2, \
+                 attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = $3 \
+                 WHERE id = $4",
             )
             .bind(worker)
             .bind(ts(after(now, lease)))
@@ -373,7 +389,7 @@ impl Store {
         let row = sqlx::query(concat!(
             "SELECT ",
             task_columns!(),
-            " FROM tasks WHERE run_id = ? ORDER BY seq DESC LIMIT 1"
+            " FROM tasks WHERE run_id = $1 ORDER BY seq DESC LIMIT 1"
         ))
         .bind(run_id)
         .fetch_optional(&self.pool)
@@ -386,10 +402,10 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             task_columns!(),
-            " FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR queue = ?2) \
-             AND (?3 IS NULL OR EXISTS (SELECT 1 FROM task_labels l \
-                  WHERE l.task_id = tasks.id AND l.label = ?3)) \
-             AND (?4 IS NULL OR seq < ?4) ORDER BY seq DESC LIMIT ?5"
+            " FROM tasks WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR queue = $2) \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM task_labels l \
+                  WHERE l.task_id = tasks.id AND l.label = $3)) \
+             AND ($4 IS NULL OR seq < $4) ORDER BY seq DESC LIMIT $5"
         ))
         .bind(filter.state.map(|s| s.as_str()))
         .bind(&filter.queue)

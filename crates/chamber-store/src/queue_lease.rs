@@ -10,9 +10,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
-use crate::db::{IdTable, after, begin_write, resolve_id, ts};
+use crate::db::{IdTable, after, begin_rows, resolve_id, ts};
 use crate::queue::load_task;
 use crate::{ErrorClass, Heartbeat, RetryPolicy, Store, StoreError, TaskRecord, TaskState};
 
@@ -22,11 +22,7 @@ fn held(state: TaskState) -> bool {
 }
 
 /// The task, if `token` is still its fencing token and a worker holds it.
-async fn fenced(
-    conn: &mut SqliteConnection,
-    id: &str,
-    token: i64,
-) -> Result<TaskRecord, StoreError> {
+async fn fenced(conn: &mut AnyConnection, id: &str, token: i64) -> Result<TaskRecord, StoreError> {
     let task = load_task(conn, id).await?;
     if task.fencing_token != token || !held(task.state) {
         return Err(StoreError::Fenced {
@@ -49,7 +45,7 @@ impl Store {
         lease: Duration,
     ) -> Result<Heartbeat, StoreError> {
         let row = sqlx::query(
-            "UPDATE tasks SET lease_until = ? WHERE id = ? AND fencing_token = ? \
+            "UPDATE tasks SET lease_until = $1 WHERE id = $2 AND fencing_token = $3 \
              AND state IN ('running', 'awaiting_approval') RETURNING cancel_requested",
         )
         .bind(ts(after(Utc::now(), lease)))
@@ -80,9 +76,9 @@ impl Store {
         token: i64,
         run_id: &str,
     ) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         fenced(&mut tx, id, token).await?;
-        sqlx::query("UPDATE tasks SET run_id = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE tasks SET run_id = $1, updated_at = $2 WHERE id = $3")
             .bind(run_id)
             .bind(ts(Utc::now()))
             .bind(id)
@@ -101,14 +97,14 @@ impl Store {
         token: i64,
         waiting: bool,
     ) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         fenced(&mut tx, id, token).await?;
         let to = if waiting {
             TaskState::AwaitingApproval
         } else {
             TaskState::Running
         };
-        sqlx::query("UPDATE tasks SET state = ?, updated_at = ? WHERE id = ? AND state <> ?")
+        sqlx::query("UPDATE tasks SET state = $1, updated_at = $2 WHERE id = $3 AND state <> $4")
             .bind(to.as_str())
             .bind(ts(Utc::now()))
             .bind(id)
@@ -127,12 +123,12 @@ impl Store {
         token: i64,
         result: serde_json::Value,
     ) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         fenced(&mut tx, id, token).await?;
         let now = ts(Utc::now());
         sqlx::query(
-            "UPDATE tasks SET state = 'completed', result_json = ?, lease_owner = NULL, \
-             lease_until = NULL, finished_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE tasks SET state = 'completed', result_json = $1, lease_owner = NULL, \
+             lease_until = NULL, finished_at = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(serde_json::to_string(&result)?)
         .bind(&now)
@@ -158,7 +154,7 @@ impl Store {
         error: &str,
         retry: &RetryPolicy,
     ) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         let task = fenced(&mut tx, id, token).await?;
         let now = Utc::now();
         let now_s = ts(now);
@@ -174,9 +170,9 @@ impl Store {
             (ts(task.run_after), Some(now_s.clone()))
         };
         sqlx::query(
-            "UPDATE tasks SET state = ?, last_error = ?, error_class = ?, run_after = ?, \
-             queued_at = CASE WHEN ? = 'queued' THEN ? ELSE queued_at END, \
-             lease_owner = NULL, lease_until = NULL, finished_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE tasks SET state = $1, last_error = $2, error_class = $3, run_after = $4, \
+             queued_at = CASE WHEN $5 = 'queued' THEN $6 ELSE queued_at END, \
+             lease_owner = NULL, lease_until = NULL, finished_at = $7, updated_at = $8 WHERE id = $9",
         )
         .bind(to.as_str())
         .bind(error)
@@ -197,12 +193,12 @@ impl Store {
     /// Marks the task cancelled once its worker stopped (fenced): the
     /// worker's answer to `Heartbeat::CancelRequested`.
     pub async fn finish_cancelled(&self, id: &str, token: i64) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         fenced(&mut tx, id, token).await?;
         let now = ts(Utc::now());
         sqlx::query(
             "UPDATE tasks SET state = 'cancelled', lease_owner = NULL, lease_until = NULL, \
-             finished_at = ?, updated_at = ? WHERE id = ?",
+             finished_at = $1, updated_at = $2 WHERE id = $3",
         )
         .bind(&now)
         .bind(&now)
@@ -219,15 +215,15 @@ impl Store {
     /// its worker to stop at its next safe point (the first reason given is
     /// kept); a finished one is returned unchanged.
     pub async fn cancel_task(&self, id: &str, reason: &str) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         let id = resolve_id(&mut tx, IdTable::Tasks, id).await?;
         let task = load_task(&mut tx, &id).await?;
         let now = ts(Utc::now());
         match task.state {
             TaskState::Queued => {
                 sqlx::query(
-                    "UPDATE tasks SET state = 'cancelled', cancel_reason = ?, finished_at = ?, \
-                     updated_at = ? WHERE id = ?",
+                    "UPDATE tasks SET state = 'cancelled', cancel_reason = $1, finished_at = $2, \
+                     updated_at = $3 WHERE id = $4",
                 )
                 .bind(reason)
                 .bind(&now)
@@ -239,7 +235,7 @@ impl Store {
             TaskState::Running | TaskState::AwaitingApproval => {
                 sqlx::query(
                     "UPDATE tasks SET cancel_requested = 1, \
-                     cancel_reason = COALESCE(cancel_reason, ?), updated_at = ? WHERE id = ?",
+                     cancel_reason = COALESCE(cancel_reason, $1), updated_at = $2 WHERE id = $3",
                 )
                 .bind(reason)
                 .bind(&now)
@@ -260,7 +256,7 @@ impl Store {
     /// states; `UniqueKeyTaken` when another live task now holds its unique
     /// key.
     pub async fn retry_task(&self, id: &str) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_rows(&self.pool, self.dialect).await?;
         let id = resolve_id(&mut tx, IdTable::Tasks, id).await?;
         let task = load_task(&mut tx, &id).await?;
         if !matches!(
@@ -276,7 +272,7 @@ impl Store {
         }
         if let Some(key) = &task.unique_key {
             let holder = sqlx::query(
-                "SELECT id FROM tasks WHERE unique_key = ? AND id <> ? \
+                "SELECT id FROM tasks WHERE unique_key = $1 AND id <> $2 \
                  AND state IN ('queued', 'running', 'awaiting_approval') LIMIT 1",
             )
             .bind(key)
@@ -292,9 +288,9 @@ impl Store {
         }
         let now = ts(Utc::now());
         sqlx::query(
-            "UPDATE tasks SET state = 'queued', attempts = 0, run_after = ?, queued_at = ?, \
+            "UPDATE tasks SET state = 'queued', attempts = 0, run_after = $1, queued_at = $2, \
              cancel_requested = 0, cancel_reason = NULL, lease_owner = NULL, lease_until = NULL, \
-             result_json = NULL, finished_at = NULL, updated_at = ? WHERE id = ?",
+             result_json = NULL, finished_at = NULL, updated_at = $3 WHERE id = $4",
         )
         .bind(&now)
         .bind(&now)
@@ -303,6 +299,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let task = load_task(&mut tx, &id).await?;
+        crate::listen::announce(&mut tx).await?;
         tx.commit().await?;
         Ok(task)
     }

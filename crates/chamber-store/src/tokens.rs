@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use subtle::ConstantTimeEq;
 
 use crate::db::{begin_write, opt_ts, str_enum, ts};
-use crate::sqlite::parse_ts;
+use crate::runs::parse_ts;
 use crate::{Store, StoreError};
 
 str_enum! {
@@ -90,7 +90,7 @@ fn secret_id(secret: &str) -> Option<&str> {
     well_formed.then_some(id)
 }
 
-fn token_from_row(row: &SqliteRow) -> Result<TokenRecord, StoreError> {
+fn token_from_row(row: &AnyRow) -> Result<TokenRecord, StoreError> {
     Ok(TokenRecord {
         id: row.get("id"),
         name: row.get("name"),
@@ -116,8 +116,8 @@ impl Store {
             "{SECRET_PREFIX}{id}_{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?)
         );
-        let mut tx = begin_write(&self.pool).await?;
-        let taken = sqlx::query("SELECT id FROM api_tokens WHERE name = ? AND revoked_at IS NULL")
+        let mut tx = begin_write(&self.pool, self.dialect).await?;
+        let taken = sqlx::query("SELECT id FROM api_tokens WHERE name = $1 AND revoked_at IS NULL")
             .bind(name)
             .fetch_optional(&mut *tx)
             .await?;
@@ -129,7 +129,7 @@ impl Store {
         }
         let now = Utc::now();
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scope, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO api_tokens (id, name, scope, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(name)
@@ -158,7 +158,7 @@ impl Store {
         };
         let row = sqlx::query(
             "SELECT id, name, scope, secret_hash, created_at, last_used_at, revoked_at \
-             FROM api_tokens WHERE id = ?",
+             FROM api_tokens WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -182,7 +182,7 @@ impl Store {
             .last_used_at
             .is_none_or(|t| now - t >= chrono::Duration::seconds(60));
         if stale {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(ts(now))
                 .bind(&record.id)
                 .execute(&self.pool)
@@ -208,11 +208,11 @@ impl Store {
     /// Revokes the token with this id, or else the live token with this
     /// name. Revoking a revoked token (by id) returns it unchanged.
     pub async fn revoke_token(&self, id_or_name: &str) -> Result<TokenRecord, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.pool, self.dialect).await?;
         let row = sqlx::query(
             "SELECT id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens \
-             WHERE id = ?1 OR (name = ?1 AND revoked_at IS NULL) \
-             ORDER BY CASE WHEN id = ?1 THEN 0 ELSE 1 END LIMIT 1",
+             WHERE id = $1 OR (name = $1 AND revoked_at IS NULL) \
+             ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1",
         )
         .bind(id_or_name)
         .fetch_optional(&mut *tx)
@@ -226,7 +226,7 @@ impl Store {
         let mut record = token_from_row(&row)?;
         if record.revoked_at.is_none() {
             let now = Utc::now();
-            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
                 .bind(ts(now))
                 .bind(&record.id)
                 .execute(&mut *tx)

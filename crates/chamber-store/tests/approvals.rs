@@ -2,12 +2,11 @@
 //! two-person approval, rejection, idempotent answers and expiry.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use chamber_store::{ApprovalRecord, ApprovalState, Decision, NewApproval, Store, StoreError};
+use chamber_store::{ApprovalRecord, ApprovalState, Decision, NewApproval, StoreError};
 use chrono::{Duration, Utc};
 
-async fn open(dir: &std::path::Path) -> Store {
-    Store::open(&dir.join("chamber.db")).await.unwrap()
-}
+mod common;
+use common::open;
 
 fn request(run: &str, needed: u8, expires_in: Duration) -> NewApproval {
     NewApproval {

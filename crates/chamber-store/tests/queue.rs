@@ -365,3 +365,18 @@ async fn stats_count_states_depths_and_age_and_survive_a_restart() {
     assert_eq!(stats.claims, 1, "counters are stored");
     assert_eq!(stats.count(TaskState::Running), 1);
 }
+
+#[tokio::test]
+async fn a_postgres_listener_hears_new_work_and_sqlite_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::open(dir.path()).await;
+    let Some(mut listener) = store.task_listener().await.unwrap() else {
+        assert!(!store.is_postgres(), "PostgreSQL must give a listener");
+        return;
+    };
+    common::submit(&store, common::task("wake up")).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), listener.recv())
+        .await
+        .expect("the submit is announced")
+        .unwrap();
+}

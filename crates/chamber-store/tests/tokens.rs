@@ -2,11 +2,10 @@
 //! creation, verification, wrong and revoked secrets, names and scopes.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use chamber_store::{Store, StoreError, TokenScope};
+use chamber_store::{StoreError, TokenScope};
 
-async fn open(dir: &std::path::Path) -> Store {
-    Store::open(&dir.join("chamber.db")).await.unwrap()
-}
+mod common;
+use common::open;
 
 #[tokio::test]
 async fn a_created_token_verifies_and_records_its_use() {

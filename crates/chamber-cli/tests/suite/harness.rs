@@ -23,6 +23,7 @@ pub struct Project {
     root: PathBuf,
     env_dir: TempDir,
     base_url: String,
+    database_url: Option<String>,
 }
 
 impl Project {
@@ -58,7 +59,15 @@ impl Project {
             root,
             env_dir,
             base_url: base_url.to_string(),
+            database_url: None,
         }
+    }
+
+    /// Every command of this project uses the database `url`
+    /// (`CHAMBER_DATABASE_URL`) instead of the data dir's SQLite file.
+    pub fn with_database(mut self, url: Option<String>) -> Self {
+        self.database_url = url;
+        self
     }
 
     /// The project root (canonical).
@@ -104,6 +113,9 @@ impl Project {
             .env("OPENAI_BASE_URL", &self.base_url)
             .env("OPENAI_API_KEY", "test-key")
             .stdin(Stdio::null());
+        if let Some(url) = &self.database_url {
+            cmd.env("CHAMBER_DATABASE_URL", url);
+        }
         cmd
     }
 

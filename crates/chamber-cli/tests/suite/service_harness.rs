@@ -180,3 +180,25 @@ pub async fn read_sse(
     }
     out
 }
+
+/// A fresh database on the PostgreSQL server `CHAMBER_TEST_POSTGRES_URL`
+/// names, for the PostgreSQL twins of the service tests. `None` (the test
+/// then says it is skipped) when no server is configured, unless
+/// `CHAMBER_REQUIRE_POSTGRES=1` (as in `.ci/run`), which makes that a failure.
+pub async fn postgres_database(test: &str) -> Option<String> {
+    match std::env::var("CHAMBER_TEST_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => Some(
+            chamber_store::create_scratch_database(&admin, "chamber_e2e")
+                .await
+                .unwrap(),
+        ),
+        _ => {
+            assert!(
+                std::env::var("CHAMBER_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "{test}: CHAMBER_REQUIRE_POSTGRES=1 but CHAMBER_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!("{test}: skipped (set CHAMBER_TEST_POSTGRES_URL to a PostgreSQL server)");
+            None
+        }
+    }
+}

@@ -10,7 +10,9 @@ use chamber_mock_llm::{MockServer, Turn};
 use serde_json::json;
 
 use super::harness::{Project, plan_turn};
-use super::service_harness::{call, http, serve, signal, submit, token, wait_task};
+use super::service_harness::{
+    call, http, postgres_database, serve, signal, submit, token, wait_task,
+};
 
 fn worker(p: &Project, env: &[(&str, &str)]) -> Child {
     let mut cmd = p.cmd(&["worker", "--concurrency", "2"]);
@@ -23,7 +25,20 @@ fn worker(p: &Project, env: &[(&str, &str)]) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_run_each_task_exactly_once() {
-    let p = Project::git(super::harness::NO_MODEL);
+    each_task_exactly_once(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_on_postgres_run_each_task_exactly_once() {
+    if let Some(url) = postgres_database("postgres 200 tasks").await {
+        each_task_exactly_once(Some(url)).await;
+    }
+}
+
+/// 200 no-op tasks over two `chamber worker` processes; every command
+/// (token, serve, worker) on `database` when given.
+async fn each_task_exactly_once(database: Option<String>) {
+    let p = Project::git(super::harness::NO_MODEL).with_database(database);
     let t = token(&p, "ci", "write").await;
     let s = serve(&p, &["--workers", "0"], &[]);
     let mut ids = Vec::new();
@@ -58,6 +73,18 @@ async fn two_worker_processes_run_each_task_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
+    killed_worker_rescued(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_on_postgres_is_rescued_and_its_edits_apply_once() {
+    if let Some(url) = postgres_database("postgres rescue").await {
+        killed_worker_rescued(Some(url)).await;
+    }
+}
+
+/// SIGKILL a worker mid-run; another resumes the run after the lease.
+async fn killed_worker_rescued(database: Option<String>) {
     // Step 1 appends "one"; step 2's first answer is slow, and the worker
     // dies while waiting for it. The rescuer resumes at step 2.
     let script = vec![
@@ -69,7 +96,7 @@ async fn a_killed_worker_is_rescued_and_its_edits_apply_once() {
         Turn::text("Appended two."),
     ];
     let mock = MockServer::start(script).await.unwrap();
-    let p = Project::git(&mock.base_url());
+    let p = Project::git(&mock.base_url()).with_database(database);
     let t = token(&p, "ci", "write").await;
     // Long enough that a busy machine (tests run in parallel) does not let
     // a live worker's lease lapse; short enough to keep the test quick.
@@ -180,6 +207,19 @@ async fn a_model_that_keeps_failing_is_retried_then_dead_lettered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
+    paused_worker_fenced(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_worker_on_postgres_cannot_act_after_its_task_was_rescued() {
+    if let Some(url) = postgres_database("postgres fencing").await {
+        paused_worker_fenced(Some(url)).await;
+    }
+}
+
+/// SIGSTOP a worker past its lease, let another finish the task, SIGCONT:
+/// the woken worker's side effects are refused by the fencing token.
+async fn paused_worker_fenced(database: Option<String>) {
     let script = vec![
         plan_turn("Log twice", &[("1", "Append one"), ("2", "Append two")]),
         Turn::call("shell", json!({"command": "echo one >> log.txt"})),
@@ -191,7 +231,7 @@ async fn a_paused_worker_cannot_act_after_its_task_was_rescued() {
         Turn::text("Nothing more."),
     ];
     let mock = MockServer::start(script).await.unwrap();
-    let p = Project::git(&mock.base_url());
+    let p = Project::git(&mock.base_url()).with_database(database);
     let t = token(&p, "ci", "write").await;
     // Long enough that a busy machine (tests run in parallel) does not let
     // a live worker's lease lapse; short enough to keep the test quick.

@@ -11,8 +11,29 @@ use chamber_store::{Claim, NewTask, Store};
 /// A lease long enough never to run out during a test.
 pub const LONG: Duration = Duration::from_secs(60);
 
-/// Opens (creating) the store at `dir/chamber.db`.
+/// Opens (creating) the store at `dir/chamber.db`, or, with
+/// `CHAMBER_TEST_STORE=postgres`, a fresh database on the PostgreSQL server
+/// `CHAMBER_TEST_POSTGRES_URL` names: the same tests run on both. Opening
+/// the same `dir` again reopens the same database (its URL is kept there).
 pub async fn open(dir: &Path) -> Store {
+    if std::env::var("CHAMBER_TEST_STORE").as_deref() == Ok("postgres") {
+        let admin = std::env::var("CHAMBER_TEST_POSTGRES_URL")
+            .expect("CHAMBER_TEST_STORE=postgres needs CHAMBER_TEST_POSTGRES_URL");
+        let kept = dir.join("postgres-url");
+        let url = match std::fs::read_to_string(&kept) {
+            Ok(url) => url,
+            Err(_) => {
+                let url = chamber_store::create_scratch_database(&admin, "chamber_test")
+                    .await
+                    .unwrap();
+                std::fs::write(&kept, &url).unwrap();
+                url
+            }
+        };
+        let store = Store::connect(&url).await.unwrap();
+        assert!(store.is_postgres());
+        return store;
+    }
     Store::open(&dir.join("chamber.db")).await.unwrap()
 }
 

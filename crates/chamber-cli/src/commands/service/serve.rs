@@ -43,7 +43,6 @@ pub async fn serve(
     args: ServeArgs,
     out: &Output,
 ) -> Result<serde_json::Value, CliError> {
-    super::check_database_url(args.database_url.as_deref())?;
     let cfg = &setup.loaded.config.server;
     let listen = args.listen.unwrap_or_else(|| cfg.listen.clone());
     let addr: SocketAddr = listen.parse().map_err(|e| {
@@ -83,7 +82,11 @@ pub async fn serve(
         .collect();
     let workers = args.workers.unwrap_or(cfg.workers) as usize;
     let queues = settings.queues.clone();
-    let state = AppState::new(setup.store().await?, settings, workers);
+    let state = AppState::new(
+        setup.store_at(args.database_url.as_deref()).await?,
+        settings,
+        workers,
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(io_error(format!("cannot listen on {addr}")))?;
@@ -132,7 +135,6 @@ pub async fn worker(
     args: WorkerArgs,
     out: &Output,
 ) -> Result<serde_json::Value, CliError> {
-    super::check_database_url(args.database_url.as_deref())?;
     let cfg = &setup.loaded.config.server;
     let settings = ServerSettings::from_config(cfg);
     let queues = if args.queues.is_empty() {
@@ -141,7 +143,11 @@ pub async fn worker(
         args.queues
     };
     let concurrency = args.concurrency.max(1) as usize;
-    let state = AppState::new(setup.store().await?, settings, concurrency);
+    let state = AppState::new(
+        setup.store_at(args.database_url.as_deref()).await?,
+        settings,
+        concurrency,
+    );
     let opts = WorkerOptions::from_config(concurrency, queues.clone(), cfg);
     out.line(format!(
         "chamber worker {}: {concurrency} slot(s) on queues {}",

@@ -1,20 +1,9 @@
-use std::path::Path;
-use std::str::FromStr;
-
 use chamber_protocol::{Event, Plan, RunStatus, Usage};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 
-use crate::{NewRun, PlanRecord, RunRecord, StoreError};
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// The SQLite database under the data dir: runs, events and plans.
-#[derive(Clone)]
-pub struct Store {
-    pub(crate) pool: SqlitePool,
-}
+use crate::db::{Dialect, EVENTS_LOCK};
+use crate::{NewRun, PlanRecord, RunRecord, Store, StoreError};
 
 macro_rules! run_columns {
     () => {
@@ -24,51 +13,12 @@ macro_rules! run_columns {
 }
 
 impl Store {
-    /// Opens (creating and migrating) the database file.
-    pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|error| StoreError::Io {
-                path: dir.display().to_string(),
-                error,
-            })?;
-        }
-        // Two processes opening a new database at once must not both run
-        // the migrations: they take turns on a lock file beside it.
-        let lock_path = path.with_extension("migrate.lock");
-        let io = |error| StoreError::Io {
-            path: lock_path.display().to_string(),
-            error,
-        };
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io)?;
-        let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
-            .await
-            .map_err(|e| io(std::io::Error::other(e)))?
-            .map_err(io)?;
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        drop(lock);
-        Ok(Self { pool })
-    }
-
     /// Records a new run as `running`.
     pub async fn create_run(&self, run: &NewRun) -> Result<(), StoreError> {
         let now = Utc::now().to_rfc3339();
         sqlx::query(
             "INSERT INTO runs (id, prompt, workdir, status, task_json, branch, base_branch, dry_run, \
-             pid, provider, model, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             pid, provider, model, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         )
         .bind(&run.task.id)
         .bind(&run.task.prompt)
@@ -77,7 +27,7 @@ impl Store {
         .bind(serde_json::to_string(&run.task)?)
         .bind(&run.branch)
         .bind(&run.base_branch)
-        .bind(run.task.constraints.dry_run)
+        .bind(i64::from(run.task.constraints.dry_run))
         .bind(run.pid as i64)
         .bind(&run.provider)
         .bind(&run.model)
@@ -88,16 +38,27 @@ impl Store {
         Ok(())
     }
 
-    /// Appends an event to the run's log.
+    /// Appends an event to the run's log. On PostgreSQL appends take turns
+    /// (an advisory lock), so event ids become visible in id order and a
+    /// reader tailing `events_after` never passes over one still committing.
     pub async fn append_event(&self, event: &Event) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO events (run_id, seq, ts, type, body) VALUES (?,?,?,?,?)")
-            .bind(&event.run_id)
-            .bind(event.seq as i64)
-            .bind(event.ts.to_rfc3339())
-            .bind(event.kind.type_name())
-            .bind(serde_json::to_string(event)?)
-            .execute(&self.pool)
-            .await?;
+        let insert =
+            sqlx::query("INSERT INTO events (run_id, seq, ts, type, body) VALUES ($1,$2,$3,$4,$5)")
+                .bind(&event.run_id)
+                .bind(event.seq as i64)
+                .bind(event.ts.to_rfc3339())
+                .bind(event.kind.type_name())
+                .bind(serde_json::to_string(event)?);
+        match self.dialect {
+            Dialect::Sqlite => {
+                insert.execute(&self.pool).await?;
+            }
+            Dialect::Postgres => {
+                let mut tx = crate::db::begin_locked(&self.pool, self.dialect, EVENTS_LOCK).await?;
+                insert.execute(&mut *tx).await?;
+                tx.commit().await?;
+            }
+        }
         Ok(())
     }
 
@@ -109,7 +70,7 @@ impl Store {
         summary: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE runs SET status = ?, summary = COALESCE(?, summary), updated_at = ? WHERE id = ?",
+            "UPDATE runs SET status = $1, summary = COALESCE($2, summary), updated_at = $3 WHERE id = $4",
         )
         .bind(status.as_str())
         .bind(summary)
@@ -122,7 +83,7 @@ impl Store {
 
     /// Marks a run as running again under a new process (for resume).
     pub async fn claim(&self, id: &str, pid: u32) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET status = 'running', pid = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET status = 'running', pid = $1, updated_at = $2 WHERE id = $3")
             .bind(pid as i64)
             .bind(Utc::now().to_rfc3339())
             .bind(id)
@@ -137,7 +98,7 @@ impl Store {
         id: &str,
         task: &chamber_protocol::Task,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET task_json = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET task_json = $1, updated_at = $2 WHERE id = $3")
             .bind(serde_json::to_string(task)?)
             .bind(Utc::now().to_rfc3339())
             .bind(id)
@@ -148,7 +109,7 @@ impl Store {
 
     /// Stores the plan a run follows.
     pub async fn set_plan(&self, id: &str, plan: &Plan) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET plan_json = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET plan_json = $1, updated_at = $2 WHERE id = $3")
             .bind(serde_json::to_string(plan)?)
             .bind(Utc::now().to_rfc3339())
             .bind(id)
@@ -160,7 +121,7 @@ impl Store {
     /// Adds token usage and its cost (USD) to a run's totals.
     pub async fn add_usage(&self, id: &str, usage: Usage, cost_usd: f64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, cost_usd = cost_usd + ? WHERE id = ?",
+            "UPDATE runs SET prompt_tokens = prompt_tokens + $1, completion_tokens = completion_tokens + $2, cost_usd = cost_usd + $3 WHERE id = $4",
         )
         .bind(usage.prompt_tokens as i64)
         .bind(usage.completion_tokens as i64)
@@ -176,7 +137,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
-            " FROM runs WHERE id LIKE ? || '%' ORDER BY created_at DESC LIMIT 5"
+            " FROM runs WHERE id LIKE $1 || '%' ORDER BY created_at DESC LIMIT 5"
         ))
         .bind(id)
         .fetch_all(&self.pool)
@@ -206,7 +167,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
-            " FROM runs ORDER BY created_at DESC LIMIT ?"
+            " FROM runs ORDER BY created_at DESC LIMIT $1"
         ))
         .bind(limit as i64)
         .fetch_all(&self.pool)
@@ -223,7 +184,7 @@ impl Store {
         let rows = sqlx::query(concat!(
             "SELECT ",
             run_columns!(),
-            " FROM runs WHERE workdir = ? ORDER BY created_at DESC LIMIT ?"
+            " FROM runs WHERE workdir = $1 ORDER BY created_at DESC LIMIT $2"
         ))
         .bind(workdir)
         .bind(limit as i64)
@@ -234,7 +195,7 @@ impl Store {
 
     /// Every event of a run, in order.
     pub async fn events(&self, run_id: &str) -> Result<Vec<Event>, StoreError> {
-        let rows = sqlx::query("SELECT body FROM events WHERE run_id = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT body FROM events WHERE run_id = $1 ORDER BY seq")
             .bind(run_id)
             .fetch_all(&self.pool)
             .await?;
@@ -252,7 +213,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<(i64, Event)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, body FROM events WHERE id > ? AND (? IS NULL OR run_id = ?) ORDER BY id LIMIT ?",
+            "SELECT id, body FROM events WHERE id > $1 AND ($2 IS NULL OR run_id = $3) ORDER BY id LIMIT $4",
         )
         .bind(cursor)
         .bind(run_id)
@@ -277,7 +238,7 @@ impl Store {
         run_id: Option<&str>,
     ) -> Result<Vec<(i64, Event)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, body FROM events WHERE (? IS NULL OR run_id = ?) ORDER BY id DESC LIMIT ?",
+            "SELECT id, body FROM events WHERE ($1 IS NULL OR run_id = $2) ORDER BY id DESC LIMIT $3",
         )
         .bind(run_id)
         .bind(run_id)
@@ -308,7 +269,7 @@ impl Store {
     /// Saves a plan for later `apply`.
     pub async fn save_plan(&self, plan: &PlanRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO plans (id, task_json, plan_json, workdir, status, run_id, created_at) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO plans (id, task_json, plan_json, workdir, status, run_id, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         )
         .bind(&plan.id)
         .bind(serde_json::to_string(&plan.task)?)
@@ -326,7 +287,7 @@ impl Store {
     pub async fn get_plan(&self, id: &str) -> Result<PlanRecord, StoreError> {
         let rows = sqlx::query(
             "SELECT id, task_json, plan_json, workdir, status, run_id, created_at FROM plans \
-             WHERE id LIKE ? || '%' LIMIT 5",
+             WHERE id LIKE $1 || '%' LIMIT 5",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -367,7 +328,7 @@ impl Store {
 
     /// Marks a saved plan as applied by a run.
     pub async fn mark_plan_applied(&self, id: &str, run_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE plans SET status = 'applied', run_id = ? WHERE id = ?")
+        sqlx::query("UPDATE plans SET status = 'applied', run_id = $1 WHERE id = $2")
             .bind(run_id)
             .bind(id)
             .execute(&self.pool)
@@ -382,7 +343,7 @@ pub(crate) fn parse_ts(text: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RunRecord, StoreError> {
+fn run_from_row(row: &sqlx::any::AnyRow) -> Result<RunRecord, StoreError> {
     let plan: Option<String> = row.get("plan_json");
     Ok(RunRecord {
         id: row.get("id"),
