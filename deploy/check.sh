@@ -44,6 +44,9 @@ else
 fi
 
 echo "== Compose"
+# The file requires POSTGRES_PASSWORD (deploy/.env in real use): a dummy one
+# for rendering, unless the shell sets it.
+export POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-check-only}
 if docker compose version >/dev/null 2>&1; then
     docker compose -f deploy/docker-compose.yml config --quiet || fail "docker compose config"
 elif command -v docker-compose >/dev/null; then

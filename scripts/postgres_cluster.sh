@@ -6,7 +6,8 @@
 #
 # Installs Debian's postgresql package when no server is installed (as root).
 # As root the server runs as the `postgres` user, as PostgreSQL requires.
-# Tuned for tests, not for keeping data: fsync is off and DIR is disposable.
+# Tuned for tests, not for keeping data: fsync is off and DIR is disposable
+# (PG_DURABLE=1 keeps PostgreSQL's durable defaults, for benchmarks).
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?a directory for the cluster}
@@ -35,9 +36,11 @@ case "$action" in
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null
+    opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400"
+    if [ "${PG_DURABLE:-0}" != 1 ]; then
+      opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)

@@ -125,8 +125,19 @@ impl Setup {
     /// Opens the database `url` names (`postgres://…`, `sqlite://PATH`),
     /// or, when `None`, the one `store()` would.
     pub async fn store_at(&self, url: Option<&str>) -> Result<Store, RuntimeError> {
+        // An empty value (an unset variable in a compose file or a unit)
+        // means the default, as it does for CHAMBER_DATABASE_URL itself.
+        let url = url.filter(|u| !u.trim().is_empty());
         match url.or(self.database_url.as_deref()) {
             Some(url) => Store::connect(url).await.map_err(|e| {
+                if let chamber_store::StoreError::BadUrl { .. } = e {
+                    return RuntimeError::setting(
+                        "bad_database_url",
+                        e.to_string(),
+                        Some("set CHAMBER_DATABASE_URL (or --database-url) to a postgres:// or sqlite:// URL"),
+                        ErrorKind::Config,
+                    );
+                }
                 RuntimeError::setting(
                     "store_failed",
                     format!("cannot open the database {}: {e}", chamber_store::redact_url(url)),

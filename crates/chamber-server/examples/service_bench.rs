@@ -3,7 +3,11 @@
 //! latency against a hello-world axum route (the floor), and SSE fan-out to
 //! many subscribers of one task. Figures go to docs/benchmarks.md.
 //!
-//! `cargo run --release -p chamber-server --example service_bench -- [queue|api|sse|all]`
+//! `cargo run --release -p chamber-server --example service_bench -- [queue|queue-pg|api|sse|all]`
+//!
+//! `queue-pg` runs the queue benchmark on PostgreSQL: a fresh database per
+//! run on the server `CHAMBER_BENCH_POSTGRES_URL` names (scripts/bench_queue.sh
+//! starts one and runs graphile-worker on it in the same run).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -46,6 +50,23 @@ async fn open() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A fresh SQLite file, or a fresh database on the PostgreSQL server
+/// `postgres` (an admin URL) names.
+async fn open_on(postgres: Option<&str>) -> (tempfile::TempDir, Store) {
+    match postgres {
+        None => open().await,
+        Some(admin) => {
+            let url = chamber_store::create_scratch_database(admin, "chamber_bench")
+                .await
+                .unwrap();
+            (
+                tempfile::tempdir().unwrap(),
+                Store::connect(&url).await.unwrap(),
+            )
+        }
+    }
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -56,24 +77,45 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Submit N no-op tasks while W workers claim and complete them.
-async fn queue(n: usize) {
-    println!("## queue: {n} no-op tasks, submit → claim → complete (SQLite)");
+/// N no-op tasks through submit → claim → complete with W workers: with
+/// `overlap`, submitted one by one while the workers run; without, all
+/// submitted first and then drained (graphile-worker's `SUBMIT=each
+/// OVERLAP=0`).
+async fn queue(n: usize, postgres: Option<&str>, overlap: bool) {
+    println!(
+        "## queue: {n} no-op tasks, submit → claim → complete ({}, {})",
+        if postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        if overlap {
+            "submitted while workers run"
+        } else {
+            "submitted first, then drained"
+        }
+    );
     for workers in [1usize, 4, 16] {
-        let (_dir, store) = open().await;
+        let (_dir, store) = open_on(postgres).await;
         let state = AppState::new(store.clone(), settings(), workers);
         let (tx, rx) = tokio::sync::watch::channel(false);
-        let w = tokio::spawn(run_workers(
-            state.clone(),
-            WorkerOptions::new(workers, vec![]),
-            rx,
-        ));
+        let start_workers = || {
+            tokio::spawn(run_workers(
+                state.clone(),
+                WorkerOptions::new(workers, vec![]),
+                rx.clone(),
+            ))
+        };
+        let mut w = overlap.then(start_workers);
         let started = Instant::now();
         for i in 0..n {
             store.submit_task(&noop(i), None).await.unwrap();
-            state.wake.notify_waiters();
+            state.announce_work();
         }
         let submitted = started.elapsed();
+        if w.is_none() {
+            w = Some(start_workers());
+        }
         loop {
             let stats = store.queue_stats().await.unwrap();
             if stats
@@ -85,16 +127,28 @@ async fn queue(n: usize) {
             {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            // Each check counts every task by state: often enough to time a
+            // run of seconds within 1-2 %, rarely enough not to load it.
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let total = started.elapsed();
         let _ = tx.send(true);
-        let _ = w.await;
+        if let Some(w) = w {
+            let _ = w.await;
+        }
         println!(
-            "workers {workers:>2}: {:>7.0} tasks/s end to end ({:.2} s); submit alone {:>7.0}/s",
+            "workers {workers:>2}: {:>7.0} tasks/s end to end ({:.2} s); submit alone {:>7.0}/s{}",
             n as f64 / total.as_secs_f64(),
             total.as_secs_f64(),
-            n as f64 / submitted.as_secs_f64()
+            n as f64 / submitted.as_secs_f64(),
+            if overlap {
+                String::new()
+            } else {
+                format!(
+                    "; drain alone {:>7.0}/s",
+                    n as f64 / (total - submitted).as_secs_f64()
+                )
+            }
         );
     }
 }
@@ -306,7 +360,14 @@ async fn sse(subs: usize, events: usize) {
 async fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     if what == "queue" || what == "all" {
-        queue(2000).await;
+        queue(2000, None, true).await;
+        queue(2000, None, false).await;
+    }
+    if what == "queue-pg" {
+        let url = std::env::var("CHAMBER_BENCH_POSTGRES_URL")
+            .expect("queue-pg needs CHAMBER_BENCH_POSTGRES_URL (an admin URL)");
+        queue(2000, Some(&url), true).await;
+        queue(2000, Some(&url), false).await;
     }
     if what == "api" || what == "all" {
         api(16, 300).await;

@@ -89,6 +89,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Rung when a task is queued or an event is recorded in this process.
     pub wake: Arc<Notify>,
+    /// Wakes one idle worker slot per announcement of new work (a submit
+    /// here, or PostgreSQL `NOTIFY` from anywhere): waking every slot for
+    /// each task had them all race for it.
+    pub work: Arc<Notify>,
     /// Workers running in this process.
     pub workers_running: Arc<AtomicUsize>,
     /// Workers this process was asked to run.
@@ -109,12 +113,20 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             wake: Arc::new(Notify::new()),
+            work: Arc::new(Notify::new()),
             workers_running: Arc::new(AtomicUsize::new(0)),
             workers_wanted,
             hub: Arc::new(crate::event_hub::EventHub::new()),
             verified: Arc::new(Mutex::new(HashMap::new())),
             rate: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Tells this process that a task became claimable: one idle worker
+    /// slot and every waiting event stream wake.
+    pub fn announce_work(&self) {
+        self.work.notify_one();
+        self.wake.notify_waiters();
     }
 
     /// Whether every worker asked for is running.

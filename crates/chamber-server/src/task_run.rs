@@ -187,7 +187,8 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
         tracing::warn!(task = %task.id, error = %e, "cannot record the task's end");
     }
     tracing::info!(task = %task.id, outcome = %label, secs = started.elapsed().as_secs_f64(), "task finished");
-    state.wake.notify_waiters();
+    // Streams see the end; a retry or a freed per-queue slot may be due.
+    state.announce_work();
 }
 
 /// Keeps the lease; a cancel request or a lost lease cancels the run.

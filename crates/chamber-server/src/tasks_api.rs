@@ -54,7 +54,7 @@ pub(crate) async fn enqueue(
     {
         Ok(s) => {
             if s.created {
-                state.wake.notify_waiters();
+                state.announce_work();
                 tracing::info!(task = %s.task.id, by = %caller.name, "task queued");
             }
             let status = if s.created {
@@ -179,7 +179,7 @@ pub async fn retry(
 ) -> Result<Response, ApiError> {
     caller.require(TokenScope::Write)?;
     let task = state.store.retry_task(&id).await?;
-    state.wake.notify_waiters();
+    state.announce_work();
     Ok(ok("task retry", &task).into_response())
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 use crate::state::AppState;
 use crate::task_run::run_claimed;
@@ -58,62 +58,57 @@ impl WorkerOptions {
 
 /// Runs workers until `shutdown` turns true; then waits for the tasks in
 /// hand to finish (a killed process leaves them to be rescued instead).
-pub async fn run_workers(
-    state: AppState,
-    opts: WorkerOptions,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let slots = Arc::new(Semaphore::new(opts.concurrency));
+///
+/// Each of the `concurrency` slots claims for itself, so claims overlap
+/// (on PostgreSQL they then share commits instead of waiting in line).
+pub async fn run_workers(state: AppState, opts: WorkerOptions, shutdown: watch::Receiver<bool>) {
     state
         .workers_running
         .fetch_add(opts.concurrency, Ordering::SeqCst);
     tracing::info!(worker = %opts.name, concurrency = opts.concurrency, "workers started");
     let listening = listen_for_work(&state, shutdown.clone()).await;
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = shutdown.changed() => break,
-        };
-        let wake = state.wake.notified();
+    let opts = Arc::new(opts);
+    let slots: Vec<_> = (0..opts.concurrency)
+        .map(|_| tokio::spawn(slot(state.clone(), opts.clone(), shutdown.clone())))
+        .collect();
+    for s in slots {
+        let _ = s.await;
+    }
+    state
+        .workers_running
+        .fetch_sub(opts.concurrency, Ordering::SeqCst);
+    if let Some(listening) = listening {
+        listening.abort();
+    }
+    tracing::info!(worker = %opts.name, "workers stopped");
+}
+
+/// One slot: claim, run, repeat; idle until woken or the poll interval
+/// passes; after shutdown, finishes the task in hand and stops.
+async fn slot(state: AppState, opts: Arc<WorkerOptions>, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        let wake = state.work.notified();
         let claim = state
             .store
             .claim_task(&opts.name, &opts.queues, state.settings.lease, &opts.limits)
             .await;
         match claim {
-            Ok(Some(claim)) => {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    run_claimed(&state, claim).await;
-                    drop(permit);
-                });
-            }
+            Ok(Some(claim)) => run_claimed(&state, claim).await,
             Ok(None) => {
-                drop(permit);
                 tokio::select! {
                     _ = tokio::time::timeout(state.settings.poll, wake) => {}
                     _ = shutdown.changed() => {}
                 }
             }
             Err(e) => {
-                drop(permit);
                 tracing::warn!(error = %e, "claim failed; retrying");
-                tokio::time::sleep(state.settings.poll).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(state.settings.poll) => {}
+                    _ = shutdown.changed() => {}
+                }
             }
         }
     }
-    state
-        .workers_running
-        .fetch_sub(opts.concurrency, Ordering::SeqCst);
-    // Wait for the tasks in hand: every slot free again.
-    let all = u32::try_from(opts.concurrency).unwrap_or(u32::MAX);
-    let _ = slots.acquire_many(all).await;
-    if let Some(listening) = listening {
-        listening.abort();
-    }
-    tracing::info!(worker = %opts.name, "workers stopped");
 }
 
 /// On PostgreSQL, relays announcements of new work (from any process) to
@@ -131,12 +126,12 @@ async fn listen_for_work(
             return None;
         }
     };
-    let wake = state.wake.clone();
+    let work = state.work.clone();
     Some(tokio::spawn(async move {
         loop {
             tokio::select! {
                 heard = listener.recv() => match heard {
-                    Ok(()) => wake.notify_waiters(),
+                    Ok(()) => work.notify_one(),
                     Err(e) => {
                         tracing::warn!(error = %e, "listener lost; polling meanwhile");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

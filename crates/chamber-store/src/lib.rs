@@ -12,7 +12,9 @@ mod event_query;
 mod jsonl;
 mod listen;
 mod open;
+#[macro_use]
 mod queue;
+mod queue_claim_pg;
 mod queue_lease;
 mod queue_records;
 mod records;

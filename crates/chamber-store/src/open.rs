@@ -8,7 +8,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use crate::StoreError;
 use crate::db::Dialect;
@@ -98,6 +98,7 @@ impl Store {
             Dialect::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(4)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the one writer;
@@ -115,8 +116,29 @@ impl Store {
                     .await?
             }
             Dialect::Postgres => {
+                // One direct connection first: a wrong host, port or
+                // password fails at once instead of after the pool's
+                // acquire timeout of retries.
+                let probe = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    sqlx::AnyConnection::connect_with(&opts),
+                )
+                .await
+                .map_err(|_| {
+                    sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "no answer from the database server within 10 s",
+                    ))
+                })??;
+                probe.close().await?;
+                // A worker process's slots (16 in the benchmark), its API
+                // and its listener each hold a connection at times.
+                // No ping before each use (sqlx's default): it doubled the
+                // round trips of every one-statement claim and completion; a
+                // broken connection fails its statement and is replaced.
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(24)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?

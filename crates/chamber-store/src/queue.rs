@@ -91,12 +91,16 @@ pub(crate) async fn load_task(
     }
 }
 
-/// Adds one to a counter in `queue_counters`.
+/// Adds one to a counter (shard 0; PostgreSQL's claims spread over shards,
+/// see `queue_claim_pg.rs`).
 async fn bump(conn: &mut AnyConnection, name: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE queue_counters SET value = value + 1 WHERE name = $1")
-        .bind(name)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO queue_counter_shards (name, shard, value) VALUES ($1, 0, 1) \
+         ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + 1",
+    )
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -221,12 +225,14 @@ impl Store {
                 labels.push(label);
             }
         }
-        sqlx::query(
+        let row = sqlx::query(concat!(
             "INSERT INTO tasks (id, state, prompt, repo, base_branch, constraints_json, priority, \
              queue, labels_json, idempotency_key, request_hash, unique_key, attempts, max_attempts, \
              fencing_token, run_after, queued_at, cancel_requested, origin, created_at, updated_at) \
-             VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, 0, $13, $14, 0, $15, $16, $17)",
-        )
+             VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, 0, $13, $14, 0, $15, $16, $17) \
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(&id)
         .bind(&task.prompt)
         .bind(&task.repo)
@@ -244,7 +250,7 @@ impl Store {
         .bind(&task.origin)
         .bind(&now)
         .bind(&now)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
         for label in labels {
             sqlx::query("INSERT INTO task_labels (task_id, label) VALUES ($1, $2)")
@@ -253,7 +259,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let created = load_task(&mut tx, &id).await?;
+        let created = task_from_row(&row)?;
         crate::listen::announce(&mut tx).await?;
         tx.commit().await?;
         Ok(Submitted {
@@ -282,6 +288,9 @@ impl Store {
         lease: Duration,
         limits: &HashMap<String, u32>,
     ) -> Result<Option<Claim>, StoreError> {
+        if self.dialect == Dialect::Postgres && limits.is_empty() {
+            return crate::queue_claim_pg::claim(&self.pool, worker, queues, lease).await;
+        }
         // Per-queue limits count held tasks, so those claims take the write
         // lock; others rely on row locks (`SKIP LOCKED` on PostgreSQL).
         let mut tx = if limits.is_empty() {
@@ -444,7 +453,9 @@ impl Store {
             oldest = Some(oldest.map_or(at, |o: chrono::DateTime<Utc>| o.min(at)));
         }
         let mut counters = HashMap::new();
-        for row in sqlx::query("SELECT name, value FROM queue_counters")
+        for row in sqlx::query(
+            "SELECT name, CAST(SUM(value) AS BIGINT) AS value FROM queue_counter_shards GROUP BY name",
+        )
             .fetch_all(&mut *conn)
             .await?
         {

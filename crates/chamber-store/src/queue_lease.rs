@@ -13,7 +13,7 @@ use chrono::Utc;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::{IdTable, after, begin_rows, resolve_id, ts};
-use crate::queue::load_task;
+use crate::queue::{load_task, task_from_row};
 use crate::{ErrorClass, Heartbeat, RetryPolicy, Store, StoreError, TaskRecord, TaskState};
 
 /// Whether a worker holds a task in this state.
@@ -123,22 +123,35 @@ impl Store {
         token: i64,
         result: serde_json::Value,
     ) -> Result<TaskRecord, StoreError> {
-        let mut tx = begin_rows(&self.pool, self.dialect).await?;
-        fenced(&mut tx, id, token).await?;
+        // One statement: the fence is part of its WHERE, so it holds
+        // atomically (READ COMMITTED re-checks it on a row a claim changed).
         let now = ts(Utc::now());
-        sqlx::query(
+        let row = sqlx::query(concat!(
             "UPDATE tasks SET state = 'completed', result_json = $1, lease_owner = NULL, \
-             lease_until = NULL, finished_at = $2, updated_at = $3 WHERE id = $4",
-        )
+             lease_until = NULL, finished_at = $2, updated_at = $2 \
+             WHERE id = $3 AND fencing_token = $4 AND state IN ('running', 'awaiting_approval') \
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(serde_json::to_string(&result)?)
         .bind(&now)
-        .bind(&now)
         .bind(id)
-        .execute(&mut *tx)
+        .bind(token)
+        .fetch_optional(&self.pool)
         .await?;
-        let task = load_task(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(task)
+        match row {
+            Some(row) => task_from_row(&row),
+            None => {
+                // Why not: no such task, or another token holds it.
+                let mut conn = self.pool.acquire().await?;
+                fenced(&mut conn, id, token).await?;
+                Err(StoreError::Fenced {
+                    task_id: id.into(),
+                    token,
+                    current: token,
+                })
+            }
+        }
     }
 
     /// Records a failed attempt (fenced) and ends the lease. A retryable

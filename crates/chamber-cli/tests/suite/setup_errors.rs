@@ -61,3 +61,40 @@ async fn an_unknown_provider_is_unknown_provider() {
     );
     assert!(env["error"]["hint"].as_str().is_some(), "{env}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_database_url_is_a_clear_error_with_the_password_hidden() {
+    let p = Project::git(NO_MODEL);
+    // Not a database Chamber speaks: a configuration error (exit 5).
+    let out = p
+        .run_env(
+            &["--json", "task", "list"],
+            &[("CHAMBER_DATABASE_URL", "mysql://u:hunter2@127.0.0.1/db")],
+        )
+        .await;
+    out.assert_code(5);
+    let env = out.envelope();
+    assert_eq!(env["error"]["code"], "bad_database_url", "{env}");
+    assert!(!env.to_string().contains("hunter2"), "{env}");
+    // A PostgreSQL server that is not there: the store fails (exit 1),
+    // naming the database without its password, and says what to check.
+    let out = p
+        .run(&[
+            "--json",
+            "worker",
+            "--database-url",
+            "postgres://chamber:hunter2@127.0.0.1:1/chamber",
+        ])
+        .await;
+    out.assert_code(1);
+    let env = out.envelope();
+    assert_eq!(env["error"]["code"], "store_failed", "{env}");
+    let message = env["error"]["message"].as_str().unwrap();
+    assert!(message.contains("chamber:***@127.0.0.1:1"), "{message}");
+    assert!(!env.to_string().contains("hunter2"), "{env}");
+    assert!(
+        env["error"]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("postgres://"))
+    );
+}

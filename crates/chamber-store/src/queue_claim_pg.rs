@@ -1,0 +1,115 @@
+//! PostgreSQL's claim: one statement, so a claim costs one round trip and
+//! one commit, and concurrent claimers never wait on each other.
+//!
+//! Its data-modifying CTEs, all on one snapshot:
+//! - `swept`: expired leases whose task was asked to cancel, or has used
+//!   its attempts, end (cancelled / dead-lettered) instead of being rerun;
+//! - `rescue`, `fresh`, `next`: the best rescuable and the best queued
+//!   task, each found by the `tasks_claim` index in priority order (one
+//!   query with `OR` sorted the whole table) and locked with
+//!   `FOR UPDATE SKIP LOCKED` so claimers pass over each other's rows; the
+//!   better of the two is claimed (the other's lock ends with the statement);
+//! - `claimed`: it becomes `running` under a new lease, `attempts + 1`,
+//!   `fencing_token + 1`;
+//! - `bumped`: the `claims` (and, for a rescue, `rescues`) counters, on one
+//!   of 16 shards picked at random, so claims do not queue behind one row.
+//!
+//! Per-queue limits need a count of held tasks under the write lock, so
+//! those claims take the general path in `queue.rs`.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::{AnyPool, Row};
+
+use crate::db::{after, ts};
+use crate::queue::task_from_row;
+use crate::{Claim, StoreError};
+
+/// Counter shards a claim spreads over.
+const SHARDS: u64 = 16;
+
+/// Claims the next due task on `queues` (all when empty) for `worker`.
+pub(crate) async fn claim(
+    pool: &AnyPool,
+    worker: &str,
+    queues: &[String],
+    lease: Duration,
+) -> Result<Option<Claim>, StoreError> {
+    let now = Utc::now();
+    let mut filter = String::new();
+    if !queues.is_empty() {
+        filter.push_str(" AND queue IN (");
+        for i in 0..queues.len() {
+            filter.push_str(&format!("{}${}", if i == 0 { "" } else { ", " }, i + 5));
+        }
+        filter.push(')');
+    }
+    let sql = format!(
+        "WITH swept AS (\
+           UPDATE tasks SET \
+             state = CASE WHEN cancel_requested <> 0 THEN 'cancelled' ELSE 'dead_lettered' END, \
+             last_error = CASE WHEN cancel_requested <> 0 THEN last_error \
+               ELSE 'lease expired on attempt ' || attempts || ' of ' || max_attempts END, \
+             error_class = CASE WHEN cancel_requested <> 0 THEN error_class ELSE 'transient' END, \
+             lease_owner = NULL, lease_until = NULL, finished_at = $1, updated_at = $1 \
+           WHERE state = 'running' AND lease_until < $1 \
+             AND (cancel_requested <> 0 OR attempts >= max_attempts) \
+           RETURNING seq), \
+         rescue AS (\
+           SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
+           WHERE state = 'running' AND lease_until < $1 \
+             AND cancel_requested = 0 AND attempts < max_attempts{filter} \
+           ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED), \
+         fresh AS (\
+           SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
+           WHERE state = 'queued' AND run_after <= $1{filter} \
+           ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED), \
+         next AS (\
+           SELECT pick, was FROM (SELECT * FROM rescue UNION ALL SELECT * FROM fresh) AS c \
+           ORDER BY prio DESC, pick ASC LIMIT 1), \
+         claimed AS (\
+           UPDATE tasks SET state = 'running', lease_owner = $2, lease_until = $3, \
+             attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = $1 \
+           FROM next WHERE tasks.seq = next.pick \
+           RETURNING {columns}, next.was), \
+         bumped AS (\
+           INSERT INTO queue_counter_shards (name, shard, value) \
+           SELECT c.name, $4, 1 FROM claimed CROSS JOIN (VALUES ('claims'), ('rescues')) AS c (name) \
+           WHERE c.name = 'claims' OR claimed.was = 'running' \
+           ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + 1 \
+           RETURNING 1) \
+         SELECT claimed.*, (SELECT COUNT(*) FROM swept) AS swept, \
+           (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed",
+        columns = prefixed_columns(),
+    );
+    let shard = i64::try_from(fastrand::u64(0..SHARDS)).unwrap_or(0);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ts(now))
+        .bind(worker)
+        .bind(ts(after(now, lease)))
+        .bind(shard);
+    for name in queues {
+        q = q.bind(name.clone());
+    }
+    let Some(row) = q.fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let rescued = row.get::<&str, _>("was") == "running";
+    let task = task_from_row(&row)?;
+    Ok(Some(Claim {
+        fencing_token: task.fencing_token,
+        task,
+        rescued,
+    }))
+}
+
+/// `task_columns!()` qualified with the table name, for a `RETURNING` list
+/// that also sees the CTE `next`.
+fn prefixed_columns() -> String {
+    task_columns!()
+        .split(',')
+        .map(|c| format!("tasks.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
