@@ -23,6 +23,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
     url: String,
+    /// When this process last swept spent leases (ms since the epoch).
+    last_sweep: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -152,7 +154,20 @@ impl Store {
             pool,
             dialect,
             url: url.to_owned(),
+            last_sweep: Default::default(),
         })
+    }
+
+    /// Whether a sweep of spent leases is due (none in the last second),
+    /// recording `now_ms` as the last one when it is.
+    pub(crate) fn sweep_due(&self, now_ms: i64) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        now_ms - last >= 1000
+            && self
+                .last_sweep
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Whether this store is PostgreSQL (else SQLite).

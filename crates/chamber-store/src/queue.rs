@@ -289,7 +289,7 @@ impl Store {
         limits: &HashMap<String, u32>,
     ) -> Result<Option<Claim>, StoreError> {
         if self.dialect == Dialect::Postgres && limits.is_empty() {
-            return crate::queue_claim_pg::claim(&self.pool, worker, queues, lease).await;
+            return crate::queue_claim_pg::claim(self, worker, queues, lease).await;
         }
         // Per-queue limits count held tasks, so those claims take the write
         // lock; others rely on row locks (`SKIP LOCKED` on PostgreSQL).
@@ -372,7 +372,6 @@ impl Store {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-            bump(&mut tx, "claims").await?;
             if rescued {
                 bump(&mut tx, "rescues").await?;
             }
@@ -461,6 +460,13 @@ impl Store {
         {
             counters.insert(row.get::<String, _>("name"), row.get::<i64, _>("value"));
         }
+        // A claim counts an attempt; `claims` holds what retries reset.
+        let attempts =
+            sqlx::query("SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) AS n FROM tasks")
+                .fetch_one(&mut *conn)
+                .await?
+                .get::<i64, _>("n");
+        *counters.entry("claims".into()).or_insert(0) += attempts;
         let counter = |name: &str| counters.get(name).copied().unwrap_or(0) as u64;
         Ok(QueueStats {
             by_state,

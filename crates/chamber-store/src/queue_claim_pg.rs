@@ -1,9 +1,10 @@
 //! PostgreSQL's claim: one statement, so a claim costs one round trip and
 //! one commit, and concurrent claimers never wait on each other.
 //!
-//! Its data-modifying CTEs, all on one snapshot:
-//! - `swept`: expired leases whose task was asked to cancel, or has used
-//!   its attempts, end (cancelled / dead-lettered) instead of being rerun;
+//! Expired leases whose task was asked to cancel, or has used its
+//! attempts, end (cancelled / dead-lettered) instead of being rerun: a
+//! sweep does that before a claim once a second, and whenever a claim finds
+//! nothing. The claim's data-modifying CTEs, all on one snapshot:
 //! - `rescue`, `fresh`, `next`: the best rescuable and the best queued
 //!   task, each found by the `tasks_claim` index in priority order (one
 //!   query with `OR` sorted the whole table) and locked with
@@ -11,8 +12,8 @@
 //!   better of the two is claimed (the other's lock ends with the statement);
 //! - `claimed`: it becomes `running` under a new lease, `attempts + 1`,
 //!   `fencing_token + 1`;
-//! - `bumped`: the `claims` (and, for a rescue, `rescues`) counters, on one
-//!   of 16 shards picked at random, so claims do not queue behind one row.
+//! - `bumped`: for a rescue, the `rescues` counter, on one of 16 shards
+//!   picked at random. (Claims are counted by the attempts themselves.)
 //!
 //! Per-queue limits need a count of held tasks under the write lock, so
 //! those claims take the general path in `queue.rs`.
@@ -24,19 +25,24 @@ use sqlx::{AnyPool, Row};
 
 use crate::db::{after, ts};
 use crate::queue::task_from_row;
-use crate::{Claim, StoreError};
+use crate::{Claim, Store, StoreError};
 
 /// Counter shards a claim spreads over.
 const SHARDS: u64 = 16;
 
 /// Claims the next due task on `queues` (all when empty) for `worker`.
 pub(crate) async fn claim(
-    pool: &AnyPool,
+    store: &Store,
     worker: &str,
     queues: &[String],
     lease: Duration,
 ) -> Result<Option<Claim>, StoreError> {
+    let pool = &store.pool;
     let now = Utc::now();
+    let swept = store.sweep_due(now.timestamp_millis());
+    if swept {
+        sweep(pool, &ts(now)).await?;
+    }
     let mut filter = String::new();
     if !queues.is_empty() {
         filter.push_str(" AND queue IN (");
@@ -46,17 +52,7 @@ pub(crate) async fn claim(
         filter.push(')');
     }
     let sql = format!(
-        "WITH swept AS (\
-           UPDATE tasks SET \
-             state = CASE WHEN cancel_requested <> 0 THEN 'cancelled' ELSE 'dead_lettered' END, \
-             last_error = CASE WHEN cancel_requested <> 0 THEN last_error \
-               ELSE 'lease expired on attempt ' || attempts || ' of ' || max_attempts END, \
-             error_class = CASE WHEN cancel_requested <> 0 THEN error_class ELSE 'transient' END, \
-             lease_owner = NULL, lease_until = NULL, finished_at = $1, updated_at = $1 \
-           WHERE state = 'running' AND lease_until < $1 \
-             AND (cancel_requested <> 0 OR attempts >= max_attempts) \
-           RETURNING seq), \
-         rescue AS (\
+        "WITH rescue AS (\
            SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
            WHERE state = 'running' AND lease_until < $1 \
              AND cancel_requested = 0 AND attempts < max_attempts{filter} \
@@ -75,12 +71,10 @@ pub(crate) async fn claim(
            RETURNING {columns}, next.was), \
          bumped AS (\
            INSERT INTO queue_counter_shards (name, shard, value) \
-           SELECT c.name, $4, 1 FROM claimed CROSS JOIN (VALUES ('claims'), ('rescues')) AS c (name) \
-           WHERE c.name = 'claims' OR claimed.was = 'running' \
+           SELECT 'rescues', $4, 1 FROM claimed WHERE claimed.was = 'running' \
            ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + 1 \
            RETURNING 1) \
-         SELECT claimed.*, (SELECT COUNT(*) FROM swept) AS swept, \
-           (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed",
+         SELECT claimed.*, (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed",
         columns = prefixed_columns(),
     );
     let shard = i64::try_from(fastrand::u64(0..SHARDS)).unwrap_or(0);
@@ -93,6 +87,9 @@ pub(crate) async fn claim(
         q = q.bind(name.clone());
     }
     let Some(row) = q.fetch_optional(pool).await? else {
+        if !swept {
+            sweep(pool, &ts(now)).await?;
+        }
         return Ok(None);
     };
     let rescued = row.get::<&str, _>("was") == "running";
@@ -102,6 +99,24 @@ pub(crate) async fn claim(
         task,
         rescued,
     }))
+}
+
+/// Ends spent expired leases (see the module comment).
+async fn sweep(pool: &AnyPool, now: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tasks SET \
+           state = CASE WHEN cancel_requested <> 0 THEN 'cancelled' ELSE 'dead_lettered' END, \
+           last_error = CASE WHEN cancel_requested <> 0 THEN last_error \
+             ELSE 'lease expired on attempt ' || attempts || ' of ' || max_attempts END, \
+           error_class = CASE WHEN cancel_requested <> 0 THEN error_class ELSE 'transient' END, \
+           lease_owner = NULL, lease_until = NULL, finished_at = $1, updated_at = $1 \
+         WHERE state = 'running' AND lease_until < $1 \
+           AND (cancel_requested <> 0 OR attempts >= max_attempts)",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// `task_columns!()` qualified with the table name, for a `RETURNING` list

@@ -300,6 +300,17 @@ impl Store {
             }
         }
         let now = ts(Utc::now());
+        // The claims counter is the attempts of every task plus those a
+        // retry erased; keep the ones about to be erased.
+        sqlx::query(
+            "INSERT INTO queue_counter_shards (name, shard, value) \
+             SELECT 'claims', 0, attempts FROM tasks WHERE id = $1 \
+             ON CONFLICT (name, shard) DO UPDATE \
+             SET value = queue_counter_shards.value + excluded.value",
+        )
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE tasks SET state = 'queued', attempts = 0, run_after = $1, queued_at = $2, \
              cancel_requested = 0, cancel_reason = NULL, lease_owner = NULL, lease_until = NULL, \

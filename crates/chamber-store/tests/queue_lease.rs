@@ -235,6 +235,8 @@ async fn transient_failures_back_off_then_dead_letter_and_retry_task_revives() {
     assert!(revived.finished_at.is_none());
     let c = claim(&store, "w", LONG).await.unwrap();
     assert_eq!((c.task.attempts, c.fencing_token), (1, 4));
+    // Every claim counted once, the three before the retry included.
+    assert_eq!(store.queue_stats().await.unwrap().claims, 4);
 }
 
 #[tokio::test]
