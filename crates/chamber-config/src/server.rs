@@ -35,6 +35,10 @@ pub struct ServerConfig {
     /// Most tasks running at once per queue, across every worker on the
     /// database (a queue not named here is unlimited; 0 pauses it).
     pub queue_limits: std::collections::BTreeMap<String, u32>,
+    /// Browser origins allowed to call the API (`https://dash.example.com`,
+    /// `http://localhost:5173`, or `*` for any); empty: no CORS headers,
+    /// so browsers on other origins cannot call it.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +56,7 @@ impl Default for ServerConfig {
             rate_limit_per_minute: 600,
             queues: vec!["default".into()],
             queue_limits: std::collections::BTreeMap::new(),
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -46,6 +46,12 @@ pub enum ServerError {
         /// The address asked for.
         addr: SocketAddr,
     },
+    /// A `[server] cors_origins` entry that is not an origin.
+    #[error("[server] cors_origins: {origin:?} is not an origin (scheme://host[:port], or *)")]
+    BadOrigin {
+        /// The entry.
+        origin: String,
+    },
     /// The listener failed.
     #[error("cannot serve on {addr}: {error}")]
     Io {
@@ -58,6 +64,7 @@ pub enum ServerError {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    let cors = cors_layer(&state.settings.cors_origins);
     let v1 = Router::new()
         .route("/tasks", post(tasks_api::submit).get(tasks_api::list))
         .route("/tasks/{id}", get(tasks_api::show))
@@ -81,7 +88,7 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .route("/openapi.json", get(openapi::serve_document));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(ops_api::healthz))
         .route("/readyz", get(ops_api::readyz))
         .route("/metrics", get(ops_api::metrics))
@@ -91,8 +98,59 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track_http,
         ))
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes));
+    let app = match cors {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
+    app.with_state(state)
+}
+
+/// Checks `[server] cors_origins` before serving: each is `*` or
+/// `scheme://host[:port]` with nothing after it.
+pub fn check_cors(origins: &[String]) -> Result<(), ServerError> {
+    for origin in origins {
+        let ok = origin == "*"
+            || (origin.split_once("://").is_some_and(|(scheme, rest)| {
+                matches!(scheme, "http" | "https")
+                    && !rest.is_empty()
+                    && !rest.contains(['/', '?', '#', ' '])
+            }) && axum::http::HeaderValue::from_str(origin).is_ok());
+        if !ok {
+            return Err(ServerError::BadOrigin {
+                origin: origin.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// CORS for the configured origins: off (no headers, so browsers refuse
+/// cross-origin calls) when none are configured. Preflights are answered
+/// before authentication; the actual request still needs its token.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let layer = CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600));
+    Some(layer)
 }
 
 async fn not_found() -> ApiError {

@@ -38,6 +38,8 @@ pub struct ServerSettings {
     /// How often streams and idle workers look at the store when nothing
     /// woke them (another machine's worker cannot).
     pub poll: Duration,
+    /// Browser origins allowed by CORS (empty: CORS off).
+    pub cors_origins: Vec<String>,
 }
 
 impl ServerSettings {
@@ -60,6 +62,7 @@ impl ServerSettings {
             queues: c.queues.clone(),
             retry: RetryPolicy::default(),
             poll: Duration::from_millis(250),
+            cors_origins: c.cors_origins.clone(),
         }
     }
 }

@@ -54,6 +54,14 @@ pub async fn serve(
         )
     })?;
     let auth = cfg.auth && !args.no_auth;
+    chamber_server::check_cors(&cfg.cors_origins).map_err(|e| {
+        CliError::new(
+            "config_invalid",
+            e.to_string(),
+            Some("fix [server] cors_origins in your config (or CHAMBER_SERVER__CORS_ORIGINS)"),
+            status::CONFIG,
+        )
+    })?;
     chamber_server::check_bind(addr, auth).map_err(|e| {
         CliError::new(
             "refused",
