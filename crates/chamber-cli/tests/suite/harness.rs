@@ -70,6 +70,13 @@ impl Project {
         self
     }
 
+    /// Whether this project's commands use a PostgreSQL database.
+    pub fn on_postgres(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres"))
+    }
+
     /// The project root (canonical).
     pub fn path(&self) -> &Path {
         &self.root
