@@ -96,15 +96,24 @@ impl Engine {
         // The task text is stored and sent to models: a secret pasted into
         // it is hidden from the start.
         let prompt = &*self.redactor.redact(prompt);
-        let base_branch =
-            chamber_tools::Git::discover(&self.root).and_then(|g| g.current_branch().ok());
+        let base_branch = opts.base.clone().or_else(|| {
+            chamber_tools::Git::discover(&self.root).and_then(|g| g.current_branch().ok())
+        });
         let in_worktree = opts.worktree && !opts.dry_run;
+        if opts.base.is_some() && !in_worktree {
+            return Err(AgentError::InvalidState(
+                "a base branch needs a worktree run (the checkout itself stays on its branch)"
+                    .into(),
+            ));
+        }
         let ws = if in_worktree {
-            // A worktree starts from HEAD, so a dirty checkout does not matter.
+            // A worktree starts from HEAD (or the base asked for), so a
+            // dirty checkout does not matter.
             Workspace::add_worktree(
                 &self.root,
                 &self.data_dir.join("worktrees").join(&id),
                 &self.run_branch(&id, opts),
+                opts.base.as_deref(),
             )?
         } else {
             let ws = Workspace::prepare(&self.root, opts.dry_run)?;

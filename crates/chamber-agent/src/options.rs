@@ -34,6 +34,9 @@ pub struct RunOptions {
     pub worktree: bool,
     /// Keep the worktree after a completed run (failed runs always keep it).
     pub keep_worktree: bool,
+    /// Start the worktree's run branch from this branch or commit instead
+    /// of HEAD (a queued task's `base_branch`); needs `worktree`.
+    pub base: Option<String>,
     /// Continue this existing branch instead of a new `chamber/<id8>` one
     /// (`chamber pr update`).
     pub branch: Option<String>,

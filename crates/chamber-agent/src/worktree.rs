@@ -15,8 +15,14 @@ use crate::workspace::Workspace;
 
 impl Workspace {
     /// Adds a linked worktree of `project`'s repository at `path`, on a new
-    /// branch `branch` made from the current HEAD, and opens it as the workspace.
-    pub fn add_worktree(project: &Path, path: &Path, branch: &str) -> Result<Self, AgentError> {
+    /// branch `branch` made from `base` (the current HEAD when `None`), and
+    /// opens it as the workspace.
+    pub fn add_worktree(
+        project: &Path,
+        path: &Path,
+        branch: &str,
+        base: Option<&str>,
+    ) -> Result<Self, AgentError> {
         let git = Git::discover(project).ok_or_else(|| {
             AgentError::InvalidState(format!(
                 "--worktree needs a git repository; {} is not in one",
@@ -27,7 +33,15 @@ impl Workspace {
             std::fs::create_dir_all(parent)
                 .map_err(|e| AgentError::io(format!("cannot create {}", parent.display()), e))?;
         }
-        let git = git.add_worktree(path, branch)?;
+        if let Some(base) = base
+            && !git.is_valid_base(base)
+        {
+            return Err(AgentError::InvalidState(format!(
+                "base branch {base:?} is not a branch or commit of {}",
+                project.display()
+            )));
+        }
+        let git = git.add_worktree(path, branch, base)?;
         Ok(Self::in_worktree(project, path, git))
     }
 

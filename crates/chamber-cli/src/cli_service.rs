@@ -101,6 +101,10 @@ pub enum TaskAction {
         /// The repository (default: the current project).
         #[arg(long, value_name = "DIR")]
         repo: Option<PathBuf>,
+        /// Start the task's branch from this branch, tag or commit
+        /// (default: the repository's HEAD).
+        #[arg(long, value_name = "REF")]
+        base_branch: Option<String>,
         /// low, normal, high, urgent or a number.
         #[arg(long, default_value = "normal")]
         priority: String,

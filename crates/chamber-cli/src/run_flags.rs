@@ -17,6 +17,8 @@ impl RunFlags {
             signoff: self.signoff,
             worktree: self.worktree,
             keep_worktree: self.keep_worktree,
+            // The CLI runs from the checkout's HEAD; a base is for tasks.
+            base: None,
             mode: self.mode.clone(),
             lane: self.lane.clone(),
             guarded: self.guarded,

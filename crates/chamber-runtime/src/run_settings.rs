@@ -34,6 +34,8 @@ pub struct RunSettings {
     pub worktree: bool,
     /// Keep that worktree after a completed run.
     pub keep_worktree: bool,
+    /// Start the run branch from this branch or commit (needs `worktree`).
+    pub base: Option<String>,
     /// Approval mode (`read-only`, `ask`, `auto-edit`, `full-auto`).
     pub mode: Option<String>,
     /// Confine writes to this lane's globs.
@@ -141,6 +143,7 @@ pub(crate) async fn options_for(
         signoff: settings.signoff,
         worktree: settings.worktree || settings.keep_worktree,
         keep_worktree: settings.keep_worktree,
+        base: settings.base.clone(),
         auto_approved_by: auto_approved_by.to_string(),
         origin: settings.origin,
         cancel: settings.cancel.clone(),

@@ -94,8 +94,9 @@ pub struct SubmitTask {
     pub prompt: String,
     /// A local repository path under the server's roots.
     pub repo: String,
-    /// The branch to start from (only the repository's checked-out HEAD
-    /// is supported now).
+    /// The branch (or tag, or commit) the task's branch starts from; the
+    /// repository's checked-out HEAD when absent. It must exist in the
+    /// repository when the task is submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_branch: Option<String>,
     /// Limits and approval settings.
@@ -166,15 +167,6 @@ impl SubmitTask {
         if self.prompt.len() > 100_000 {
             return Err(unprocessable("prompt is longer than 100,000 bytes".into()));
         }
-        if let Some(b) = &self.base_branch {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unsupported",
-                format!(
-                    "base_branch {b:?}: tasks start from the repository's checked-out HEAD; choosing another base is not supported yet"
-                ),
-            ));
-        }
         let c = &self.constraints;
         if let Some(mode) = &c.approval_mode {
             mode.parse::<chamber_policy::ApprovalMode>()
@@ -202,7 +194,28 @@ impl SubmitTask {
         if let Some(p) = &self.priority {
             p.value()?;
         }
-        repo_under_roots(&self.repo, settings)
+        let repo = repo_under_roots(&self.repo, settings)?;
+        if let Some(base) = &self.base_branch {
+            if c.guarded {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unsupported",
+                    format!(
+                        "base_branch {base:?} with constraints.guarded: a guarded run works on a copy of the checkout as it is"
+                    ),
+                ));
+            }
+            let known = chamber_tools::Git::discover(&repo).is_some_and(|g| g.is_valid_base(base));
+            if !known {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_base_branch",
+                    format!("base_branch {base:?} is not a branch, tag or commit of {}", repo.display()),
+                )
+                .hint("push or create the branch in that repository first, or leave base_branch out to start from its HEAD"));
+            }
+        }
+        Ok(repo)
     }
 }
 

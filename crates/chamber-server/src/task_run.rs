@@ -250,6 +250,7 @@ async fn run_task(
         budget_tokens: constraints.budget_tokens,
         verify: constraints.verify,
         worktree: !constraints.guarded,
+        base: task.base_branch.clone(),
         mode: constraints.approval_mode.clone(),
         lane: constraints.lane.clone(),
         guarded: constraints.guarded,

@@ -17,16 +17,43 @@ impl Git {
             .map(|_| ())
     }
 
-    /// Adds a linked worktree at `path` on a new branch `branch` made from HEAD
-    /// (`git worktree add <path> -b <branch>`), and returns it as a [`Git`].
-    pub fn add_worktree(&self, path: &Path, branch: &str) -> Result<Git, GitError> {
+    /// Adds a linked worktree at `path` on a new branch `branch` made from
+    /// `base` (a branch or commit; HEAD when `None`)
+    /// (`git worktree add <path> -b <branch> [<base>]`), and returns it as a [`Git`].
+    pub fn add_worktree(
+        &self,
+        path: &Path,
+        branch: &str,
+        base: Option<&str>,
+    ) -> Result<Git, GitError> {
         let at = path.to_string_lossy();
-        self.run(&["worktree", "add", "--quiet", at.as_ref(), "-b", branch])?;
+        let mut args = vec!["worktree", "add", "--quiet", at.as_ref(), "-b", branch];
+        if let Some(base) = base {
+            // `--` would end options but git then reads the base as a path:
+            // a base starting with `-` is refused by `is_valid_base` instead.
+            args.push(base);
+        }
+        self.run(&args)?;
         Git::discover(path).ok_or_else(|| GitError::Failed {
             command: format!("git worktree add {at}"),
             code: None,
             stderr: "the new worktree is not a git repository".into(),
         })
+    }
+
+    /// Whether `base` names a branch, tag or commit of this repository that
+    /// a run may start from (`git rev-parse --verify <base>^{commit}`).
+    pub fn is_valid_base(&self, base: &str) -> bool {
+        !base.is_empty()
+            && !base.starts_with('-')
+            && self
+                .run(&[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{base}^{{commit}}"),
+                ])
+                .is_ok()
     }
 
     /// Removes the linked worktree at `path` (`git worktree remove --force`);

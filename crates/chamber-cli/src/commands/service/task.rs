@@ -51,6 +51,7 @@ pub fn submission(setup: &Setup, action: &TaskAction) -> Result<Option<Submissio
     let TaskAction::Submit {
         prompt,
         repo,
+        base_branch,
         priority,
         queue,
         labels,
@@ -78,7 +79,7 @@ pub fn submission(setup: &Setup, action: &TaskAction) -> Result<Option<Submissio
     let body = SubmitTask {
         prompt: prompt.join(" "),
         repo: repo.display().to_string(),
-        base_branch: None,
+        base_branch: base_branch.clone(),
         constraints: TaskConstraints {
             auto_approve: *yes,
             approval_mode: mode.clone(),
