@@ -15,6 +15,7 @@ mod json_body;
 mod metrics;
 mod openapi;
 mod ops_api;
+mod phase_clock;
 mod query_params;
 mod runs_api;
 mod state;

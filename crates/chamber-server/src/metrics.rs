@@ -45,6 +45,11 @@ struct KindLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabel {
+    phase: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
     reason: String,
 }
@@ -59,6 +64,7 @@ pub struct Metrics {
     rescues: Gauge,
     claims: Gauge,
     runs: Family<OutcomeLabel, Histogram>,
+    phases: Family<PhaseLabel, Histogram>,
     tokens: Family<KindLabel, Counter>,
     cost: Counter<f64, AtomicU64>,
     backpressure: Family<ReasonLabel, Counter>,
@@ -112,6 +118,14 @@ impl Metrics {
             "Task run latency in this process, by outcome",
             runs.clone(),
         );
+        let phases = Family::<PhaseLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 22))
+        });
+        registry.register(
+            "chamber_phase_duration_seconds",
+            "Phases of task runs in this process: plan, approval_wait, step, tool, model",
+            phases.clone(),
+        );
         let tokens = Family::<KindLabel, Counter>::default();
         registry.register(
             "chamber_model_tokens",
@@ -139,10 +153,20 @@ impl Metrics {
             rescues,
             claims,
             runs,
+            phases,
             tokens,
             cost,
             backpressure,
         }
+    }
+
+    /// Records how long one phase of a task run took.
+    pub fn phase(&self, phase: &str, seconds: f64) {
+        self.phases
+            .get_or_create(&PhaseLabel {
+                phase: phase.into(),
+            })
+            .observe(seconds);
     }
 
     /// Counts a refusal (`queue_full`, `rate_limit`).

@@ -38,13 +38,16 @@ impl SideEffectFence for TaskFence {
     }
 }
 
-/// Links the run to its task as soon as it starts, and wakes streams.
+/// Links the run to its task as soon as it starts, times its phases for
+/// `/metrics`, and wakes streams.
 struct TaskObserver {
     store: Store,
     task_id: String,
     token: i64,
     run_id: Arc<Mutex<Option<String>>>,
     wake: Arc<tokio::sync::Notify>,
+    metrics: Arc<crate::metrics::Metrics>,
+    phases: Mutex<crate::phase_clock::PhaseClock>,
 }
 
 impl Observer for TaskObserver {
@@ -61,6 +64,11 @@ impl Observer for TaskObserver {
                     tracing::warn!(task = %task, error = %e, "cannot link the run to its task");
                 }
             });
+        }
+        if let Ok(mut clock) = self.phases.lock() {
+            for (phase, seconds) in clock.observe(event) {
+                self.metrics.phase(phase, seconds);
+            }
         }
         self.wake.notify_waiters();
     }
@@ -304,6 +312,8 @@ async fn run_task(
         token,
         run_id,
         wake: state.wake.clone(),
+        metrics: state.metrics.clone(),
+        phases: Mutex::new(Default::default()),
     });
     chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await
 }

@@ -66,6 +66,23 @@ async fn a_task_starts_from_its_base_branch_and_an_unknown_base_is_refused() {
         "main",
         "checkout untouched"
     );
+    // The embedded worker timed the run's phases.
+    let metrics = http()
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for phase in ["plan", "step", "tool", "model"] {
+        let line = format!("chamber_phase_duration_seconds_count{{phase=\"{phase}\"}}");
+        let count = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(line.as_str()))
+            .and_then(|rest| rest.trim().parse::<u64>().ok());
+        assert!(count.is_some_and(|n| n >= 1), "{phase}: {metrics}");
+    }
     s.stop();
 
     // The CLI's local queue refuses the same way, before queueing.
