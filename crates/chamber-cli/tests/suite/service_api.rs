@@ -9,7 +9,7 @@ use chamber_mock_llm::MockServer;
 use serde_json::{Value, json};
 
 use super::harness::{Project, hello_script};
-use super::service_harness::{call, http, read_sse, serve, submit, token};
+use super::service_harness::{call, http, metrics_text, read_sse, serve, submit, token};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submit_follow_and_replay_after_a_restart() {
@@ -170,14 +170,7 @@ async fn idempotency_keys_cap_cancel_and_retry() {
     assert_eq!(r["payload"]["state"], "queued");
 
     // Metrics parse and count what happened.
-    let text = http()
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&s).await;
     let value = |name: &str| -> f64 {
         text.lines()
             .find(|l| l.starts_with(name))

@@ -7,7 +7,7 @@ use chamber_mock_llm::{MockServer, Turn};
 use serde_json::json;
 
 use super::harness::{Project, plan_turn};
-use super::service_harness::{call, http, serve, token, wait_task};
+use super::service_harness::{call, http, metrics_text, serve, token, wait_task};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_starts_from_its_base_branch_and_an_unknown_base_is_refused() {
@@ -67,14 +67,7 @@ async fn a_task_starts_from_its_base_branch_and_an_unknown_base_is_refused() {
         "checkout untouched"
     );
     // The embedded worker timed the run's phases.
-    let metrics = http()
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&s).await;
     for phase in ["plan", "step", "tool", "model"] {
         let line = format!("chamber_phase_duration_seconds_count{{phase=\"{phase}\"}}");
         let count = metrics

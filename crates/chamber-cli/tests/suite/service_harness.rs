@@ -77,6 +77,18 @@ pub async fn token(p: &Project, name: &str, scope: &str) -> String {
         .to_string()
 }
 
+/// `GET /metrics` as text.
+pub async fn metrics_text(s: &Served) -> String {
+    http()
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// An HTTP client for the tests.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::harness::{Project, plan_turn};
 use super::service_harness::{
-    call, http, postgres_database, serve, signal, submit, token, wait_task,
+    call, http, metrics_text, postgres_database, serve, signal, submit, token, wait_task,
 };
 
 fn worker(p: &Project, env: &[(&str, &str)]) -> Child {
@@ -54,14 +54,7 @@ async fn each_task_exactly_once(database: Option<String>) {
         assert_eq!(task["attempts"], 1, "{task}");
         assert_eq!(task["fencing_token"], 1, "{task}");
     }
-    let text = http()
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&s).await;
     assert!(text.contains("chamber_claims 200"), "{text}");
     assert!(text.contains("chamber_lease_rescues 0"), "{text}");
     for w in &mut workers {
@@ -168,14 +161,7 @@ async fn killed_worker_rescued(database: Option<String>) {
     let log = p.git_ok(&["show", &format!("{branch}:log.txt")]);
     assert_eq!(log, "one\ntwo", "each edit applied exactly once");
     assert!(rescue < Duration::from_secs(30), "rescue took {rescue:?}");
-    let text = http()
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&s).await;
     assert!(text.contains("chamber_lease_rescues 1"), "{text}");
     signal(&second, nix::sys::signal::Signal::SIGTERM);
     assert!(second.wait().unwrap().success());
