@@ -3,7 +3,7 @@
 //! lock up front, id-prefix lookups and string-valued enums.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 
 use crate::StoreError;
 use crate::runs::parse_ts;
@@ -104,15 +104,6 @@ pub(crate) async fn begin_rows(
         Dialect::Sqlite => Ok(pool.begin_with("BEGIN IMMEDIATE").await?),
         Dialect::Postgres => Ok(pool.begin().await?),
     }
-}
-
-/// Runs a statement with no parameters and no result (used for `NOTIFY`).
-pub(crate) async fn execute_plain(
-    conn: &mut AnyConnection,
-    sql: &'static str,
-) -> Result<(), StoreError> {
-    conn.execute(sql).await?;
-    Ok(())
 }
 
 /// The tables whose ids can be given as a unique prefix.

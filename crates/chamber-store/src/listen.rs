@@ -41,7 +41,7 @@ impl Store {
 /// Announces new work inside the caller's transaction (PostgreSQL only).
 pub(crate) async fn announce(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
     if Dialect::of(conn) == Dialect::Postgres {
-        crate::db::execute_plain(conn, "NOTIFY chamber_tasks").await?;
+        sqlx::Executor::execute(conn, "NOTIFY chamber_tasks").await?;
     }
     Ok(())
 }

@@ -75,7 +75,7 @@ pub(crate) async fn claim(
            ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + 1 \
            RETURNING 1) \
          SELECT claimed.*, (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed",
-        columns = prefixed_columns(),
+        columns = PREFIXED_COLUMNS.as_str(),
     );
     let shard = i64::try_from(fastrand::u64(0..SHARDS)).unwrap_or(0);
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -120,11 +120,11 @@ async fn sweep(pool: &AnyPool, now: &str) -> Result<(), StoreError> {
 }
 
 /// `task_columns!()` qualified with the table name, for a `RETURNING` list
-/// that also sees the CTE `next`.
-fn prefixed_columns() -> String {
+/// that also sees the CTE `next` (built once, not on every claim).
+static PREFIXED_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     task_columns!()
         .split(',')
         .map(|c| format!("tasks.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
-}
+});
