@@ -5,9 +5,10 @@ use chamber_protocol::{EventKind, Plan, RunStatus, Task};
 
 use crate::checkpoint::StepChanges;
 use crate::context::ProjectContext;
-use crate::engine::{Engine, RunOptions, RunOutcome};
+use crate::engine::Engine;
 use crate::executor::{self, StepJob, StepOutcome};
 use crate::fix_run::Finish;
+use crate::options::{RunOptions, RunOutcome};
 use crate::planner::{self, PlanFailure};
 use crate::recorder::Recorder;
 use crate::replay::ResumePoint;

@@ -73,3 +73,11 @@ pub trait Observer: Send + Sync {
     /// Called for each piece of model text as it streams.
     fn text(&self, _chunk: &str) {}
 }
+
+/// An observer that shows nothing, for events a front end reports itself
+/// (an undo, an applied guarded run).
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&self, _event: &Event) {}
+}

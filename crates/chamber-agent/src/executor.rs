@@ -7,7 +7,8 @@ use chamber_tools::{OutputSink, Risk, ToolContext};
 
 use crate::checkpoint::StepChanges;
 use crate::compaction::{self, Compaction};
-use crate::engine::{Engine, RunOptions};
+use crate::engine::Engine;
+use crate::options::RunOptions;
 use crate::providers::RouteRole;
 use crate::recorder::Recorder;
 use crate::step_needs::StepNeeds;

@@ -8,8 +8,10 @@ use std::sync::Arc;
 use chamber_protocol::{EventKind, Plan, RunStatus, Task};
 use chamber_verify::TestRun;
 
-use crate::engine::{Engine, RunOptions, RunOutcome};
-use crate::fix_loop::{FixReport, FixSettings, FixStop, run_suite};
+use crate::engine::Engine;
+use crate::fix_loop::run_suite;
+use crate::fix_report::{FixReport, FixSettings, FixStop};
+use crate::options::{RunOptions, RunOutcome};
 use crate::recorder::Recorder;
 use crate::workspace::Workspace;
 use crate::{AgentError, Approver, Observer};

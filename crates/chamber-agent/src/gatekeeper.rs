@@ -6,7 +6,7 @@ use chamber_policy::{CommandContext, Decision, GrantScope, Request, prefix_of};
 use chamber_protocol::{EventKind, ToolCall};
 use chamber_tools::{Risk, ValidCall};
 
-use crate::engine::RunOptions;
+use crate::options::RunOptions;
 use crate::recorder::Recorder;
 use crate::{ActionAnswer, ActionQuestion, AgentError, Approver};
 

@@ -18,6 +18,7 @@ mod failpoint;
 mod file_checkpoint;
 mod fix_context;
 mod fix_loop;
+mod fix_report;
 mod fix_run;
 mod gatekeeper;
 mod guarded;
@@ -36,6 +37,7 @@ mod redaction;
 mod replay;
 mod resume;
 mod run_budget;
+mod run_entry;
 mod secret_sources;
 mod step_needs;
 mod step_revert;
@@ -46,21 +48,23 @@ mod workspace;
 mod worktree;
 mod write_guard;
 
-pub use approval::{ActionAnswer, ActionQuestion, Approver, Observer, PlanDecision};
+pub use approval::{ActionAnswer, ActionQuestion, Approver, Observer, PlanDecision, Silent};
 pub use cancel::CancelToken;
 pub use commit_text::{SUBJECT_MAX, shape_message, trim_subject, wrap};
-pub use engine::{Engine, RunOptions, RunOutcome};
+pub use engine::Engine;
 pub use error::AgentError;
-pub use fix_loop::{FixReport, FixSettings, FixStop};
+pub use fix_report::{FixReport, FixSettings, FixStop};
 pub use guarded::{StagedChange, diff_files, find_staged, list_staged, staged_dir, unstage};
 pub use interrupted::{pid_alive, reconcile_interrupted};
 pub use options::SideEffectFence;
+pub use options::{RunOptions, RunOutcome};
 pub use playbook::PLAYBOOK_PATH;
 pub use providers::{
     BUILTIN_BASE_URL_SOURCE, DEFAULT_REMOTE_MODEL, ProviderChoice, ProviderDef, RoutePlan,
     RouteRole, Routes, all_provider_defs, build_provider, choice_for, choose_provider, model_table,
     parse_model_ref, plan_routes, preferred_model, provider_def, with_tool_mode,
 };
+pub use recorder::Recorder;
 pub use redaction::redact_request;
 pub use run_budget::{from_record as budget_from_record, to_record as budget_record};
 pub use secret_sources::{build_redactor, parse_dotenv};

@@ -10,7 +10,7 @@ use chamber_protocol::{Origin, Plan, RunStatus, Usage};
 use serde::Serialize;
 
 use crate::cancel::CancelToken;
-use crate::fix_loop::{FixReport, FixSettings};
+use crate::fix_report::{FixReport, FixSettings};
 
 /// How a run should behave, from flags or a task's constraints.
 #[derive(Debug, Clone, Default)]

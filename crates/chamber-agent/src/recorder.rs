@@ -56,6 +56,36 @@ impl Recorder {
         }
     }
 
+    /// Reopens a run's log to add events after the run itself has stopped
+    /// (undo, applying or rejecting a guarded run's staged changes), so
+    /// they are numbered, redacted and copied to `events.jsonl` like the
+    /// run's own. The first of `log_dirs` holding an `events.jsonl` gets
+    /// the copy; with none, the database alone has the events.
+    pub async fn continue_log(
+        store: Store,
+        run_id: &str,
+        log_dirs: &[std::path::PathBuf],
+    ) -> Result<Self, AgentError> {
+        let events = store.events(run_id).await?;
+        let dir = log_dirs.iter().find(|d| d.join("events.jsonl").is_file());
+        let jsonl = match dir {
+            Some(dir) => {
+                let mut log = JsonlLog::open(dir)?;
+                // A kill between the database and the file left it short.
+                log.catch_up(&events)?;
+                Some(log)
+            }
+            None => None,
+        };
+        Ok(Self::new(
+            run_id.to_string(),
+            events.last().map_or(0, |e| e.seq),
+            store,
+            jsonl,
+            Arc::new(crate::approval::Silent),
+        ))
+    }
+
     /// Redacts events with `redactor` (known values, `[secrets]` patterns)
     /// instead of the built-in patterns alone.
     pub fn redacting(mut self, redactor: Arc<Redactor>) -> Self {

@@ -17,8 +17,9 @@ use chamber_tools::patches::sha256_hex;
 use chamber_tools::{FileChange, FileImage, Risk};
 
 use crate::checkpoint::StepChanges;
-use crate::engine::{Engine, RunOptions};
+use crate::engine::Engine;
 use crate::executor::execute_call;
+use crate::options::RunOptions;
 use crate::recorder::Recorder;
 use crate::replay::{PendingCall, RecordedIntent};
 use crate::{AgentError, Approver};

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use chamber_protocol::{EventKind, RunStatus};
 use chamber_store::JsonlLog;
 
-use crate::engine::{Engine, RunOptions, RunOutcome};
+use crate::engine::Engine;
+use crate::options::{RunOptions, RunOutcome};
 use crate::recorder::Recorder;
 use crate::replay::resume_point;
 use crate::{AgentError, Approver, Observer, PlanDecision, reconcile_interrupted};

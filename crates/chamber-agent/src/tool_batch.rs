@@ -15,7 +15,8 @@ use chamber_tools::{OutputSink, Risk, ToolContext, ValidCall};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::engine::{Engine, RunOptions};
+use crate::engine::Engine;
+use crate::options::RunOptions;
 use crate::recorder::Recorder;
 use crate::{AgentError, Approver};
 

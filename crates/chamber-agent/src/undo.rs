@@ -10,17 +10,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chamber_protocol::{Checkpoint, CheckpointKind, Event, EventKind, RunStatus};
-use chamber_store::{JsonlLog, RunRecord, Store};
+use chamber_store::{RunRecord, Store};
 use chamber_tools::patches::{PatchOrigin, PatchStore};
 use chamber_tools::{FileImage, Git, Journal, TreeChangeKind};
 use serde::Serialize;
 
 use crate::file_checkpoint::{FileCheckpoint, SavedFile};
 use crate::recorder::Recorder;
-use crate::{AgentError, Observer, reconcile_interrupted};
+use crate::{AgentError, reconcile_interrupted};
 
 /// What to undo.
 #[derive(Debug, Clone)]
@@ -303,18 +302,12 @@ pub struct UndoReport {
 /// in the run's log.
 pub async fn apply_undo(store: &Store, plan: UndoPlan) -> Result<UndoReport, AgentError> {
     let patch_id = restore(&plan)?;
-    let events = store.events(&plan.run_id).await?;
-    let mut jsonl = JsonlLog::open(&plan.project.join(".chamber/runs").join(&plan.run_id)).ok();
-    if let Some(log) = jsonl.as_mut() {
-        log.catch_up(&events)?;
-    }
-    let mut rec = Recorder::new(
-        plan.run_id.clone(),
-        events.last().map_or(0, |e| e.seq),
+    let mut rec = Recorder::continue_log(
         store.clone(),
-        jsonl,
-        Arc::new(Silent),
-    );
+        &plan.run_id,
+        &[plan.project.join(".chamber/runs").join(&plan.run_id)],
+    )
+    .await?;
     rec.emit(EventKind::Undone {
         checkpoint_id: plan.checkpoint.id.clone(),
         steps: plan.steps,
@@ -465,11 +458,4 @@ fn remove_empty_parents(project: &Path, file: &Path) {
         }
         dir = d.parent();
     }
-}
-
-/// An observer that shows nothing: the CLI prints the undo's report itself.
-struct Silent;
-
-impl Observer for Silent {
-    fn event(&self, _event: &Event) {}
 }

@@ -10,7 +10,8 @@ use chamber_protocol::{Event, EventKind, RunStatus};
 use chamber_tools::Git;
 
 use crate::AgentError;
-use crate::engine::{Engine, RunOutcome};
+use crate::engine::Engine;
+use crate::options::RunOutcome;
 use crate::workspace::Workspace;
 
 impl Workspace {

@@ -161,8 +161,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             prompt,
         } => {
             commands::guarded::apply_guarded(
-                &setup.root,
-                &setup.loaded.config,
+                &setup,
                 &setup.store().await?,
                 &run_id,
                 yes,
@@ -173,7 +172,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         }
         Command::Reject { run_id, reason } => (
             commands::guarded::reject(
-                &setup.root,
+                &setup,
                 &setup.store().await?,
                 &run_id,
                 reason.as_deref(),

@@ -18,7 +18,7 @@ use chamber_protocol::{EventKind, Plan, Step, StepKind};
 use chamber_verify::{TestConfig, Tools, detect};
 
 use crate::engine::Engine;
-use crate::fix_loop::FixSettings;
+use crate::fix_report::FixSettings;
 use crate::providers::ProviderChoice;
 
 pub(crate) use candidates::run_direct_step;

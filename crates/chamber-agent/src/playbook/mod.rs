@@ -9,7 +9,8 @@ mod notes;
 use chamber_config::{AgentConfig, Config};
 use chamber_protocol::{EventKind, Plan};
 
-use crate::engine::{Engine, RunOptions};
+use crate::engine::Engine;
+use crate::options::RunOptions;
 use crate::workspace::Workspace;
 use notes::{Entry, FILES_HEADING, TEST_HEADING};
 

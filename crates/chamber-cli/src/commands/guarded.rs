@@ -2,18 +2,17 @@
 //! is shown, approved (by two people where the two-person rule says so),
 //! applied on a branch and committed, or discarded.
 
-use std::path::Path;
-
-use chamber_agent::{ActionQuestion, Approver, StagedChange, find_staged, unstage};
+use chamber_agent::{ActionQuestion, Approver, Recorder, StagedChange, find_staged, unstage};
 use chamber_config::Config;
 use chamber_policy::{PathRules, PathSpec};
-use chamber_protocol::{Event, EventKind, RunStatus};
+use chamber_protocol::{EventKind, RunStatus};
 use chamber_store::Store;
 use serde_json::json;
 
 use crate::approver::TerminalApprover;
 use crate::exit::{CliError, status};
 use crate::output::{Output, style};
+use crate::setup::Setup;
 
 fn not_found(message: String) -> CliError {
     CliError::new(
@@ -24,21 +23,24 @@ fn not_found(message: String) -> CliError {
     )
 }
 
-/// Appends an event to a finished run's log.
-async fn record(store: &Store, run_id: &str, kind: EventKind) -> Result<(), CliError> {
-    let seq = store
-        .events(run_id)
-        .await
-        .map(|e| e.len() as u64)
-        .unwrap_or(0)
-        + 1;
-    let event = Event {
-        run_id: run_id.to_string(),
-        seq,
-        ts: chrono::Utc::now(),
-        kind,
-    };
-    store.append_event(&event).await?;
+/// Appends an event to a finished run's log through the run's recorder:
+/// numbered, redacted like the run's own events, and copied to the run's
+/// `events.jsonl` (in the project, or in the data dir for runs that worked
+/// in a copy).
+async fn record(
+    setup: &Setup,
+    store: &Store,
+    run_id: &str,
+    kind: EventKind,
+) -> Result<(), CliError> {
+    let dirs = [
+        setup.root.join(".chamber/runs").join(run_id),
+        setup.dirs.data.join("runs").join(run_id),
+    ];
+    let mut rec = Recorder::continue_log(store.clone(), run_id, &dirs)
+        .await?
+        .redacting(setup.redactor()?);
+    rec.emit(kind).await?;
     Ok(())
 }
 
@@ -67,14 +69,14 @@ fn approval_needs(config: &Config, staged: &StagedChange) -> Result<(u8, bool, S
 
 /// `chamber apply-guarded RUN`.
 pub async fn apply_guarded(
-    root: &Path,
-    config: &Config,
+    setup: &Setup,
     store: &Store,
     run: &str,
     yes: bool,
     prompt: bool,
     out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
+    let (root, config) = (setup.root.as_path(), &setup.loaded.config);
     let staged = find_staged(root, run).map_err(not_found)?;
     if !out.json {
         out.line(format!(
@@ -127,6 +129,7 @@ pub async fn apply_guarded(
         ));
     };
     record(
+        setup,
         store,
         &staged.run_id,
         EventKind::PolicyDecision {
@@ -206,6 +209,7 @@ pub async fn apply_guarded(
             .map_err(chamber_agent::AgentError::from)?
         {
             record(
+                setup,
                 store,
                 &staged.run_id,
                 EventKind::Committed {
@@ -237,16 +241,17 @@ pub async fn apply_guarded(
 
 /// `chamber reject RUN`.
 pub async fn reject(
-    root: &Path,
+    setup: &Setup,
     store: &Store,
     run: &str,
     reason: Option<&str>,
     out: &Output,
 ) -> Result<serde_json::Value, CliError> {
-    let staged = find_staged(root, run).map_err(not_found)?;
-    unstage(root, &staged.run_id)?;
+    let staged = find_staged(&setup.root, run).map_err(not_found)?;
+    unstage(&setup.root, &staged.run_id)?;
     let why = reason.unwrap_or("staged changes rejected").to_string();
     record(
+        setup,
         store,
         &staged.run_id,
         EventKind::PlanRejected {

@@ -380,6 +380,24 @@ async fn guarded_runs_stage_then_apply_or_reject() {
     let branch = env["payload"]["branch"].as_str().unwrap();
     assert_eq!(p.git_ok(&["rev-parse", "--abbrev-ref", "HEAD"]), branch);
     assert_eq!(p.git_ok(&["log", "-1", "--format=%s"]), "Add a");
+    // The approval and the commit join the run's log like its own events:
+    // numbered on, and copied to its events.jsonl (in the data dir, since
+    // the run worked in a copy).
+    let (_, events) = p.show(&id).await;
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let tail: Vec<&str> = events[events.len() - 2..]
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(tail, ["policy_decision", "committed"], "{events:?}");
+    let log =
+        std::fs::read_to_string(p.data_dir().join("runs").join(&id).join("events.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), events.len(), "{log}");
+    assert!(
+        log.lines().last().unwrap().contains("\"committed\""),
+        "{log}"
+    );
     assert!(
         !p.path()
             .join(format!(".chamber/guarded/{id}.json"))
