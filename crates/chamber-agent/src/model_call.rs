@@ -2,34 +2,17 @@
 //! failed over along its chain, priced, recorded per attempt, and metered
 //! against the run's budget.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chamber_llm::{CallNote, ChatRequest, ChatResponse, RetryPolicy, complete_with_fallback};
+use chamber_llm::{ChatRequest, ChatResponse};
 use chamber_policy::{BudgetVerdict, Reading, Resource};
 use chamber_protocol::EventKind;
-use chamber_store::CallRecord;
 
 use crate::AgentError;
 use crate::engine::Engine;
+use crate::model_chain::ChainCall;
 use crate::providers::RouteRole;
 use crate::recorder::Recorder;
-
-/// What the call loop saw, kept until the request ends so events are
-/// written in order after it.
-enum Seen {
-    Failed {
-        label: String,
-        attempt: u32,
-        error: String,
-        retrying: bool,
-    },
-    FellBack {
-        from: String,
-        to: String,
-        class: String,
-        error: String,
-    },
-}
 
 /// Why a request is made, which decides how it is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,12 +55,6 @@ impl Engine {
         crate::redaction::redact_request(&self.redactor, &mut redacted);
         let request = &redacted;
         let started = Instant::now();
-        let policy = RetryPolicy {
-            max_retries: self.config.provider.max_retries,
-            base_delay: Duration::from_millis(self.config.provider.retry_base_ms),
-            idle_timeout: Duration::from_secs(self.config.provider.idle_timeout_secs.max(1)),
-            limits: crate::providers::answer_limits(&self.config.provider),
-        };
         let chain = self.routes.chain(role);
         let observer = rec.observer().clone();
         let phase = match (purpose, step_id) {
@@ -85,102 +62,23 @@ impl Engine {
             (Purpose::Turn, Some(_)) => "step",
             (Purpose::Turn, None) => "plan",
         };
-        let mut records: Vec<CallRecord> = Vec::new();
-        let mut seen: Vec<Seen> = Vec::new();
-        let models = &self.routes.models;
-        let mut on_text = |t: &str| observer.text(t);
-        let mut on_note = |note: CallNote<'_>| match note {
-            CallNote::Attempt {
-                target,
-                attempt,
-                outcome,
-                latency,
-                retrying,
-            } => {
-                let (usage, error) = match outcome {
-                    Ok(r) => (r.usage, None),
-                    Err(e) => (Default::default(), Some(e)),
-                };
-                records.push(CallRecord {
-                    run_id: String::new(),
-                    step_id: step_id.map(String::from),
-                    phase: phase.into(),
-                    role: role.as_str().into(),
-                    provider: target.provider.name().to_string(),
-                    model: target.model.clone(),
-                    attempt,
-                    ok: error.is_none(),
-                    error_class: error.map(|e| e.kind.code().to_string()),
-                    usage,
-                    // What the server evaluated afresh and what it reused
-                    // from its prompt cache, for answered attempts.
-                    prompt_eval_tokens: error
-                        .is_none()
-                        .then(|| usage.prompt_tokens.saturating_sub(usage.cached_tokens)),
-                    prompt_cached_tokens: error.is_none().then_some(usage.cached_tokens),
-                    cost_usd: models.cost(&target.model, &usage),
-                    latency_ms: latency.as_millis() as u64,
-                    created_at: chrono::Utc::now(),
-                });
-                if let Some(e) = error {
-                    seen.push(Seen::Failed {
-                        label: target.label(),
-                        attempt,
-                        error: format!("{e}; {}", e.kind.hint()),
-                        retrying,
-                    });
-                }
-            }
-            CallNote::FellBack { from, to, error } => seen.push(Seen::FellBack {
-                from: from.label(),
-                to: to.label(),
-                class: error.kind.code().to_string(),
-                error: error.to_string(),
-            }),
-        };
-        let call = complete_with_fallback(
+        let call = ChainCall {
             chain,
-            request,
-            policy,
-            &self.routes.fall_on,
-            &mut on_text,
-            &mut on_note,
-        );
-        let result = match rec.meter.time_left() {
-            Some(left) => tokio::time::timeout(left, call).await.ok(),
-            None => Some(call.await),
+            models: &self.routes.models,
+            fall_on: &self.routes.fall_on,
+            provider: &self.config.provider,
+            phase,
+            role,
+            step_id,
         };
+        let mut on_text = |t: &str| observer.text(t);
+        let (records, seen, result) = call.run(request, rec.meter.time_left(), &mut on_text).await;
         for mut r in records {
             r.run_id = rec.run_id().to_string();
             rec.store().record_call(&r).await?;
         }
         for s in seen {
-            let kind = match s {
-                Seen::Failed {
-                    label,
-                    attempt,
-                    error,
-                    retrying,
-                } => EventKind::ModelError {
-                    step_id: step_id.map(String::from),
-                    attempt,
-                    error: format!("{label}: {error}"),
-                    retrying,
-                },
-                Seen::FellBack {
-                    from,
-                    to,
-                    class,
-                    error,
-                } => EventKind::ModelFallback {
-                    step_id: step_id.map(String::from),
-                    from,
-                    to,
-                    error_class: class,
-                    error,
-                },
-            };
-            rec.emit(kind).await?;
+            rec.emit(s.into_event(step_id)).await?;
         }
         let Some(result) = result else {
             // The time budget ran out mid-request; nothing was acted on.

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use chamber_agent::{
-    ProviderChoice, Routes, build_provider, choice_for, choose_provider, model_table, plan_routes,
-    preferred_model,
+    OneShotModel, ProviderChoice, Routes, build_provider, choice_for, choose_provider, model_table,
+    plan_routes, preferred_model,
 };
 use chamber_config::Config;
 use chamber_llm::{Preference, Provider, Target};
@@ -62,6 +62,22 @@ impl Setup {
             ));
         }
         Ok((provider, choice, server))
+    }
+
+    /// A model for commands that ask once outside any run (commit
+    /// messages, reviews, explanations): the same routes, retries,
+    /// fallback, redaction and cost records as a run's turns.
+    pub async fn one_shot_model(&self, notice: Notice<'_>) -> Result<OneShotModel, RuntimeError> {
+        let config = &self.loaded.config;
+        let (provider, choice, _) = self.provider(config, notice).await?;
+        let routes = self.routes(config, &choice, provider, notice).await?;
+        Ok(OneShotModel {
+            choice,
+            routes,
+            provider: config.provider.clone(),
+            redactor: self.redactor()?,
+            store: self.store().await?,
+        })
     }
 
     /// Builds the strategic and tactical chains around the main provider,

@@ -3,8 +3,6 @@
 //! model writes from the diff and the run's plan, or, when the model fails,
 //! one made from the file names and diff stats.
 
-use std::time::Duration;
-
 use chamber_agent::shape_message;
 use chamber_llm::{ChatRequest, Message, ResponseFormat};
 use chamber_protocol::Plan;
@@ -117,9 +115,8 @@ async fn model_message(
     diff: &str,
     out: &Output,
 ) -> Result<String, String> {
-    let config = &setup.loaded.config;
-    let (provider, choice, _server) = setup
-        .provider(config, &crate::setup::notice_for(out))
+    let model = setup
+        .one_shot_model(&crate::setup::notice_for(out))
         .await
         .map_err(|e| e.to_string())?;
     let mut prompt = String::new();
@@ -140,8 +137,9 @@ async fn model_message(
         prompt.push_str("\n… (diff cut)");
     }
     prompt.push_str("\n```\n");
+    // The chain names the model of each attempt.
     let mut request = ChatRequest::new(
-        choice.model.clone(),
+        String::new(),
         vec![Message::system(SYSTEM), Message::user(prompt)],
     );
     request.response_format = Some(ResponseFormat {
@@ -157,17 +155,13 @@ async fn model_message(
         }),
     });
     request.temperature = Some(0.2);
-    // The diff may hold secrets; the model gets placeholders.
-    let redactor = setup.redactor().map_err(|e| e.to_string())?;
-    chamber_agent::redact_request(&redactor, &mut request);
-    let response = chamber_llm::collect(
-        provider.as_ref(),
-        &request,
-        Duration::from_secs(120),
-        &mut |_| {},
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    // Retried, failed over, redacted (the diff may hold secrets) and
+    // recorded under the phase `commit`, like a run's turns.
+    let answer = model
+        .ask("commit", &request, &mut |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let response = answer.response;
     parse_draft(&response.content)
 }
 

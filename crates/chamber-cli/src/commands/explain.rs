@@ -4,7 +4,6 @@
 //! streams the answer.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use chamber_agent::context::{context_budget, context_options};
 use chamber_index::context::{build_context, estimate_tokens};
@@ -96,10 +95,8 @@ pub async fn explain(setup: &Setup, target: &str, out: &Output) -> Result<Value,
         }
     }
     let config = &setup.loaded.config;
-    let (provider, choice, _server) = setup
-        .provider(config, &crate::setup::notice_for(out))
-        .await?;
-    let budget = context_budget(config, choice.local);
+    let model = setup.one_shot_model(&crate::setup::notice_for(out)).await?;
+    let budget = context_budget(config, model.choice.local);
     let task = format!(
         "Explain {path} lines {from}-{to}: {}",
         used.iter().copied().collect::<Vec<_>>().join(" ")
@@ -111,30 +108,33 @@ pub async fn explain(setup: &Setup, target: &str, out: &Output) -> Result<Value,
         "# Explain this code: {path} lines {from}-{to}\n```\n{excerpt}```\n\n# Project context\n{}",
         built.render()
     );
+    // The chain names the model of each attempt.
     let mut request = ChatRequest::new(
-        choice.model.clone(),
+        String::new(),
         vec![Message::system(SYSTEM), Message::user(prompt)],
     );
     request.temperature = Some(0.2);
-    // The code may hold secrets: the model sees placeholders, like in runs.
-    chamber_agent::redact_request(setup.redactor()?.as_ref(), &mut request);
     let show = !out.is_json() && !out.is_quiet();
-    let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
-    let response = crate::commands::model_chat::collect_shown(
-        provider.as_ref(),
-        &request,
-        idle,
-        show,
-        &mut |_| {},
-    )
-    .await?;
+    // Retried, failed over and recorded under the phase `explain` like a
+    // run's turns; the code may hold secrets, so the model sees placeholders.
+    let answer = model
+        .ask("explain", &request, &mut |t| {
+            if show {
+                crate::commands::model_chat::show_text(t);
+            }
+        })
+        .await
+        .map_err(crate::commands::model_chat::model_failed)?;
+    let response = &answer.response;
     if show {
         out.line("");
     }
     Ok(json!({
         "path": path,
         "lines": [from, to],
-        "model": choice.model,
+        "provider": answer.provider,
+        "model": answer.model,
+        "cost_usd": answer.cost_usd,
         "content": response.content,
         "context": built.pieces.iter().map(|p| json!({
             "kind": p.kind, "path": p.path, "tokens": p.tokens, "reason": p.reason,

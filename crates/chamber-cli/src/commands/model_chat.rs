@@ -86,9 +86,7 @@ pub(crate) async fn collect_shown(
     collect(provider, request, idle, &mut |t| {
         on_text(t);
         if show {
-            let mut o = std::io::stdout().lock();
-            let _ = o.write_all(t.as_bytes());
-            let _ = o.flush();
+            show_text(t);
         }
     })
     .await
@@ -100,4 +98,25 @@ pub(crate) async fn collect_shown(
             status::RUN_FAILED,
         )
     })
+}
+
+/// Prints a piece of streamed model text to stdout at once.
+pub(crate) fn show_text(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes());
+    let _ = o.flush();
+}
+
+/// A one-shot model request that failed after its retries and fallbacks,
+/// as the CLI's `model_failed` error with the provider's hint.
+pub(crate) fn model_failed(e: chamber_agent::AgentError) -> CliError {
+    match e {
+        chamber_agent::AgentError::Llm(e) => CliError::new(
+            "model_failed",
+            e.to_string(),
+            Some(e.kind.hint()),
+            status::RUN_FAILED,
+        ),
+        other => other.into(),
+    }
 }

@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use chamber_llm::{ChatRequest, Message, ResponseFormat, collect};
+use chamber_llm::{ChatRequest, Message, ResponseFormat};
 use chamber_verify::review::{
     Finding, ReviewOptions, Severity, StaticReview, model, parse_diff, review_diff, sort_findings,
 };
@@ -106,19 +105,19 @@ async fn model_review(
     out: &Output,
 ) -> (serde_json::Value, Vec<Finding>) {
     let config = &setup.loaded.config;
-    let (provider, choice, _server) =
-        match setup.provider(config, &crate::setup::notice_for(out)).await {
-            Ok(p) => p,
-            Err(e) => {
-                let note = format!("model review skipped: no usable provider ({e})");
-                return (json!({"ran": false, "note": note}), Vec::new());
-            }
-        };
+    let model_access = match setup.one_shot_model(&crate::setup::notice_for(out)).await {
+        Ok(m) => m,
+        Err(e) => {
+            let note = format!("model review skipped: no usable provider ({e})");
+            return (json!({"ran": false, "note": note}), Vec::new());
+        }
+    };
     let messages = vec![
         Message::system(model::SYSTEM),
         Message::user(model::user_prompt(diff, max_chars as usize)),
     ];
-    let mut request = ChatRequest::new(choice.model.clone(), messages);
+    // The chain names the model of each attempt.
+    let mut request = ChatRequest::new(String::new(), messages);
     request.temperature = Some(0.0);
     if config.provider.structured_plan {
         request.response_format = Some(ResponseFormat {
@@ -126,24 +125,18 @@ async fn model_review(
             schema: model::comments_schema(),
         });
     }
-    let idle = Duration::from_secs(config.provider.idle_timeout_secs.max(1));
-    // The diff may hold secrets (the static check reports them masked);
-    // the model gets placeholders.
-    match setup.redactor() {
-        Ok(redactor) => chamber_agent::redact_request(&redactor, &mut request),
-        Err(e) => {
-            let note = format!("model review skipped: {e}");
-            return (json!({"ran": false, "note": note}), Vec::new());
-        }
-    }
-    match collect(provider.as_ref(), &request, idle, &mut |_| {}).await {
-        Ok(response) => {
+    // Retried, failed over and recorded under the phase `review` like a
+    // run's turns; the diff may hold secrets (the static check reports
+    // them masked), so the model gets placeholders.
+    match model_access.ask("review", &request, &mut |_| {}).await {
+        Ok(answer) => {
             let files = parse_diff(diff);
-            let (comments, dropped) = model::parse_comments(&response.content, &files);
+            let (comments, dropped) = model::parse_comments(&answer.response.content, &files);
             let status = json!({
                 "ran": true,
-                "provider": choice.provider,
-                "model": choice.model,
+                "provider": answer.provider,
+                "model": answer.model,
+                "cost_usd": answer.cost_usd,
                 "comments": comments.len(),
                 "dropped": dropped,
             });

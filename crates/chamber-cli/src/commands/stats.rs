@@ -88,7 +88,8 @@ pub struct Stats {
     pub total: Group,
     /// By provider name.
     pub by_provider: BTreeMap<String, Group>,
-    /// By run phase (`plan`, `step`).
+    /// By phase: a run's `plan`, `step` and `compact`, and the one-shot
+    /// commands' `commit`, `review` and `explain`.
     pub by_phase: BTreeMap<String, Group>,
     /// By `provider:model`.
     pub by_model: BTreeMap<String, Group>,
@@ -103,7 +104,10 @@ pub fn aggregate(calls: &[CallRecord]) -> Stats {
     let mut s = Stats::default();
     let mut runs = std::collections::BTreeSet::new();
     for c in calls {
-        runs.insert(c.run_id.as_str());
+        // One-shot calls (commit, review, explain) belong to no run.
+        if !c.run_id.is_empty() {
+            runs.insert(c.run_id.as_str());
+        }
         s.total.add(c);
         s.by_provider.entry(c.provider.clone()).or_default().add(c);
         s.by_phase.entry(c.phase.clone()).or_default().add(c);

@@ -22,6 +22,7 @@ mod json_uniform;
 mod local_model;
 mod local_provider;
 mod map_context;
+mod one_shot_calls;
 mod output_defects;
 mod patch_formats;
 mod playbook;
