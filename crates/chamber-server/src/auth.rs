@@ -79,9 +79,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     };
     if let Err(wait) = state.rate_check(&caller.name) {
-        state.metrics.backpressure("rate_limit");
         tracing::warn!(token = %caller.name, "rate limit reached");
-        return ApiError {
+        let refusal = ApiError {
             retry_after: Some(wait),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -92,8 +91,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 ),
             )
             .hint("wait for Retry-After seconds, or raise [server] rate_limit_per_minute")
-        }
-        .into_response();
+        };
+        crate::backpressure::refused(&state, "rate_limit", &caller.name, &refusal.message, wait)
+            .await;
+        return refusal.into_response();
     }
     req.extensions_mut().insert(caller);
     next.run(req).await

@@ -6,6 +6,7 @@
 mod api_error;
 mod approvals_api;
 mod auth;
+mod backpressure;
 mod durable_approver;
 mod envelope;
 mod event_feed;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks/{id}/events/ws", get(events_api::task_events_ws))
         .route("/events", get(events_api::all_events))
         .route("/events/ws", get(events_api::all_events_ws))
+        .route("/service/events", get(backpressure::list))
         .route("/plans", post(tasks_api::plan))
         .route("/plans/{id}/execute", post(tasks_api::execute_plan))
         .route("/runs/{id}", get(runs_api::show_run))

@@ -242,6 +242,18 @@ fn operations(g: &mut SchemaGenerator) -> Vec<Op> {
         ),
         op(
             "get",
+            "/v1/service/events",
+            Some("read"),
+            "The service's own log, oldest first: backpressure (queue_full, rate_limit refusals, at most one entry per reason and token each 10 s, with the count it stands for). Query: cursor (the previous page's next_cursor), limit (default 100, at most 1000).",
+            None,
+            Some(object(&[
+                ("events", array(schema::<chamber_store::ServiceEvent>(g))),
+                ("next_cursor", json!({"type": ["integer", "null"]})),
+            ])),
+            read_errors,
+        ),
+        op(
+            "get",
             "/v1/approvals",
             Some("read"),
             "Approval requests (state=pending by default, or approved, rejected, expired, all; run_id).",

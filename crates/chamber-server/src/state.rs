@@ -105,6 +105,8 @@ pub struct AppState {
     /// Tokens verified in the last few seconds, by the SHA-256 of their
     /// secret (never the secret itself).
     verified: Arc<Mutex<HashMap<String, (chamber_store::TokenRecord, Instant)>>>,
+    /// Refusals under load, so their log entries can be spaced out.
+    pub backpressure: Arc<crate::backpressure::BackpressureLog>,
     rate: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
 }
 
@@ -121,6 +123,7 @@ impl AppState {
             workers_wanted,
             hub: Arc::new(crate::event_hub::EventHub::new()),
             verified: Arc::new(Mutex::new(HashMap::new())),
+            backpressure: Arc::default(),
             rate: Arc::new(Mutex::new(HashMap::new())),
         }
     }

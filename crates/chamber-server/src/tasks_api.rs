@@ -65,9 +65,17 @@ pub(crate) async fn enqueue(
             Ok((status, ok(cmd, &s.task)).into_response())
         }
         Err(e @ StoreError::QueueFull { .. }) => {
-            state.metrics.backpressure("queue_full");
             tracing::warn!(error = %e, "submission refused: queue at its cap");
-            Err(e.into())
+            let refusal = ApiError::from(e);
+            crate::backpressure::refused(
+                state,
+                "queue_full",
+                &caller.name,
+                &refusal.message,
+                refusal.retry_after.unwrap_or_default(),
+            )
+            .await;
+            Err(refusal)
         }
         Err(e) => Err(e.into()),
     }

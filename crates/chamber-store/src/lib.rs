@@ -20,6 +20,7 @@ mod queue_records;
 mod records;
 mod runs;
 mod scratch;
+mod service_events;
 mod tokens;
 
 pub use approval_records::{ApprovalAnswer, ApprovalRecord, ApprovalState, Decision, NewApproval};
@@ -34,6 +35,7 @@ pub use queue_records::{
 };
 pub use records::{NewRun, PlanRecord, RunRecord};
 pub use scratch::create_scratch_database;
+pub use service_events::{ServiceEvent, ServiceEventKind};
 pub use tokens::{TokenRecord, TokenScope};
 
 /// A name that is not one of an enum's stored values.

@@ -42,6 +42,7 @@ mod sandbox;
 mod secrets;
 mod service_api;
 mod service_approvals;
+mod service_backpressure;
 mod service_base_branch;
 mod service_cors;
 mod service_harness;
