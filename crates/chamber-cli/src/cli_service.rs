@@ -98,8 +98,9 @@ pub enum TaskAction {
         /// What to do.
         #[arg(required = true, num_args = 1..)]
         prompt: Vec<String>,
-        /// The repository (default: the current project).
-        #[arg(long, value_name = "DIR")]
+        /// The repository (default: the current project), or a git URL
+        /// under `[server] allowed_remotes`, which the worker clones.
+        #[arg(long, value_name = "DIR|URL")]
         repo: Option<PathBuf>,
         /// Start the task's branch from this branch, tag or commit
         /// (default: the repository's HEAD).

@@ -39,6 +39,14 @@ pub struct ServerConfig {
     /// `http://localhost:5173`, or `*` for any); empty: no CORS headers,
     /// so browsers on other origins cannot call it.
     pub cors_origins: Vec<String>,
+    /// URL prefixes of git remotes tasks may name instead of a local
+    /// checkout (`https://github.com/acme/`, `file:///srv/git/`); empty:
+    /// remote URLs are refused. Workers clone them into the data dir.
+    pub allowed_remotes: Vec<String>,
+    /// Push a remote task's branch back to its URL when the run commits.
+    pub push_remote_branches: bool,
+    /// Longest a clone, fetch or push of a remote task may take, in seconds.
+    pub remote_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +65,9 @@ impl Default for ServerConfig {
             queues: vec!["default".into()],
             queue_limits: std::collections::BTreeMap::new(),
             cors_origins: Vec::new(),
+            allowed_remotes: Vec::new(),
+            push_remote_branches: true,
+            remote_timeout_secs: 300,
         }
     }
 }

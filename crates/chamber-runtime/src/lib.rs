@@ -8,6 +8,7 @@ mod execute;
 mod gate;
 mod local;
 mod providers;
+pub mod remote_repo;
 mod run_settings;
 mod setup;
 mod test_setup;

@@ -18,6 +18,7 @@ mod openapi;
 mod ops_api;
 mod phase_clock;
 mod query_params;
+mod remote_task;
 mod runs_api;
 mod state;
 mod task_request;

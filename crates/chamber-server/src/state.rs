@@ -40,6 +40,12 @@ pub struct ServerSettings {
     pub poll: Duration,
     /// Browser origins allowed by CORS (empty: CORS off).
     pub cors_origins: Vec<String>,
+    /// URL prefixes of git remotes tasks may name (empty: none).
+    pub allowed_remotes: Vec<String>,
+    /// Push a remote task's branch back when its run commits.
+    pub push_remote_branches: bool,
+    /// Longest a clone, fetch or push may take.
+    pub remote_timeout: Duration,
 }
 
 impl ServerSettings {
@@ -63,6 +69,9 @@ impl ServerSettings {
             retry: RetryPolicy::default(),
             poll: Duration::from_millis(250),
             cors_origins: c.cors_origins.clone(),
+            allowed_remotes: c.allowed_remotes.clone(),
+            push_remote_branches: c.push_remote_branches,
+            remote_timeout: Duration::from_secs(c.remote_timeout_secs.max(1)),
         }
     }
 }

@@ -3,8 +3,10 @@
 //! modes, sane limits).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use axum::http::StatusCode;
+use chamber_runtime::{RuntimeError, remote_repo};
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
@@ -92,7 +94,8 @@ impl Priority {
 pub struct SubmitTask {
     /// What to do.
     pub prompt: String,
-    /// A local repository path under the server's roots.
+    /// A local repository path under the server's roots, or a git URL
+    /// under one of `[server] allowed_remotes` (cloned by the worker).
     pub repo: String,
     /// The branch (or tag, or commit) the task's branch starts from; the
     /// repository's checked-out HEAD when absent. It must exist in the
@@ -128,7 +131,7 @@ impl SubmitTask {
     /// `Idempotency-Key` check exact.
     pub fn new_task(
         &self,
-        repo: &Path,
+        repo: &str,
         idempotency_key: Option<String>,
         origin: &str,
         settings: &ServerSettings,
@@ -144,7 +147,7 @@ impl SubmitTask {
             .map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(chamber_store::NewTask {
             prompt: self.prompt.clone(),
-            repo: repo.display().to_string(),
+            repo: repo.to_string(),
             base_branch: self.base_branch.clone(),
             constraints,
             priority: self.priority.as_ref().map_or(Ok(0), Priority::value)?,
@@ -158,9 +161,10 @@ impl SubmitTask {
         })
     }
 
-    /// Checks the request and resolves its repository; nothing is queued
+    /// Checks the request and resolves its repository (a canonical local
+    /// path, or a remote URL the remote answered for); nothing is queued
     /// when this fails.
-    pub fn validate(&self, settings: &ServerSettings) -> Result<PathBuf, ApiError> {
+    pub async fn validate(&self, settings: &ServerSettings) -> Result<String, ApiError> {
         if self.prompt.trim().is_empty() {
             return Err(unprocessable("prompt is empty".into()));
         }
@@ -194,17 +198,30 @@ impl SubmitTask {
         if let Some(p) = &self.priority {
             p.value()?;
         }
-        let repo = repo_under_roots(&self.repo, settings)?;
-        if let Some(base) = &self.base_branch {
+        if let Some(base) = &self.base_branch
+            && c.guarded
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported",
+                format!(
+                    "base_branch {base:?} with constraints.guarded: a guarded run works on a copy of the checkout as it is"
+                ),
+            ));
+        }
+        if remote_repo::is_remote(&self.repo) {
             if c.guarded {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "unsupported",
-                    format!(
-                        "base_branch {base:?} with constraints.guarded: a guarded run works on a copy of the checkout as it is"
-                    ),
-                ));
+                    "constraints.guarded with a remote repo: guarded changes are applied by a person in the checkout, and the server's clone is not one",
+                )
+                .hint("name a local checkout under the repository roots for a guarded task"));
             }
+            return self.check_remote(settings).await;
+        }
+        let repo = repo_under_roots(&self.repo, settings)?;
+        if let Some(base) = &self.base_branch {
             let known = chamber_tools::Git::discover(&repo).is_some_and(|g| g.is_valid_base(base));
             if !known {
                 return Err(ApiError::new(
@@ -215,7 +232,55 @@ impl SubmitTask {
                 .hint("push or create the branch in that repository first, or leave base_branch out to start from its HEAD"));
             }
         }
-        Ok(repo)
+        Ok(repo.display().to_string())
+    }
+
+    /// A remote URL: allowed by `[server] allowed_remotes`, readable, and
+    /// holding the base branch (`git ls-remote`, at most 30 s).
+    async fn check_remote(&self, settings: &ServerSettings) -> Result<String, ApiError> {
+        let url = self.repo.trim().to_string();
+        let Some(rule) = remote_repo::allowed_by(&url, &settings.allowed_remotes) else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "repo_not_allowed",
+                format!(
+                    "{url} is not under any allowed remote ({}); refused by rule [server] allowed_remotes",
+                    if settings.allowed_remotes.is_empty() {
+                        "none configured".to_string()
+                    } else {
+                        settings.allowed_remotes.join(", ")
+                    }
+                ),
+            )
+            .hint("add its URL prefix to [server] allowed_remotes, or name a local checkout under the repository roots"));
+        };
+        tracing::debug!(%rule, %url, "remote allowed");
+        let base = self.base_branch.clone();
+        let limit = settings.remote_timeout.min(Duration::from_secs(30));
+        let checked = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                remote_repo::check_remote(&url, base.as_deref(), limit)
+            })
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+        };
+        checked.map_err(|e| match e {
+            RuntimeError::Setting {
+                code,
+                message,
+                hint,
+                ..
+            } => {
+                let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message);
+                match hint {
+                    Some(h) => err.hint(h),
+                    None => err,
+                }
+            }
+            other => ApiError::internal(other.to_string()),
+        })?;
+        Ok(url)
     }
 }
 

@@ -124,7 +124,7 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
             .await
             .is_ok_and(|t| t.cancel_requested);
     let (label, recorded) = match result {
-        Ok(outcome) => {
+        Ok((outcome, delivery)) => {
             let usage = (
                 outcome.usage.prompt_tokens,
                 outcome.usage.completion_tokens,
@@ -137,7 +137,10 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
                 usage.1,
                 usage.2,
             );
-            let payload = serde_json::to_value(&outcome).unwrap_or_default();
+            let mut payload = serde_json::to_value(&outcome).unwrap_or_default();
+            if let (Some(delivery), Some(map)) = (delivery, payload.as_object_mut()) {
+                map.insert("delivery".into(), delivery);
+            }
             let recorded = match outcome.status {
                 RunStatus::Completed | RunStatus::AwaitingApproval => store
                     .complete_task(&task.id, token, payload)
@@ -239,11 +242,12 @@ async fn run_task(
     token: i64,
     cancel: CancelToken,
     run_id: Arc<Mutex<Option<String>>>,
-) -> Result<RunOutcome, RuntimeError> {
+) -> Result<(RunOutcome, Option<serde_json::Value>), RuntimeError> {
     let constraints: TaskConstraints =
         serde_json::from_value(task.constraints.clone()).unwrap_or_default();
+    let (dir, base) = crate::remote_task::workspace_of(state, task).await?;
     let setup = Setup::resolve(&Overrides {
-        dir: Some(task.repo.clone().into()),
+        dir: Some(dir),
         ..Overrides::default()
     })?;
     let notice = |m: &str| tracing::info!("{m}");
@@ -258,7 +262,7 @@ async fn run_task(
         budget_tokens: constraints.budget_tokens,
         verify: constraints.verify,
         worktree: !constraints.guarded,
-        base: task.base_branch.clone(),
+        base,
         mode: constraints.approval_mode.clone(),
         lane: constraints.lane.clone(),
         guarded: constraints.guarded,
@@ -315,7 +319,10 @@ async fn run_task(
         metrics: state.metrics.clone(),
         phases: Mutex::new(Default::default()),
     });
-    chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await
+    let outcome =
+        chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await?;
+    let delivery = crate::remote_task::deliver(state, task, token, &outcome).await;
+    Ok((outcome, delivery))
 }
 
 /// Whether the run got past its plan's approval and stopped short of the
@@ -342,6 +349,11 @@ fn classify(e: &RuntimeError) -> ErrorClass {
         RuntimeError::Agent(AgentError::Io { .. } | AgentError::Store(_))
         | RuntimeError::Store(_) => ErrorClass::Transient,
         RuntimeError::Local(_) => ErrorClass::Transient,
+        // A remote that cannot be fetched now may answer on the next try.
+        RuntimeError::Setting {
+            code: "repo_unreachable",
+            ..
+        } => ErrorClass::Transient,
         _ => ErrorClass::Permanent,
     }
 }

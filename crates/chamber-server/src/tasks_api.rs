@@ -35,7 +35,7 @@ pub(crate) async fn enqueue(
     body: SubmitTask,
     cmd: &str,
 ) -> Result<Response, ApiError> {
-    let repo = body.validate(&state.settings)?;
+    let repo = body.validate(&state.settings).await?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())

@@ -46,6 +46,7 @@ mod service_backpressure;
 mod service_base_branch;
 mod service_cors;
 mod service_harness;
+mod service_remote_repo;
 mod service_workers;
 mod setup_errors;
 mod test_command;

@@ -66,12 +66,15 @@ pub fn submission(setup: &Setup, action: &TaskAction) -> Result<Option<Submissio
         return Ok(None);
     };
     let repo = repo.clone().unwrap_or_else(|| setup.root.clone());
-    let repo = if repo.is_absolute() {
+    let repo = if chamber_runtime::remote_repo::is_remote(&repo.to_string_lossy()) {
+        // A git URL goes as it is; the server clones it.
         repo
+    } else if repo.is_absolute() {
+        repo.canonicalize().unwrap_or(repo)
     } else {
-        std::env::current_dir().unwrap_or_default().join(repo)
+        let repo = std::env::current_dir().unwrap_or_default().join(repo);
+        repo.canonicalize().unwrap_or(repo)
     };
-    let repo: PathBuf = repo.canonicalize().unwrap_or(repo);
     let priority = match priority.parse::<i32>() {
         Ok(n) => Priority::Number(n),
         Err(_) => Priority::Named(priority.clone()),
@@ -118,7 +121,7 @@ pub async fn task(
             let mut settings = ServerSettings::from_config(&setup.loaded.config.server);
             // On the local queue the user names their own checkout.
             settings.repo_roots = vec![PathBuf::from(&sub.body.repo)];
-            let repo = sub.body.validate(&settings).map_err(api_error)?;
+            let repo = sub.body.validate(&settings).await.map_err(api_error)?;
             let new = sub
                 .body
                 .new_task(&repo, sub.key, "cli", &settings)
