@@ -277,8 +277,22 @@ async fn run_task(
         ..RunSettings::default()
     };
     let resumable = match &task.run_id {
-        Some(run) => has_plan(state, run).await,
-        None => false,
+        Some(run) if has_plan(state, run).await => {
+            let here = workspace_here(state, run).await;
+            if !here {
+                // Rescued on another machine: the old worktree, and the
+                // edits in it, never left that machine (commits and pushes
+                // are fenced), so the task starts again here.
+                tracing::info!(task = %task.id, %run, "the run's worktree is not on this machine; starting afresh");
+                let why = "taken over by a worker on another machine, which started the task again";
+                state
+                    .store
+                    .set_status(run, RunStatus::Interrupted, Some(why))
+                    .await?;
+            }
+            here
+        }
+        _ => false,
     };
     let act = match (&task.run_id, &constraints.apply_plan) {
         (Some(run), _) if resumable => {
@@ -323,6 +337,19 @@ async fn run_task(
         chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await?;
     let delivery = crate::remote_task::deliver(state, task, token, &outcome).await;
     Ok((outcome, delivery))
+}
+
+/// Whether the workspace the run recorded at its start (its worktree, or
+/// the checkout) exists on this machine, so that resuming can continue
+/// the edits made in it.
+async fn workspace_here(state: &AppState, run_id: &str) -> bool {
+    let Ok(events) = state.store.events(run_id).await else {
+        return false;
+    };
+    events.iter().any(|e| match &e.kind {
+        EventKind::RunStarted { workspace, .. } => std::path::Path::new(workspace).is_dir(),
+        _ => false,
+    })
 }
 
 /// Whether the run got past its plan's approval and stopped short of the

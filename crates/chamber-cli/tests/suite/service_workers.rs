@@ -321,3 +321,81 @@ async fn a_queue_limit_of_zero_pauses_that_queue_only() {
     assert_eq!(still["payload"]["state"], "queued", "{still}");
     s.stop();
 }
+
+/// A rescue on another machine: the killed worker's worktree is not there
+/// (here: removed, as if its host were gone), so the rescuer cannot resume
+/// the edits made in it and starts the task again; the old run is marked
+/// interrupted with the reason, and the new run's branch has each edit once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rescue_without_the_old_worktree_starts_the_task_again() {
+    let script = vec![
+        plan_turn("Log twice", &[("1", "Append one"), ("2", "Append two")]),
+        Turn::call("shell", json!({"command": "echo one >> log.txt"})),
+        Turn::text("Appended one."),
+        Turn::call("shell", json!({"command": "echo two >> log.txt"})).with_delay(30_000),
+        // The second machine's fresh run.
+        plan_turn("Log twice", &[("1", "Append one"), ("2", "Append two")]),
+        Turn::call("shell", json!({"command": "echo one >> log.txt"})),
+        Turn::text("Appended one."),
+        Turn::call("shell", json!({"command": "echo two >> log.txt"})),
+        Turn::text("Appended two."),
+    ];
+    let mock = MockServer::start(script).await.unwrap();
+    let p = Project::git(&mock.base_url());
+    let t = token(&p, "ci", "write").await;
+    let lease = [("CHAMBER_SERVER__LEASE_SECS", "4")];
+    let s = serve(&p, &["--workers", "0"], &lease);
+    let (_, body) = submit(
+        &s,
+        &t,
+        &p,
+        "log twice",
+        json!({"approval_mode": "full-auto", "auto_approve": true}),
+    )
+    .await;
+    let id = body["payload"]["id"].as_str().unwrap().to_string();
+    let mut first = worker(&p, &lease);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let old_run = loop {
+        assert!(std::time::Instant::now() < deadline, "step 2 never started");
+        let task = wait_task(&s, &t, &id, |t| t["run_id"].is_string()).await;
+        if mock.requests().len() >= 4 {
+            break task["run_id"].as_str().unwrap().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    signal(&first, nix::sys::signal::Signal::SIGKILL);
+    let _ = first.wait();
+    let worktree = p.data_dir().join("worktrees").join(&old_run);
+    assert!(
+        worktree.is_dir(),
+        "the run worked in {}",
+        worktree.display()
+    );
+    std::fs::remove_dir_all(&worktree).unwrap();
+    let mut second = worker(&p, &lease);
+    let task = wait_task(&s, &t, &id, |t| t["state"] == "completed").await;
+    assert_eq!(task["attempts"], 2, "{task}");
+    let new_run = task["run_id"].as_str().unwrap();
+    assert_ne!(new_run, old_run, "a fresh run, not a resume: {task}");
+    let (_, old) = call(
+        http()
+            .get(format!("{}/v1/runs/{old_run}", s.base))
+            .bearer_auth(&t),
+    )
+    .await;
+    assert_eq!(old["payload"]["run"]["status"], "interrupted", "{old}");
+    assert!(
+        old["payload"]["run"]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("another machine"),
+        "{old}"
+    );
+    let log = p.git_ok(&["show", &format!("chamber/{}:log.txt", &new_run[..8])]);
+    assert_eq!(log, "one\ntwo", "each edit once on the new run's branch");
+    assert_eq!(mock.remaining(), 0);
+    signal(&second, nix::sys::signal::Signal::SIGTERM);
+    assert!(second.wait().unwrap().success());
+    s.stop();
+}
