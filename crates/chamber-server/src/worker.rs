@@ -1,5 +1,6 @@
 //! The worker loop: claims tasks from the queue (woken by this process's
-//! submits, by PostgreSQL `NOTIFY` from any process, else by polling), runs up to `concurrency` at once, and stops taking new
+//! submits, by PostgreSQL `NOTIFY` from any process, else by polling), as
+//! many at once as it has free slots, runs up to `concurrency` at once, and stops taking new
 //! work when asked to shut down. The server embeds workers; `chamber worker`
 //! runs the same loop in its own process.
 
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 use crate::state::AppState;
 use crate::task_run::run_claimed;
@@ -59,48 +60,74 @@ impl WorkerOptions {
 /// Runs workers until `shutdown` turns true; then waits for the tasks in
 /// hand to finish (a killed process leaves them to be rescued instead).
 ///
-/// Each of the `concurrency` slots claims for itself, so claims overlap
-/// (on PostgreSQL they then share commits instead of waiting in line).
-pub async fn run_workers(state: AppState, opts: WorkerOptions, shutdown: watch::Receiver<bool>) {
+/// One claimer serves the `concurrency` slots: whenever slots are free it
+/// claims as many tasks as there are free slots in one go (on PostgreSQL one
+/// statement and one commit for all of them), and each claimed task runs
+/// on its own. A slot never holds a claimed task it is not running, so no
+/// lease waits without a heartbeat.
+pub async fn run_workers(
+    state: AppState,
+    opts: WorkerOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
     state
         .workers_running
         .fetch_add(opts.concurrency, Ordering::SeqCst);
     tracing::info!(worker = %opts.name, concurrency = opts.concurrency, "workers started");
     let listening = listen_for_work(&state, shutdown.clone()).await;
-    let opts = Arc::new(opts);
-    let slots: Vec<_> = (0..opts.concurrency)
-        .map(|_| tokio::spawn(slot(state.clone(), opts.clone(), shutdown.clone())))
-        .collect();
-    for s in slots {
-        let _ = s.await;
-    }
-    state
-        .workers_running
-        .fetch_sub(opts.concurrency, Ordering::SeqCst);
-    if let Some(listening) = listening {
-        listening.abort();
-    }
-    tracing::info!(worker = %opts.name, "workers stopped");
-}
-
-/// One slot: claim, run, repeat; idle until woken or the poll interval
-/// passes; after shutdown, finishes the task in hand and stops.
-async fn slot(state: AppState, opts: Arc<WorkerOptions>, mut shutdown: watch::Receiver<bool>) {
+    let slots = Arc::new(Semaphore::new(opts.concurrency));
+    let mut running = tokio::task::JoinSet::new();
     while !*shutdown.borrow() {
+        // Wait for a free slot, then take every other free one too.
+        let first = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            changed = shutdown.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let mut permits = vec![first];
+        while let Ok(p) = slots.clone().try_acquire_owned() {
+            permits.push(p);
+        }
         let wake = state.work.notified();
-        let claim = state
+        let claims = state
             .store
-            .claim_task(&opts.name, &opts.queues, state.settings.lease, &opts.limits)
+            .claim_tasks(
+                &opts.name,
+                &opts.queues,
+                state.settings.lease,
+                &opts.limits,
+                permits.len(),
+            )
             .await;
-        match claim {
-            Ok(Some(claim)) => run_claimed(&state, claim).await,
-            Ok(None) => {
+        match claims {
+            Ok(claims) if !claims.is_empty() => {
+                for claim in claims {
+                    let Some(permit) = permits.pop() else { break };
+                    let state = state.clone();
+                    running.spawn(async move {
+                        run_claimed(&state, claim).await;
+                        drop(permit);
+                    });
+                }
+                // Free slots not used go back before the next claim.
+                drop(permits);
+            }
+            Ok(_) => {
+                drop(permits);
                 tokio::select! {
                     _ = tokio::time::timeout(state.settings.poll, wake) => {}
                     _ = shutdown.changed() => {}
                 }
             }
             Err(e) => {
+                drop(permits);
                 tracing::warn!(error = %e, "claim failed; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(state.settings.poll) => {}
@@ -108,7 +135,17 @@ async fn slot(state: AppState, opts: Arc<WorkerOptions>, mut shutdown: watch::Re
                 }
             }
         }
+        // Reap finished runs so the set does not grow.
+        while running.try_join_next().is_some() {}
     }
+    while running.join_next().await.is_some() {}
+    state
+        .workers_running
+        .fetch_sub(opts.concurrency, Ordering::SeqCst);
+    if let Some(listening) = listening {
+        listening.abort();
+    }
+    tracing::info!(worker = %opts.name, "workers stopped");
 }
 
 /// On PostgreSQL, relays announcements of new work (from any process) to

@@ -14,6 +14,7 @@ mod listen;
 mod open;
 #[macro_use]
 mod queue;
+mod queue_claim;
 mod queue_claim_pg;
 mod queue_lease;
 mod queue_records;

@@ -1,18 +1,19 @@
-//! PostgreSQL's claim: one statement, so a claim costs one round trip and
-//! one commit, and concurrent claimers never wait on each other.
+//! PostgreSQL's claim: one statement, so a claim of one task or of several
+//! (a worker process asks for as many as it has free slots) costs one round
+//! trip and one commit, and concurrent claimers never wait on each other.
 //!
 //! Expired leases whose task was asked to cancel, or has used its
 //! attempts, end (cancelled / dead-lettered) instead of being rerun: a
 //! sweep does that before a claim once a second, and whenever a claim finds
 //! nothing. The claim's data-modifying CTEs, all on one snapshot:
 //! - `rescue`, `fresh`, `next`: the best rescuable and the best queued
-//!   task, each found by the `tasks_claim` index in priority order (one
+//!   tasks (up to the number asked for), each found by the `tasks_claim` index in priority order (one
 //!   query with `OR` sorted the whole table) and locked with
 //!   `FOR UPDATE SKIP LOCKED` so claimers pass over each other's rows; the
-//!   better of the two is claimed (the other's lock ends with the statement);
+//!   best of them are claimed (the others' locks end with the statement);
 //! - `claimed`: it becomes `running` under a new lease, `attempts + 1`,
 //!   `fencing_token + 1`;
-//! - `bumped`: for a rescue, the `rescues` counter, on one of 16 shards
+//! - `bumped`: for rescues, the `rescues` counter (by their number), on one of 16 shards
 //!   picked at random. (Claims are counted by the attempts themselves.)
 //!
 //! Per-queue limits need a count of held tasks under the write lock, so
@@ -30,13 +31,15 @@ use crate::{Claim, Store, StoreError};
 /// Counter shards a claim spreads over.
 const SHARDS: u64 = 16;
 
-/// Claims the next due task on `queues` (all when empty) for `worker`.
+/// Claims up to `max` due tasks on `queues` (all when empty) for
+/// `worker`, best first, in one statement.
 pub(crate) async fn claim(
     store: &Store,
     worker: &str,
     queues: &[String],
     lease: Duration,
-) -> Result<Option<Claim>, StoreError> {
+    max: usize,
+) -> Result<Vec<Claim>, StoreError> {
     let pool = &store.pool;
     let now = Utc::now();
     let swept = store.sweep_due(now.timestamp_millis());
@@ -47,7 +50,7 @@ pub(crate) async fn claim(
     if !queues.is_empty() {
         filter.push_str(" AND queue IN (");
         for i in 0..queues.len() {
-            filter.push_str(&format!("{}${}", if i == 0 { "" } else { ", " }, i + 5));
+            filter.push_str(&format!("{}${}", if i == 0 { "" } else { ", " }, i + 6));
         }
         filter.push(')');
     }
@@ -56,14 +59,14 @@ pub(crate) async fn claim(
            SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
            WHERE state = 'running' AND lease_until < $1 \
              AND cancel_requested = 0 AND attempts < max_attempts{filter} \
-           ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED), \
+           ORDER BY priority DESC, seq ASC LIMIT $5 FOR UPDATE SKIP LOCKED), \
          fresh AS (\
            SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
            WHERE state = 'queued' AND run_after <= $1{filter} \
-           ORDER BY priority DESC, seq ASC LIMIT 1 FOR UPDATE SKIP LOCKED), \
+           ORDER BY priority DESC, seq ASC LIMIT $5 FOR UPDATE SKIP LOCKED), \
          next AS (\
            SELECT pick, was FROM (SELECT * FROM rescue UNION ALL SELECT * FROM fresh) AS c \
-           ORDER BY prio DESC, pick ASC LIMIT 1), \
+           ORDER BY prio DESC, pick ASC LIMIT $5), \
          claimed AS (\
            UPDATE tasks SET state = 'running', lease_owner = $2, lease_until = $3, \
              attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = $1 \
@@ -71,10 +74,12 @@ pub(crate) async fn claim(
            RETURNING {columns}, next.was), \
          bumped AS (\
            INSERT INTO queue_counter_shards (name, shard, value) \
-           SELECT 'rescues', $4, 1 FROM claimed WHERE claimed.was = 'running' \
-           ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + 1 \
+           SELECT 'rescues', $4, COUNT(*) FROM claimed WHERE claimed.was = 'running' \
+           HAVING COUNT(*) > 0 \
+           ON CONFLICT (name, shard) DO UPDATE SET value = queue_counter_shards.value + EXCLUDED.value \
            RETURNING 1) \
-         SELECT claimed.*, (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed",
+         SELECT claimed.*, (SELECT COUNT(*) FROM bumped) AS bumped FROM claimed \
+         ORDER BY claimed.priority DESC, claimed.seq ASC",
         columns = PREFIXED_COLUMNS.as_str(),
     );
     let shard = i64::try_from(fastrand::u64(0..SHARDS)).unwrap_or(0);
@@ -82,23 +87,26 @@ pub(crate) async fn claim(
         .bind(ts(now))
         .bind(worker)
         .bind(ts(after(now, lease)))
-        .bind(shard);
+        .bind(shard)
+        .bind(i64::try_from(max.max(1)).unwrap_or(1));
     for name in queues {
         q = q.bind(name.clone());
     }
-    let Some(row) = q.fetch_optional(pool).await? else {
-        if !swept {
-            sweep(pool, &ts(now)).await?;
-        }
-        return Ok(None);
-    };
-    let rescued = row.get::<&str, _>("was") == "running";
-    let task = task_from_row(&row)?;
-    Ok(Some(Claim {
-        fencing_token: task.fencing_token,
-        task,
-        rescued,
-    }))
+    let rows = q.fetch_all(pool).await?;
+    if rows.is_empty() && !swept {
+        sweep(pool, &ts(now)).await?;
+    }
+    rows.iter()
+        .map(|row| {
+            let rescued = row.get::<&str, _>("was") == "running";
+            let task = task_from_row(row)?;
+            Ok(Claim {
+                fencing_token: task.fencing_token,
+                task,
+                rescued,
+            })
+        })
+        .collect()
 }
 
 /// Ends spent expired leases (see the module comment).

@@ -352,3 +352,53 @@ async fn retry_task_refuses_unfinished_and_completed_tasks() {
     let err = store.retry_task(&id).await.unwrap_err().to_string();
     assert!(err.contains("cannot retry"), "{err}");
 }
+
+/// A worker with free slots claims several tasks in one go: best first,
+/// each once, each with its own lease and token; expired leases among them
+/// count as rescues; asking for more than there are returns what there is.
+#[tokio::test]
+async fn several_tasks_are_claimed_at_once_best_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let other = open(dir.path()).await;
+    let mut ids = Vec::new();
+    for (i, priority) in [0, 10, 0, 5, 0].into_iter().enumerate() {
+        let mut t = task(&format!("t{i}"));
+        t.priority = priority;
+        ids.push(submit(&store, t).await);
+    }
+    let no_limits = std::collections::HashMap::new();
+    let first = store
+        .claim_tasks("worker-a", &[], SHORT, &no_limits, 3)
+        .await
+        .unwrap();
+    let got: Vec<&str> = first.iter().map(|c| c.task.id.as_str()).collect();
+    assert_eq!(got, [&ids[1], &ids[3], &ids[0]], "priority, then age");
+    assert!(first.iter().all(|c| c.fencing_token == 1 && !c.rescued));
+    assert!(first.iter().all(|c| c.task.state == TaskState::Running));
+    // Another process gets the rest, never the same rows.
+    let second = other
+        .claim_tasks("worker-b", &[], LONG, &no_limits, 10)
+        .await
+        .unwrap();
+    let got: Vec<&str> = second.iter().map(|c| c.task.id.as_str()).collect();
+    assert_eq!(got, [&ids[2], &ids[4]]);
+    // worker-a's leases lapse: all three are rescued in one claim.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let rescued = other
+        .claim_tasks("worker-b", &[], LONG, &no_limits, 10)
+        .await
+        .unwrap();
+    assert_eq!(rescued.len(), 3);
+    assert!(rescued.iter().all(|c| c.rescued && c.fencing_token == 2));
+    fenced(store.check_fence(&ids[1], 1).await, 2);
+    assert!(
+        other
+            .claim_tasks("worker-b", &[], LONG, &no_limits, 4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let stats = store.queue_stats().await.unwrap();
+    assert_eq!((stats.claims, stats.rescues), (8, 3));
+}
