@@ -6,9 +6,11 @@
 //! attempts, end (cancelled / dead-lettered) instead of being rerun: a
 //! sweep does that before a claim once a second, and whenever a claim finds
 //! nothing. The claim's data-modifying CTEs, all on one snapshot:
-//! - `rescue`, `fresh`, `next`: the best rescuable and the best queued
-//!   tasks (up to the number asked for), each found by the `tasks_claim` index in priority order (one
-//!   query with `OR` sorted the whole table) and locked with
+//! - `rescue`, `fresh`, `next`: the longest-expired rescuable tasks (by
+//!   the partial index `tasks_lease`, whose range leaves out the dead
+//!   entries of tasks that finished within their lease) and the best queued
+//!   tasks (by `tasks_claim`, in priority order; one query with `OR` sorted
+//!   the whole table), up to the number asked for, each locked with
 //!   `FOR UPDATE SKIP LOCKED` so claimers pass over each other's rows; the
 //!   best of them are claimed (the others' locks end with the statement);
 //! - `claimed`: it becomes `running` under a new lease, `attempts + 1`,
@@ -59,7 +61,7 @@ pub(crate) async fn claim(
            SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
            WHERE state = 'running' AND lease_until < $1 \
              AND cancel_requested = 0 AND attempts < max_attempts{filter} \
-           ORDER BY priority DESC, seq ASC LIMIT $5 FOR UPDATE SKIP LOCKED), \
+           ORDER BY lease_until ASC LIMIT $5 FOR UPDATE SKIP LOCKED), \
          fresh AS (\
            SELECT seq AS pick, state AS was, priority AS prio FROM tasks \
            WHERE state = 'queued' AND run_after <= $1{filter} \
