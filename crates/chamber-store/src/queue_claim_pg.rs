@@ -9,12 +9,16 @@
 //! - `rescue`, `fresh`, `next`: the longest-expired rescuable tasks (by
 //!   the partial index `tasks_lease`, whose range leaves out the dead
 //!   entries of tasks that finished within their lease) and the best queued
-//!   tasks (by `tasks_claim`, in priority order; one query with `OR` sorted
-//!   the whole table), up to the number asked for, each locked with
+//!   tasks (by the partial index `tasks_queued`, already in claim order, so
+//!   young statistics cannot lead to reading and sorting every queued task;
+//!   one query with `OR` sorted the whole table), up to the number asked for, each locked with
 //!   `FOR UPDATE SKIP LOCKED` so claimers pass over each other's rows; the
 //!   best of them are claimed (the others' locks end with the statement);
-//! - `claimed`: it becomes `running` under a new lease, `attempts + 1`,
-//!   `fencing_token + 1`;
+//! - `claimed`: they become `running` under a new lease, `attempts + 1`,
+//!   `fencing_token + 1`; the rows are found by primary key
+//!   (`= ANY (ARRAY(…))`): a join with `next` let the planner, on a table
+//!   whose statistics were young, pick a hash join over a scan of the whole
+//!   table (about 1 ms per claim at 2,000 tasks);
 //! - `bumped`: for rescues, the `rescues` counter (by their number), on one of 16 shards
 //!   picked at random. (Claims are counted by the attempts themselves.)
 //!
@@ -72,8 +76,9 @@ pub(crate) async fn claim(
          claimed AS (\
            UPDATE tasks SET state = 'running', lease_owner = $2, lease_until = $3, \
              attempts = attempts + 1, fencing_token = fencing_token + 1, updated_at = $1 \
-           FROM next WHERE tasks.seq = next.pick \
-           RETURNING {columns}, next.was), \
+           WHERE tasks.seq = ANY (ARRAY(SELECT pick FROM next)) \
+           RETURNING {columns}, \
+             (SELECT was FROM next WHERE next.pick = tasks.seq) AS was), \
          bumped AS (\
            INSERT INTO queue_counter_shards (name, shard, value) \
            SELECT 'rescues', $4, COUNT(*) FROM claimed WHERE claimed.was = 'running' \
