@@ -17,6 +17,7 @@ pub fn overrides(global: &GlobalArgs) -> chamber_runtime::Overrides {
         model: global.model.clone(),
         prefer: global.prefer.clone(),
         base_url: global.base_url.clone(),
+        untrusted_project: false,
     }
 }
 

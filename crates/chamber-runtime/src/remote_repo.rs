@@ -7,6 +7,7 @@
 //! back when the server is set to.
 
 use std::fs::File;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -29,22 +30,109 @@ pub fn is_remote(repo: &str) -> bool {
     }
 }
 
-/// The entry of `allowed` (URL prefixes) that lets `url` be cloned, if any.
-/// A prefix must end at a path boundary: `https://host/org/` allows
-/// `https://host/org/repo.git`; `https://host/org` does not allow
-/// `https://host/organisation/x`.
-pub fn allowed_by<'a>(url: &str, allowed: &'a [String]) -> Option<&'a str> {
+/// The parts of a remote the allow-list compares: an entry allows a URL
+/// with the same scheme, user, host and port whose path continues the
+/// entry's path at a `/`.
+#[derive(Debug, PartialEq)]
+struct RemoteParts {
+    scheme: String,
+    user: String,
+    host: String,
+    port: Option<u16>,
+    path: String,
+}
+
+/// Schemes a task's URL may use (git's `ext::` and other transports never).
+const SCHEMES: [&str; 5] = ["https", "http", "ssh", "git", "file"];
+
+/// Splits `url` (or an allow-list entry) into [`RemoteParts`], refusing
+/// what could make git reach another place than the one compared:
+/// credentials, `.`/`..` segments (also percent-encoded), other schemes.
+fn remote_parts(url: &str) -> Result<RemoteParts, String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if lower.contains("%2e") || lower.contains("%2f") || lower.contains('\\') {
+        return Err(format!("{url}: encoded dots or slashes are refused"));
+    }
+    if !url.contains("://") {
+        // scp-like `user@host:path`.
+        let (user_host, path) = url
+            .split_once(':')
+            .ok_or_else(|| format!("{url}: not a git URL"))?;
+        let (user, host) = user_host.rsplit_once('@').unwrap_or(("", user_host));
+        if host.is_empty() || path.starts_with('-') || user_host.starts_with('-') {
+            return Err(format!("{url}: not a usable git URL"));
+        }
+        let path = format!("/{}", path.trim_start_matches('/'));
+        if path.split('/').any(|seg| seg == "." || seg == "..") {
+            return Err(format!("{url}: `.` and `..` path segments are refused"));
+        }
+        return Ok(RemoteParts {
+            scheme: "ssh".into(),
+            user: user.to_string(),
+            host: host.to_ascii_lowercase(),
+            port: None,
+            path,
+        });
+    }
+    // Refused before parsing: the parser would fold them away, and git
+    // or the server might not.
+    let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+    if after_scheme
+        .split(['/', '?', '#'])
+        .any(|seg| seg == "." || seg == "..")
+    {
+        return Err(format!("{url}: `.` and `..` path segments are refused"));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    if !SCHEMES.contains(&parsed.scheme()) {
+        return Err(format!(
+            "{url}: the scheme {} is not allowed (https, http, ssh, git, file, or user@host:path)",
+            parsed.scheme()
+        ));
+    }
+    if parsed.password().is_some() {
+        return Err(
+            "credentials in the URL are refused: give this machine's git a credential helper or an SSH key"
+                .into(),
+        );
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("{url}: a query or fragment is refused"));
+    }
+    Ok(RemoteParts {
+        scheme: parsed.scheme().to_string(),
+        user: parsed.username().to_string(),
+        host: parsed.host_str().unwrap_or_default().to_ascii_lowercase(),
+        port: parsed.port_or_known_default(),
+        path: parsed.path().to_string(),
+    })
+}
+
+/// The entry of `allowed` (remote URL prefixes) that lets `url` be cloned,
+/// or why none does. An entry allows a URL with the same scheme, user, host
+/// and port whose path continues the entry's path at a `/`:
+/// `https://host/org/` and `https://host/org` both allow
+/// `https://host/org/app.git`, neither allows `https://host/organisation/x`
+/// nor `https://host.evil/org/x`.
+pub fn allowed_by<'a>(url: &str, allowed: &'a [String]) -> Result<&'a str, String> {
+    let wanted = remote_parts(url)?;
     allowed
         .iter()
-        .find(|prefix| {
-            !prefix.is_empty()
-                && url.starts_with(prefix.as_str())
-                && (prefix.ends_with('/')
-                    || prefix.ends_with(':')
-                    || url.len() == prefix.len()
-                    || matches!(url.as_bytes()[prefix.len()], b'/' | b':'))
+        .find(|entry| {
+            let Ok(entry_parts) = remote_parts(entry) else {
+                return false;
+            };
+            let prefix = entry_parts.path.trim_end_matches('/');
+            entry_parts.scheme == wanted.scheme
+                && entry_parts.user == wanted.user
+                && entry_parts.host == wanted.host
+                && entry_parts.port == wanted.port
+                && wanted.path.starts_with(prefix)
+                && wanted.path[prefix.len()..].starts_with('/')
         })
         .map(String::as_str)
+        .ok_or_else(|| format!("{url} is not under any allowed remote"))
 }
 
 fn unreachable_error(message: String) -> RuntimeError {
@@ -62,12 +150,26 @@ fn git(args: &[&str], dir: Option<&Path>, limit: Duration) -> Result<Output, Run
     if let Some(dir) = dir {
         cmd.arg("-C").arg(dir);
     }
-    cmd.args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_ASKPASS", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    // No `ext::` commands, and no redirect to a host the allow-list did
+    // not check.
+    cmd.args([
+        "-c",
+        "protocol.ext.allow=never",
+        "-c",
+        "http.followRedirects=false",
+    ])
+    .args(args)
+    .env("GIT_TERMINAL_PROMPT", "0")
+    .env("GIT_ASKPASS", "true")
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    // Its own process group, so a timeout also stops ssh and the
+    // remote helpers git started.
+    .process_group(0);
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() {
+        cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+    }
     let child = cmd.spawn().map_err(|e| {
         RuntimeError::setting(
             "git_missing",
@@ -86,7 +188,7 @@ fn git(args: &[&str], dir: Option<&Path>, limit: Duration) -> Result<Output, Run
         Ok(Err(e)) => Err(unreachable_error(format!("git {}: {e}", args.join(" ")))),
         Err(_) => {
             if let Ok(pid) = i32::try_from(pid) {
-                let _ = nix::sys::signal::kill(
+                let _ = nix::sys::signal::killpg(
                     nix::unistd::Pid::from_raw(pid),
                     nix::sys::signal::Signal::SIGKILL,
                 );
@@ -209,17 +311,21 @@ pub fn prepare_clone(
             )));
         }
     } else {
-        // A clone cut short (killed worker) is started again.
+        // Cloned beside and renamed into place, so a clone cut short (a
+        // timeout, a killed worker) never looks like a finished one.
+        let partial = dir.with_extension("partial");
+        let _ = std::fs::remove_dir_all(&partial);
         let _ = std::fs::remove_dir_all(&dir);
-        let at = dir.to_string_lossy();
+        let at = partial.to_string_lossy();
         let out = git(&["clone", "--quiet", "--", url, at.as_ref()], None, limit)?;
         if !out.status.success() {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_dir_all(&partial);
             return Err(unreachable_error(format!(
                 "cloning {url} failed: {}",
                 stderr_line(&out)
             )));
         }
+        std::fs::rename(&partial, &dir).map_err(|e| io("cannot move the new clone to", e))?;
     }
     let resolves = |rev: &str| {
         git(
@@ -235,7 +341,26 @@ pub fn prepare_clone(
         .is_ok_and(|o| o.status.success())
     };
     let base = match base {
-        None => "origin/HEAD".to_string(),
+        None => {
+            // The remote's default branch; a clone made before it had one
+            // (or whose HEAD moved) learns it again.
+            if !resolves("origin/HEAD") {
+                let _ = git(
+                    &["remote", "set-head", "origin", "--auto"],
+                    Some(&dir),
+                    limit,
+                );
+            }
+            if !resolves("origin/HEAD") {
+                return Err(RuntimeError::setting(
+                    "unknown_base_branch",
+                    format!("{url} has no default branch to start from"),
+                    Some("name a base_branch"),
+                    ErrorKind::InvalidState,
+                ));
+            }
+            "origin/HEAD".to_string()
+        }
         Some(b) if b.starts_with('-') => {
             return Err(unreachable_error(format!("base {b:?} is not usable")));
         }
@@ -291,21 +416,48 @@ mod tests {
         let allowed = vec![
             "https://example.com/org".to_string(),
             "file:///srv/git/".into(),
+            "git@example.com:team".into(),
+            "https://git.corp".into(),
         ];
+        let ok = |u: &str| allowed_by(u, &allowed).ok();
         assert_eq!(
-            allowed_by("https://example.com/org/repo.git", &allowed),
+            ok("https://example.com/org/repo.git"),
             Some("https://example.com/org")
         );
         assert_eq!(
-            allowed_by("https://example.com/organisation/x", &allowed),
-            None
+            ok("https://EXAMPLE.com/org/repo.git"),
+            Some("https://example.com/org")
         );
+        assert_eq!(ok("file:///srv/git/app.git"), Some("file:///srv/git/"));
         assert_eq!(
-            allowed_by("file:///srv/git/app.git", &allowed),
-            Some("file:///srv/git/")
+            ok("git@example.com:team/app.git"),
+            Some("git@example.com:team")
         );
-        assert_eq!(allowed_by("https://evil.example/org/repo", &allowed), None);
-        assert_eq!(allowed_by("https://example.com/org/repo", &[]), None);
+        assert_eq!(ok("https://git.corp/any/repo"), Some("https://git.corp"));
+        for refused in [
+            "https://example.com/organisation/x",
+            "https://evil.example/org/repo",
+            "https://example.com:8443/org/repo",
+            "http://example.com/org/repo",
+            "https://git.corp:x@evil.example/r",
+            "https://git.corp.evil.example/r",
+            "file:///srv/git/../../home/u/secret",
+            "file:///srv/git/%2e%2e/secret",
+            "https://example.com/org/../private/r",
+            "https://user:token@example.com/org/repo",
+            "ext::sh -c touch% /tmp/pwned",
+            "git@example.com:teamx/app.git",
+            "git@example.com:team/../other",
+            "https://example.com/org/repo?x=1",
+        ] {
+            assert!(ok(refused).is_none(), "{refused} was allowed");
+        }
+        assert!(allowed_by("https://example.com/org/repo", &[]).is_err());
+        assert!(
+            allowed_by("https://user:token@example.com/org/repo", &allowed)
+                .unwrap_err()
+                .contains("credentials")
+        );
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct Overrides {
     pub prefer: Option<String>,
     /// `provider.base_url`.
     pub base_url: Option<String>,
+    /// Ignore the project's own `.chamber/config.toml` and
+    /// `.chamber/policy.toml`: a repository someone else can push to (a
+    /// task's git URL) must not choose the provider, its URL or keys, or
+    /// loosen the policy of the machine that runs it.
+    pub untrusted_project: bool,
 }
 
 impl Overrides {
@@ -54,6 +59,9 @@ pub struct Setup {
     /// `CHAMBER_DATABASE_URL`: a shared PostgreSQL (or SQLite) database
     /// instead of the data dir's SQLite file.
     pub database_url: Option<String>,
+    /// Whether the project's own config and policy files were read (see
+    /// [`Overrides::untrusted_project`]).
+    pub project_trusted: bool,
 }
 
 impl Setup {
@@ -98,7 +106,7 @@ impl Setup {
         }
         let sources = Sources {
             user_file: Some(dirs.user_config.clone()),
-            project_file: Some(root.join(".chamber/config.toml")),
+            project_file: (!over.untrusted_project).then(|| root.join(".chamber/config.toml")),
             env: std::env::vars()
                 .filter(|(k, _)| k.starts_with("CHAMBER_"))
                 .collect(),
@@ -113,6 +121,7 @@ impl Setup {
             dirs,
             loaded,
             database_url,
+            project_trusted: !over.untrusted_project,
         })
     }
 
@@ -193,7 +202,11 @@ impl Setup {
             routes,
             budget,
             choice,
-            policy: load_policy(&self.root)?,
+            policy: if self.project_trusted {
+                load_policy(&self.root)?
+            } else {
+                Policy::builtin()
+            },
             registry,
             root: self.root.clone(),
             data_dir: self.dirs.data.clone(),

@@ -107,6 +107,7 @@ async fn run_with_fence(
             merged: Default::default(),
         },
         database_url: None,
+        project_trusted: true,
     };
     let notice = |_: &str| {};
     let mut engine = setup.engine(&notice).await.unwrap();

@@ -239,21 +239,15 @@ impl SubmitTask {
     /// holding the base branch (`git ls-remote`, at most 30 s).
     async fn check_remote(&self, settings: &ServerSettings) -> Result<String, ApiError> {
         let url = self.repo.trim().to_string();
-        let Some(rule) = remote_repo::allowed_by(&url, &settings.allowed_remotes) else {
-            return Err(ApiError::new(
+        let rule = remote_repo::allowed_by(&url, &settings.allowed_remotes).map_err(|why| {
+            // The entries themselves are not echoed: one may carry a token.
+            ApiError::new(
                 StatusCode::FORBIDDEN,
                 "repo_not_allowed",
-                format!(
-                    "{url} is not under any allowed remote ({}); refused by rule [server] allowed_remotes",
-                    if settings.allowed_remotes.is_empty() {
-                        "none configured".to_string()
-                    } else {
-                        settings.allowed_remotes.join(", ")
-                    }
-                ),
+                format!("{why}; refused by rule [server] allowed_remotes"),
             )
-            .hint("add its URL prefix to [server] allowed_remotes, or name a local checkout under the repository roots"));
-        };
+            .hint("add its URL prefix to [server] allowed_remotes, or name a local checkout under the repository roots")
+        })?;
         tracing::debug!(%rule, %url, "remote allowed");
         let base = self.base_branch.clone();
         let limit = settings.remote_timeout.min(Duration::from_secs(30));

@@ -108,9 +108,10 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
         cancel.clone(),
         lost.clone(),
     ));
+    let beat = StopOnDrop(beat.abort_handle());
     let run_id = Arc::new(Mutex::new(task.run_id.clone()));
     let result = run_task(state, &task, token, cancel.clone(), run_id.clone()).await;
-    beat.abort();
+    drop(beat);
     if lost.load(std::sync::atomic::Ordering::SeqCst) {
         tracing::warn!(task = %task.id, "lease lost: another worker has the task; nothing recorded here");
         return;
@@ -202,6 +203,17 @@ pub async fn run_claimed(state: &AppState, claim: Claim) {
     state.announce_work();
 }
 
+/// Stops the heartbeat when the run is over, also when the run panicked: a
+/// heartbeat that outlived its run would hold the lease for ever, and the
+/// task would never be rescued.
+struct StopOnDrop(tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Keeps the lease; a cancel request or a lost lease cancels the run.
 async fn heartbeat(
     state: AppState,
@@ -248,6 +260,9 @@ async fn run_task(
     let (dir, base) = crate::remote_task::workspace_of(state, task).await?;
     let setup = Setup::resolve(&Overrides {
         dir: Some(dir),
+        // A clone of a URL is someone else's repository: its config and
+        // policy files do not apply on this machine.
+        untrusted_project: chamber_runtime::remote_repo::is_remote(&task.repo),
         ..Overrides::default()
     })?;
     let notice = |m: &str| tracing::info!("{m}");
@@ -278,7 +293,7 @@ async fn run_task(
     };
     let resumable = match &task.run_id {
         Some(run) if has_plan(state, run).await => {
-            let here = workspace_here(state, run).await;
+            let here = workspace_here(state, run).await?;
             if !here {
                 // Rescued on another machine: the old worktree, and the
                 // edits in it, never left that machine (commits and pushes
@@ -342,14 +357,12 @@ async fn run_task(
 /// Whether the workspace the run recorded at its start (its worktree, or
 /// the checkout) exists on this machine, so that resuming can continue
 /// the edits made in it.
-async fn workspace_here(state: &AppState, run_id: &str) -> bool {
-    let Ok(events) = state.store.events(run_id).await else {
-        return false;
-    };
-    events.iter().any(|e| match &e.kind {
+async fn workspace_here(state: &AppState, run_id: &str) -> Result<bool, RuntimeError> {
+    let events = state.store.events(run_id).await?;
+    Ok(events.iter().any(|e| match &e.kind {
         EventKind::RunStarted { workspace, .. } => std::path::Path::new(workspace).is_dir(),
         _ => false,
-    })
+    }))
 }
 
 /// Whether the run got past its plan's approval and stopped short of the

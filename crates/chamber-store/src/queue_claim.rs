@@ -90,9 +90,14 @@ impl Store {
         }
         let mut claims = Vec::new();
         while claims.len() < max.max(1) {
-            match self.claim_task(worker, queues, lease, limits).await? {
-                Some(c) => claims.push(c),
-                None => break,
+            match self.claim_task(worker, queues, lease, limits).await {
+                Ok(Some(c)) => claims.push(c),
+                Ok(None) => break,
+                // Each claim committed on its own: the ones made are the
+                // worker's to run (else they would wait out their lease
+                // unrun); the next call meets the error again.
+                Err(_) if !claims.is_empty() => break,
+                Err(e) => return Err(e),
             }
         }
         Ok(claims)

@@ -54,6 +54,48 @@ async fn a_task_on_a_git_url_is_cloned_run_and_pushed_back() {
     let remotes = tempfile::tempdir().unwrap();
     let url = bare_remote(&p, remotes.path());
     let bare = remotes.path().join("origin.git");
+    // Whoever can push to the remote also commits a project config that
+    // would starve the run (a 1-token budget) and a policy that denies
+    // every command: neither may apply on the server.
+    let hostile = remotes.path().join("hostile");
+    git(
+        remotes.path(),
+        &[
+            "clone",
+            "--quiet",
+            bare.to_str().unwrap(),
+            hostile.to_str().unwrap(),
+        ],
+    );
+    std::fs::create_dir_all(hostile.join(".chamber")).unwrap();
+    std::fs::write(
+        hostile.join(".chamber/config.toml"),
+        "[budget]\ntokens = 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        hostile.join(".chamber/policy.toml"),
+        "[[rules]]\nname = \"nothing\"\nregex = \".*\"\ndecision = \"deny\"\nreason = \"hostile\"\n",
+    )
+    .unwrap();
+    git(
+        &hostile,
+        &["add", "-f", ".chamber/config.toml", ".chamber/policy.toml"],
+    );
+    git(
+        &hostile,
+        &[
+            "-c",
+            "user.name=x",
+            "-c",
+            "user.email=x@example.com",
+            "commit",
+            "-qm",
+            "hostile config",
+        ],
+    );
+    git(&hostile, &["push", "--quiet", "origin", "main"]);
+    let remote_main = git(&bare, &["rev-parse", "main"]);
     let t = token(&p, "ci", "write").await;
     let allowed = format!("[\"file://{}/\"]", remotes.path().display());
     let s = serve(
@@ -88,7 +130,7 @@ async fn a_task_on_a_git_url_is_cloned_run_and_pushed_back() {
     assert!(git(&bare, &["show", "--name-only", "--format=", branch]).contains("hello.py"));
     assert_eq!(
         git(&bare, &["rev-parse", &format!("{branch}~1")]),
-        git(p.path(), &["rev-parse", "main"])
+        remote_main
     );
     // The user's own checkout was never touched.
     assert!(p.read("hello.py").is_none());
