@@ -13,6 +13,10 @@
 # missing), and the store's own suite runs a second time on it.
 # CHAMBER_SKIP_POSTGRES=1 skips them; CHAMBER_TEST_POSTGRES_URL uses a
 # server of yours (a user allowed CREATE DATABASE).
+#
+# The MCP tests drive real MCP servers and the MCP Inspector from npm,
+# installed once into $CHAMBER_TEST_NPM (scripts/mcp_servers.sh).
+# CHAMBER_SKIP_MCP_SERVERS=1 skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/chamber-target}
@@ -32,6 +36,12 @@ if [ "${CHAMBER_SKIP_POSTGRES:-0}" != 1 ]; then
   fi
   export CHAMBER_REQUIRE_POSTGRES=1
   echo "== PostgreSQL for tests: $CHAMBER_TEST_POSTGRES_URL"
+fi
+if [ "${CHAMBER_SKIP_MCP_SERVERS:-0}" != 1 ]; then
+  export CHAMBER_TEST_NPM=${CHAMBER_TEST_NPM:-$HOME/.cache/chamber-npm}
+  echo "== MCP peers for tests (server-everything, server-filesystem, inspector) in $CHAMBER_TEST_NPM"
+  bash scripts/mcp_servers.sh "$CHAMBER_TEST_NPM"
+  export CHAMBER_REQUIRE_MCP_SERVERS=1
 fi
 cargo test --workspace --locked --doc -q
 cargo nextest run --workspace --locked --no-fail-fast

@@ -67,6 +67,18 @@ pub async fn run_step(
         needs,
         mut changes,
     } = job;
+    // Tools from MCP servers: the first step waits briefly for servers still
+    // starting (a hanging one never holds the run up for long); their state
+    // changes become events.
+    for change in engine.registry.settle_sources().await {
+        rec.emit(EventKind::McpServer {
+            server: change.server,
+            state: change.state,
+            detail: change.detail,
+            tools: change.tools,
+        })
+        .await?;
+    }
     // Small local models tend to "answer" a step instead of doing it; for
     // them the harness requires a tool call until something was done (and,
     // for edit steps, until a file was written).

@@ -44,6 +44,7 @@ pub async fn decide(
             tool: &valid.name,
             command: &command,
         },
+        Risk::External => Request::External { tool: &valid.name },
     };
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let current = match valid.risk {

@@ -185,6 +185,13 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::cli_service::TaskAction,
     },
+    /// MCP: the servers whose tools runs use (list, add, remove, test), and
+    /// `serve`, Chamber's own tools for other agents.
+    Mcp {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_mcp::McpAction,
+    },
     /// Model providers: list them, or test one with a real tool-call round trip.
     Provider {
         /// What to do.
@@ -502,6 +509,7 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Token { action } => action.name(),
             Command::Task { action } => action.name(),
+            Command::Mcp { action } => action.name(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod approver;
 mod cli;
 mod cli_actions;
+mod cli_mcp;
 mod cli_service;
 mod commands;
 mod diff_view;
@@ -12,6 +13,7 @@ mod exit;
 mod failure;
 mod install_progress;
 mod logging;
+mod mcp_server;
 mod output;
 mod printer;
 mod render;
@@ -233,6 +235,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             status::OK,
         ),
         Command::Task { action } => commands::service::task::task(&setup, action, out).await?,
+        Command::Mcp { action } => commands::mcp::mcp(&setup, action, out).await?,
         Command::Sandbox {
             action:
                 cli::SandboxAction::Run {

@@ -80,6 +80,21 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 .unwrap_or_default()
         ),
         EventKind::SandboxUnavailable { reason, commands } => sandbox_warning(reason, commands),
+        EventKind::McpServer {
+            server,
+            state,
+            detail,
+            ..
+        } if state == "failed" => Output::styled(
+            style::WARN,
+            format!("! MCP server {server} failed: {detail}"),
+        ),
+        EventKind::McpServer {
+            server,
+            state,
+            detail,
+            ..
+        } if verbose > 0 => Output::styled(style::DIM, format!("mcp {server}: {state} {detail}")),
         EventKind::ContextBuilt {
             fallback: Some(why),
             ..

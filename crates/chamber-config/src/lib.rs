@@ -7,6 +7,7 @@ mod context;
 mod dirs;
 mod index;
 mod layers;
+mod mcp;
 mod paths;
 mod providers;
 mod review;
@@ -20,6 +21,7 @@ pub use context::ContextConfig;
 pub use dirs::{Dirs, find_project_root};
 pub use index::IndexConfig;
 pub use layers::{ConfigError, LayerInfo, LoadedConfig, Sources, load, load_text};
+pub use mcp::{McpConfig, McpServerConfig};
 pub use paths::{DEFAULT_PROTECTED_PATHS, DEFAULT_READ_DENY_PATHS, PathsConfig};
 pub use providers::{
     BUILTIN_PROVIDERS, BudgetConfig, CustomProvider, ERROR_CLASSES, FallbackConfig, ModelSpec,

@@ -51,6 +51,8 @@ pub struct Config {
     pub context: crate::context::ContextConfig,
     /// The HTTP service and its task queue.
     pub server: crate::server::ServerConfig,
+    /// MCP servers whose tools runs may use.
+    pub mcp: crate::mcp::McpConfig,
 }
 
 /// The model provider.
@@ -323,6 +325,7 @@ impl Config {
         self.check_provider_name()?;
         check_providers(&self.providers, &self.routing, &self.fallback, &self.budget)?;
         self.sandbox.check()?;
+        self.mcp.check()?;
         if !matches!(
             self.provider.tool_mode.as_str(),
             "auto" | "native" | "json_schema" | "text"

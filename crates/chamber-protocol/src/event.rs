@@ -62,6 +62,18 @@ pub enum EventKind {
         /// (`on_unavailable = "ask"`) or `refuse`.
         commands: String,
     },
+    /// An MCP server configured for the run changed state: starting,
+    /// ready (with its tool count), failed (with the reason) or stopped.
+    McpServer {
+        /// The server's name from `[mcp.servers.NAME]`.
+        server: String,
+        /// `starting`, `ready`, `failed` or `stopped`.
+        state: String,
+        /// The failure, or what is starting.
+        detail: String,
+        /// Tools it offers once ready.
+        tools: usize,
+    },
     /// Context was gathered for the model.
     ContextBuilt {
         /// Instruction files included.

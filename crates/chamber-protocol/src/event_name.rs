@@ -9,6 +9,7 @@ impl EventKind {
         match self {
             EventKind::RunStarted { .. } => "run_started",
             EventKind::SandboxUnavailable { .. } => "sandbox_unavailable",
+            EventKind::McpServer { .. } => "mcp_server",
             EventKind::ContextBuilt { .. } => "context_built",
             EventKind::PlanProposed { .. } => "plan_proposed",
             EventKind::ApprovalRequested { .. } => "approval_requested",

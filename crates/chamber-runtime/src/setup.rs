@@ -49,6 +49,7 @@ impl Overrides {
 }
 
 /// Paths and config resolved for one invocation or one task.
+#[derive(Clone)]
 pub struct Setup {
     /// Project root.
     pub root: PathBuf,
@@ -195,7 +196,10 @@ impl Setup {
             config.agent.output_cap_bytes = config.agent.output_cap_bytes.min(8 * 1024);
         }
         let budget = budget_of(&config);
-        let registry = registry_for(&config, &choice);
+        let mut registry = registry_for(&config, &choice);
+        if let Some(hub) = self.mcp_hub(&config) {
+            registry = registry.with_source(hub);
+        }
         Ok(Engine {
             config,
             store,
@@ -212,6 +216,17 @@ impl Setup {
             data_dir: self.dirs.data.clone(),
             redactor: self.redactor()?,
         })
+    }
+
+    /// The MCP servers of `config`, already starting in the background
+    /// (each on its own task and timeout); `None` when none is enabled.
+    pub fn mcp_hub(&self, config: &chamber_config::Config) -> Option<Arc<chamber_mcp::McpHub>> {
+        let hub = chamber_mcp::McpHub::new(&config.mcp, &self.root);
+        if hub.is_empty() {
+            return None;
+        }
+        hub.start_all();
+        Some(hub)
     }
 
     /// The secret redactor for this project: built-in patterns, `[secrets]`,

@@ -33,9 +33,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use api_error::ApiError;
+pub use auth::Caller;
 pub use openapi::document as openapi_document;
 pub use state::{AppState, ServerSettings, canonical_root};
 pub use task_request::{Priority, SubmitTask, TaskConstraints};
+pub use tasks_api::queue_task;
 pub use worker::{WorkerOptions, run_workers};
 
 /// Why the server could not start.
@@ -67,6 +69,13 @@ pub enum ServerError {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    router_with(state, None)
+}
+
+/// The whole HTTP API, plus `extra` routes (such as the MCP endpoint at
+/// `/mcp`) behind the same bearer-token authentication, which puts the
+/// [`Caller`] in each request's extensions.
+pub fn router_with(state: AppState, extra: Option<Router<AppState>>) -> Router {
     let cors = cors_layer(&state.settings.cors_origins);
     let v1 = Router::new()
         .route("/tasks", post(tasks_api::submit).get(tasks_api::list))
@@ -92,7 +101,14 @@ pub fn router(state: AppState) -> Router {
             auth::authenticate,
         ))
         .route("/openapi.json", get(openapi::serve_document));
+    let extra = extra.map(|r| {
+        r.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+    });
     let app = Router::new()
+        .merge(extra.unwrap_or_default())
         .route("/healthz", get(ops_api::healthz))
         .route("/readyz", get(ops_api::readyz))
         .route("/metrics", get(ops_api::metrics))
@@ -180,11 +196,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    serve_app(listener, router(state), shutdown).await
+}
+
+/// Serves an already built app (such as [`router_with`]'s) until
+/// `shutdown` resolves.
+pub async fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    axum::serve(listener, router(state))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|error| ServerError::Io { addr, error })

@@ -35,11 +35,29 @@ pub(crate) async fn enqueue(
     body: SubmitTask,
     cmd: &str,
 ) -> Result<Response, ApiError> {
-    let repo = body.validate(&state.settings).await?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let s = queue_task(state, caller, body, key).await?;
+    let status = if s.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, ok(cmd, &s.task)).into_response())
+}
+
+/// Validates and queues a task for `caller`, as `POST /v1/tasks` does
+/// (other front ends, such as the MCP server, submit through here too).
+/// `key` is an idempotency key.
+pub async fn queue_task(
+    state: &AppState,
+    caller: &Caller,
+    body: SubmitTask,
+    key: Option<String>,
+) -> Result<chamber_store::Submitted, ApiError> {
+    let repo = body.validate(&state.settings).await?;
     if key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
         return Err(ApiError::bad_request(
             "bad_idempotency_key",
@@ -57,12 +75,7 @@ pub(crate) async fn enqueue(
                 state.announce_work();
                 tracing::info!(task = %s.task.id, by = %caller.name, "task queued");
             }
-            let status = if s.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, ok(cmd, &s.task)).into_response())
+            Ok(s)
         }
         Err(e @ StoreError::QueueFull { .. }) => {
             tracing::warn!(error = %e, "submission refused: queue at its cap");

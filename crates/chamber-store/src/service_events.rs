@@ -1,5 +1,6 @@
 //! The service's own log: requests the server refused under load (the
-//! queue at its cap, a token over its rate limit). These belong to no run,
+//! queue at its cap, a token over its rate limit) and calls to Chamber's
+//! MCP server tools. These belong to no run,
 //! so they are kept in their own table, in order, with a cursor for paging.
 
 use chrono::{DateTime, Utc};
@@ -29,6 +30,20 @@ pub enum ServiceEventKind {
         /// same reason and token.
         refused: u64,
     },
+    /// A tool of Chamber's MCP server was called.
+    McpCall {
+        /// Who called: the token's name over HTTP, and the client's own
+        /// name (`claude-code`, `codex`, …) as it introduced itself.
+        client: String,
+        /// The tool.
+        tool: String,
+        /// Whether it succeeded.
+        ok: bool,
+        /// What it did or why it failed (a task id, a refusal).
+        detail: String,
+        /// How long it took, in milliseconds.
+        ms: u64,
+    },
 }
 
 impl ServiceEventKind {
@@ -36,6 +51,7 @@ impl ServiceEventKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             ServiceEventKind::Backpressure { .. } => "backpressure",
+            ServiceEventKind::McpCall { .. } => "mcp_call",
         }
     }
 }

@@ -29,7 +29,9 @@ async fn entries_come_back_in_order_after_a_cursor() {
     let rest = store.service_events(Some(all[0].id), 1).await.unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].id, all[1].id);
-    let ServiceEventKind::Backpressure { token, refused, .. } = &rest[0].kind;
+    let ServiceEventKind::Backpressure { token, refused, .. } = &rest[0].kind else {
+        panic!("not a backpressure event: {:?}", rest[0].kind);
+    };
     assert_eq!((token.as_str(), *refused), ("t2", 2));
     let json = serde_json::to_value(&rest[0]).unwrap();
     assert_eq!(json["type"], "backpressure");

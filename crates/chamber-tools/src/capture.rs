@@ -1,6 +1,15 @@
 //! Bounded capture of a process's output: keeps the head and the tail, drops
 //! the middle, so a chatty command cannot flood the model's context.
 
+/// `text` cut to at most `cap` bytes the way command output is (head and
+/// tail kept, the middle replaced by a marker): for tools whose whole
+/// answer arrives at once, such as an MCP server's.
+pub fn cap_text(text: &str, cap: usize) -> String {
+    let mut capture = Capture::new(cap);
+    capture.push(text.as_bytes());
+    capture.render()
+}
+
 /// Output kept from one stream, at most `cap` bytes plus a marker.
 #[derive(Debug)]
 pub(crate) struct Capture {

@@ -13,6 +13,7 @@ pub mod atomic;
 mod capture;
 mod context;
 mod edit_tool;
+mod external;
 mod fs_tools;
 pub mod git;
 mod git_remote;
@@ -34,7 +35,9 @@ mod tree_copy;
 mod tree_diff;
 mod valid_call;
 
+pub use capture::cap_text;
 pub use context::{OutputSink, ToolContext};
+pub use external::{ExternalTool, SourceChange, ToolFuture, ToolSource};
 pub use git::{CommitInfo, Git, GitError};
 pub use git_tree::{EMPTY_TREE, TreeChange, TreeChangeKind, TreeScope};
 pub use journal::{EditIntent, FileChange, FileImage, IntentSender, Journal};

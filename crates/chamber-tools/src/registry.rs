@@ -1,12 +1,14 @@
 //! The set of tools offered to the model: their specs, argument validation
 //! and dispatch.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chamber_protocol::{ToolCall, ToolResult};
 use serde_json::Value;
 
 use crate::context::ToolContext;
+use crate::external::{ExternalTool, ToolSource};
 use crate::paths::canonical_root;
 use crate::result::failed;
 use crate::specs::{ArgsError, Risk, ToolArgs, ToolSpec, parse_args, schema_for};
@@ -47,6 +49,8 @@ fn check_as<A: ToolArgs>(value: &Value) -> Result<(), ArgsError> {
 #[derive(Clone)]
 pub struct Registry {
     entries: Vec<Entry>,
+    /// Where tools from outside the table come from (MCP servers, adapters).
+    sources: Vec<Arc<dyn ToolSource>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -69,7 +73,49 @@ impl Registry {
     pub fn for_edit_format(format: EditFormat, symbol_edits: bool) -> Self {
         Self {
             entries: tool_table::entries(format, symbol_edits),
+            sources: Vec::new(),
         }
+    }
+
+    /// Adds a source of external tools; theirs follow the built-in tools,
+    /// and a name the table already has is not offered twice.
+    pub fn with_source(mut self, source: Arc<dyn ToolSource>) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// The external tools available now, without names the table has.
+    fn externals(&self) -> Vec<Arc<dyn ExternalTool>> {
+        let mut seen: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for source in &self.sources {
+            for tool in source.tools() {
+                let name = tool.spec().name;
+                if self.entry(&name).is_none() && !seen.contains(&name) {
+                    seen.push(name);
+                    out.push(tool);
+                }
+            }
+        }
+        out
+    }
+
+    /// Lets every source finish starting (each waits once, briefly) and
+    /// returns their state changes since the last call.
+    pub async fn settle_sources(&self) -> Vec<crate::external::SourceChange> {
+        let mut changes = Vec::new();
+        for source in &self.sources {
+            source.settle().await;
+            changes.extend(source.take_changes());
+        }
+        changes
+    }
+
+    fn external(&self, name: &str) -> Option<Arc<dyn ExternalTool>> {
+        if self.sources.is_empty() {
+            return None;
+        }
+        self.externals().into_iter().find(|t| t.spec().name == name)
     }
 
     /// The risk tier of the tool called `name`, if it is registered.
@@ -82,7 +128,8 @@ impl Registry {
 
     /// The specs offered to the model, in a stable order.
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.entries
+        let mut specs: Vec<ToolSpec> = self
+            .entries
             .iter()
             .map(|e| ToolSpec {
                 name: e.name.to_string(),
@@ -90,12 +137,16 @@ impl Registry {
                 parameters: (e.schema)(),
                 risk: e.risk,
             })
-            .collect()
+            .collect();
+        specs.extend(self.externals().iter().map(|t| t.spec()));
+        specs
     }
 
     /// The tool names, in the same order as `specs`.
-    pub fn names(&self) -> Vec<&str> {
-        self.entries.iter().map(|e| e.name).collect()
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.entries.iter().map(|e| e.name.to_string()).collect();
+        names.extend(self.externals().iter().map(|t| t.spec().name));
+        names
     }
 
     fn entry(&self, name: &str) -> Option<&Entry> {
@@ -106,12 +157,18 @@ impl Registry {
     /// written for the model, so it can correct the call.
     pub fn validate(&self, call: &ToolCall) -> Result<ValidCall, String> {
         let name = call.name.as_str();
-        let Some(entry) = self.entry(name) else {
+        let entry = self.entry(name);
+        let external = if entry.is_none() {
+            self.external(name)
+        } else {
+            None
+        };
+        if entry.is_none() && external.is_none() {
             return Err(format!(
                 "unknown tool \"{name}\"; available tools: {}",
                 self.names().join(", ")
             ));
-        };
+        }
         let text = call.arguments.trim();
         let value: Value = if text.is_empty() {
             Value::Object(Default::default())
@@ -135,15 +192,28 @@ impl Registry {
                 ));
             }
         };
-        (entry.check)(&value).map_err(|e| match e {
-            ArgsError::Schema(m) => format!("arguments for {name} do not match its schema: {m}"),
-            ArgsError::Invalid(m) => format!("invalid arguments for {name}: {m}"),
-        })?;
+        let risk = match (entry, external) {
+            (Some(entry), _) => {
+                (entry.check)(&value).map_err(|e| match e {
+                    ArgsError::Schema(m) => {
+                        format!("arguments for {name} do not match its schema: {m}")
+                    }
+                    ArgsError::Invalid(m) => format!("invalid arguments for {name}: {m}"),
+                })?;
+                entry.risk
+            }
+            (None, Some(tool)) => {
+                tool.check(&value)
+                    .map_err(|m| format!("arguments for {name} do not match its schema: {m}"))?;
+                tool.spec().risk
+            }
+            (None, None) => return Err(format!("unknown tool \"{name}\"")),
+        };
         Ok(ValidCall {
             id: call.id.clone(),
             name: name.to_string(),
             args: value,
-            risk: entry.risk,
+            risk,
         })
     }
 
@@ -152,14 +222,16 @@ impl Registry {
     /// `cwd`.
     pub async fn execute(&self, call: &ValidCall, ctx: &ToolContext) -> ToolResult {
         let started = Instant::now();
-        let mut result = if self.entry(&call.name).is_none() {
+        let mut result = if self.entry(&call.name).is_some() {
+            run_isolated(call, ctx).await
+        } else if let Some(tool) = self.external(&call.name) {
+            run_external(tool, call, ctx).await
+        } else {
             failed(format!(
                 "unknown tool \"{}\"; available tools: {}",
                 call.name,
                 self.names().join(", ")
             ))
-        } else {
-            run_isolated(call, ctx).await
         };
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if result.cwd.is_empty() {
@@ -184,6 +256,25 @@ impl Drop for AbortOnDrop {
 async fn run_isolated(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
     let (call_owned, ctx_owned) = (call.clone(), ctx.clone());
     let task = tokio::spawn(async move { tool_table::dispatch(&call_owned, &ctx_owned).await });
+    let _abort = AbortOnDrop(task.abort_handle());
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => failed(format!(
+            "internal error: the {} tool crashed; try a different approach",
+            call.name
+        )),
+        Err(_) => failed(format!("the {} call was cancelled", call.name)),
+    }
+}
+
+/// Runs an external tool on its own task, as [`run_isolated`] does.
+async fn run_external(
+    tool: Arc<dyn ExternalTool>,
+    call: &ValidCall,
+    ctx: &ToolContext,
+) -> ToolResult {
+    let running = tool.call(call.args.clone(), ctx.clone());
+    let task = tokio::spawn(running);
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,

@@ -16,6 +16,10 @@ pub enum Risk {
     Write,
     /// Runs arbitrary commands.
     Exec,
+    /// A tool from outside Chamber (an MCP server's): it may do anything,
+    /// so it runs inside the step's checkpoint and asks unless the mode or
+    /// `[approval.tools]` says otherwise.
+    External,
 }
 
 /// A tool as offered to the model: its name, what it does and the JSON Schema

@@ -18,6 +18,7 @@ pub mod guarded;
 pub mod index;
 pub mod init;
 pub mod map;
+pub mod mcp;
 pub mod model;
 pub mod model_chat;
 pub mod patch;

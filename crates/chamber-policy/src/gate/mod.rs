@@ -81,6 +81,13 @@ pub enum Request<'a> {
         /// The command line.
         command: &'a str,
     },
+    /// Calling a tool from outside Chamber (an MCP server's), which may do
+    /// anything: high risk, asked unless the mode is full-auto or
+    /// `[approval.tools]` says otherwise.
+    External {
+        /// Tool name (`mcp__server__tool`).
+        tool: &'a str,
+    },
 }
 
 impl Request<'_> {
@@ -88,7 +95,8 @@ impl Request<'_> {
         match self {
             Request::Read { tool, .. }
             | Request::Write { tool, .. }
-            | Request::Exec { tool, .. } => tool,
+            | Request::Exec { tool, .. }
+            | Request::External { tool } => tool,
         }
     }
 }
@@ -218,7 +226,9 @@ impl Gate {
                     grants.grant_path(p, scope);
                 }
             }
-            Request::Read { tool, .. } => grants.grant_tool(tool, scope),
+            Request::Read { tool, .. } | Request::External { tool } => {
+                grants.grant_tool(tool, scope)
+            }
         }
     }
 
@@ -268,7 +278,31 @@ impl Gate {
                     report: Some(report),
                 }
             }
+            Request::External { tool } => Judgement {
+                verdict: self.judge_external(tool, over),
+                report: None,
+            },
         }
+    }
+
+    fn judge_external(&self, tool: &str, over: Option<ToolOverride>) -> GateVerdict {
+        if self.settings.mode == ApprovalMode::ReadOnly && over != Some(ToolOverride::Always) {
+            return GateVerdict::new(
+                Decision::Deny,
+                format!(
+                    "read-only mode: `{tool}` comes from outside Chamber and might change something"
+                ),
+                Some("approval.mode = read-only".into()),
+                RiskTier::High,
+            );
+        }
+        self.ordinary(
+            over,
+            self.settings.mode == ApprovalMode::FullAuto,
+            || self.grants().covers_tool(tool),
+            "tools from MCP servers ask first unless the mode is full-auto",
+            RiskTier::High,
+        )
     }
 
     fn judge_read(&self, paths: &[String]) -> GateVerdict {
@@ -425,7 +459,7 @@ fn tier_of(request: &Request<'_>) -> RiskTier {
     match request {
         Request::Read { .. } => RiskTier::Low,
         Request::Write { .. } => RiskTier::Medium,
-        Request::Exec { .. } => RiskTier::High,
+        Request::Exec { .. } | Request::External { .. } => RiskTier::High,
     }
 }
 

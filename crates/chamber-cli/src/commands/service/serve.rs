@@ -117,7 +117,11 @@ pub async fn serve(
         ))
     });
     let mut http_stop = shutdown.clone();
-    let server = chamber_server::serve(listener, state, async move {
+    // The MCP endpoint at /mcp, behind the same tokens.
+    let mcp =
+        crate::mcp_server::ChamberMcp::new(std::sync::Arc::new(setup.clone()), state.clone(), None);
+    let app = chamber_server::router_with(state, Some(crate::mcp_server::http_routes(mcp)));
+    let server = chamber_server::serve_app(listener, app, async move {
         let _ = http_stop.wait_for(|v| *v).await;
     });
     // Open event streams would hold a graceful shutdown forever: after the
