@@ -22,6 +22,8 @@ mod json_uniform;
 mod local_model;
 mod local_provider;
 mod map_context;
+mod mcp_client;
+mod mcp_server;
 mod one_shot_calls;
 mod output_defects;
 mod patch_formats;
