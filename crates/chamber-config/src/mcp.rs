@@ -36,6 +36,10 @@ pub struct McpServerConfig {
     pub args: Vec<String>,
     /// Extra environment variables for the program.
     pub env: BTreeMap<String, String>,
+    /// Variables of Chamber's own environment passed on although their
+    /// names look secret (KEY, TOKEN, SECRET, PASSWORD): exact names, or a
+    /// prefix ending in `*`. Others of that kind are removed, as for `shell`.
+    pub env_allow: Vec<String>,
     /// Directory the program starts in (relative to the project root);
     /// empty: the project root.
     pub cwd: String,
@@ -66,6 +70,7 @@ impl Default for McpServerConfig {
             command: String::new(),
             args: Vec::new(),
             env: BTreeMap::new(),
+            env_allow: Vec::new(),
             cwd: String::new(),
             url: String::new(),
             headers: BTreeMap::new(),

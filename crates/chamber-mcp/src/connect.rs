@@ -47,6 +47,9 @@ async fn open_stdio(
         project.join(&config.cwd)
     };
     let command = tokio::process::Command::new(&config.command).configure(|cmd| {
+        // Like `shell`, a server never sees Chamber's credentials (API keys,
+        // tokens) unless they are allowed by name or set for it in `env`.
+        chamber_tools::sandbox::scrub(cmd, &config.env_allow);
         cmd.args(&config.args)
             .envs(&config.env)
             .current_dir(&cwd)

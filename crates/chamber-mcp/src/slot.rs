@@ -124,13 +124,15 @@ impl Slot {
         self.snapshot().status.clone()
     }
 
-    /// The tools it offers now (none unless ready).
+    /// The tools it offers now: once it has been ready, its tools stay on
+    /// offer while it restarts or after it failed, so the next call starts
+    /// it again (after its backoff); a server never ready offers none.
     pub fn tools(&self) -> Vec<Arc<McpTool>> {
         let snap = self.snapshot();
-        if snap.status.phase == ServerPhase::Ready {
-            snap.tools.clone()
-        } else {
+        if snap.status.phase == ServerPhase::Stopped {
             Vec::new()
+        } else {
+            snap.tools.clone()
         }
     }
 
@@ -144,10 +146,10 @@ impl Slot {
                 server: self.name.clone(),
                 phase,
                 detail,
-                tools: if phase == ServerPhase::Ready {
-                    snap.tools.len()
-                } else {
+                tools: if phase == ServerPhase::Stopped {
                     0
+                } else {
+                    snap.tools.len()
                 },
             };
             snap.status.clone()
@@ -231,7 +233,7 @@ impl Slot {
                 live.failures += 1;
                 live.last_error = e.to_string();
                 live.retry_at = Some(Instant::now() + backoff(live.failures));
-                self.set(ServerPhase::Failed, e.to_string(), Some(Vec::new()));
+                self.set(ServerPhase::Failed, e.to_string(), None);
                 Err(e)
             }
         }
@@ -257,7 +259,7 @@ impl Slot {
         let tools = listed
             .into_iter()
             .filter(|t| self.config.offers(&t.name))
-            .map(|t| Arc::new(McpTool::new(self.clone(), t)))
+            .map(|t| Arc::new(McpTool::new(self, t)))
             .collect();
         Ok((session, tools))
     }
@@ -270,7 +272,7 @@ impl Slot {
             live.failures += 1;
             live.last_error = reason.to_string();
             live.retry_at = (live.failures > 1).then(|| Instant::now() + backoff(live.failures));
-            self.set(ServerPhase::Failed, reason.to_string(), Some(Vec::new()));
+            self.set(ServerPhase::Failed, reason.to_string(), None);
         }
     }
 

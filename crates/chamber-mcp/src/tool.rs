@@ -2,7 +2,7 @@
 //! schema checked here, its call bounded by the server's tool timeout, its
 //! progress streamed as live output and its result capped like `shell`'s.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use chamber_protocol::{ToolResult, ToolStatus};
@@ -24,23 +24,33 @@ pub fn tool_name(server: &str, tool: &str) -> String {
     format!("{TOOL_PREFIX}{server}__{tool}")
 }
 
-/// A server's tool, offered to the model.
+/// A server's tool, offered to the model. It holds its server weakly: the
+/// server's slot keeps its tools, and a strong link back would keep both
+/// (and the server process) alive after the run.
 pub struct McpTool {
-    slot: Arc<Slot>,
+    slot: Weak<Slot>,
+    server: String,
+    read_only: bool,
+    timeout: Duration,
     tool: Tool,
     name: String,
     validator: Option<jsonschema::Validator>,
 }
 
 impl McpTool {
-    pub(crate) fn new(slot: Arc<Slot>, tool: Tool) -> Self {
+    pub(crate) fn new(slot: &Arc<Slot>, tool: Tool) -> Self {
         let name = tool_name(&slot.name, &tool.name);
+        let read_only = slot.config.read_only_tools.iter().any(|t| *t == *tool.name);
+        let timeout = Duration::from_secs(slot.config.tool_timeout_secs.max(1));
         let schema = Value::Object((*tool.input_schema).clone());
         // A schema the validator cannot compile is the server's problem; the
         // server still checks its own arguments.
         let validator = jsonschema::validator_for(&schema).ok();
         Self {
-            slot,
+            slot: Arc::downgrade(slot),
+            server: slot.name.clone(),
+            read_only,
+            timeout,
             tool,
             name,
             validator,
@@ -68,20 +78,14 @@ impl ExternalTool for McpTool {
             .or(self.tool.title.as_deref())
             .unwrap_or("")
             .to_string();
-        let risk = if self
-            .slot
-            .config
-            .read_only_tools
-            .iter()
-            .any(|t| *t == *self.tool.name)
-        {
+        let risk = if self.read_only {
             Risk::Read
         } else {
             Risk::External
         };
         ToolSpec {
             name: self.name.clone(),
-            description: format!("[MCP server {}] {description}", self.slot.name),
+            description: format!("[MCP server {}] {description}", self.server),
             parameters,
             risk,
         }
@@ -117,13 +121,19 @@ impl ExternalTool for McpTool {
 
 impl McpTool {
     async fn run(&self, args: Value, ctx: ToolContext) -> ToolResult {
-        let session = match self.slot.session().await {
+        let Some(slot) = self.slot.upgrade() else {
+            return ToolResult::failure(
+                ToolStatus::Error,
+                format!("{}: its MCP server was stopped with the run", self.name),
+            );
+        };
+        let session = match slot.session().await {
             Ok(session) => session,
             Err(e) => return ToolResult::failure(ToolStatus::Error, e.to_string()),
         };
         let mut params = CallToolRequestParams::new(self.tool.name.to_string());
         params.arguments = args.as_object().cloned();
-        let limit = Duration::from_secs(self.slot.config.tool_timeout_secs.max(1));
+        let limit = self.timeout;
         // The SDK numbers each request's progress token itself; progress is
         // routed by the token it chose.
         let answer = async {
@@ -136,7 +146,7 @@ impl McpTool {
             let _subscription = ctx
                 .output
                 .clone()
-                .map(|sink| self.slot.relay.subscribe(&handle.progress_token, sink));
+                .map(|sink| slot.relay.subscribe(&handle.progress_token, sink));
             let response = handle.await_response().await;
             if _subscription.is_some() {
                 // The last progress notification is sent just before the
@@ -167,14 +177,13 @@ impl McpTool {
             Ok(Err(e)) => {
                 let message = e.to_string();
                 if session.peer().is_transport_closed() {
-                    self.slot
-                        .forget("the server exited or closed the connection")
+                    slot.forget("the server exited or closed the connection")
                         .await;
                     return ToolResult::failure(
                         ToolStatus::Error,
                         format!(
                             "{}: the MCP server {} went away during the call ({message}); it is restarted on the next call",
-                            self.name, self.slot.name
+                            self.name, self.server
                         ),
                     );
                 }

