@@ -332,8 +332,19 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TaskArgs {
     /// What you want done, in plain words.
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "mcp_prompt", num_args = 1..)]
     pub task: Vec<String>,
+    /// Put an MCP server's resource into the task's context, as
+    /// `SERVER:URI` (repeatable).
+    #[arg(long = "mcp-resource", value_name = "SERVER:URI")]
+    pub mcp_resources: Vec<String>,
+    /// Start from an MCP server's prompt, as `SERVER:NAME`; the task words,
+    /// if any, follow it.
+    #[arg(long, value_name = "SERVER:NAME")]
+    pub mcp_prompt: Option<String>,
+    /// An argument of the --mcp-prompt, `NAME=VALUE` (repeatable).
+    #[arg(long = "mcp-arg", value_name = "NAME=VALUE", requires = "mcp_prompt")]
+    pub mcp_args: Vec<String>,
 }
 
 /// `chamber fix` arguments.

@@ -194,7 +194,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         Command::Plan(args) => {
             let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             let act = Act::New {
-                prompt: args.task.join(" "),
+                prompt: commands::mcp::task_text(&setup, &args).await?,
                 plan_only: true,
                 dry_run: false,
             };
@@ -203,7 +203,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         Command::Run(args) => {
             let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
             let act = Act::New {
-                prompt: args.task.task.join(" "),
+                prompt: commands::mcp::task_text(&setup, &args.task).await?,
                 plan_only: false,
                 dry_run: args.dry_run,
             };

@@ -213,11 +213,24 @@ pub async fn doctor(setup: &Setup, out: &Output) -> Result<(serde_json::Value, i
     for (name, state, detail) in &sandbox_lines {
         out.line(format!("{} {:<11} {}", mark(state), name, detail));
     }
+    let mcp = super::mcp::health::doctor_lines(setup).await;
+    if !mcp.is_empty() {
+        out.line(Output::styled(style::HEAD, "MCP servers"));
+        for (name, state, detail) in &mcp {
+            out.line(format!("{} {:<11} {}", mark(state), name, detail));
+        }
+    }
+    let mcp_report: Vec<serde_json::Value> = mcp
+        .iter()
+        .map(|(name, state, detail)| json!({"name": name, "state": state, "detail": detail}))
+        .collect();
+    // A failing MCP server is reported, but the provider can still work:
+    // runs go on without its tools.
     let failed =
         checks.iter().any(|c| c.state == "fail") || providers.iter().any(|p| p.state == "fail");
     let code = if failed { status::PROVIDER } else { status::OK };
     Ok((
-        json!({"provider": choice, "checks": checks, "providers": providers, "sandbox": sandbox_report, "healthy": !failed}),
+        json!({"provider": choice, "checks": checks, "providers": providers, "sandbox": sandbox_report, "mcp": mcp_report, "healthy": !failed}),
         code,
     ))
 }

@@ -89,6 +89,18 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
             None => out.line(format!("  {}", l.layer)),
         }
     }
+    let mcp = super::mcp::health::status_rows(setup, &store, &runs).await;
+    if !mcp.is_empty() {
+        out.line("MCP servers (as the latest run saw them):");
+        for m in &mcp {
+            out.line(format!(
+                "  {:<16} {} {}",
+                m["name"].as_str().unwrap_or_default(),
+                m["state"].as_str().unwrap_or_default(),
+                m["detail"].as_str().unwrap_or_default()
+            ));
+        }
+    }
     out.line("recent runs here:");
     if runs.is_empty() {
         out.line("  (none)");
@@ -109,5 +121,6 @@ pub async fn status(setup: &Setup, out: &Output) -> Result<serde_json::Value, Cl
         "data_dir": setup.dirs.data.display().to_string(),
         "config_layers": setup.loaded.layers,
         "recent_runs": runs,
+        "mcp_servers": mcp,
     }))
 }

@@ -2,7 +2,9 @@
 //! and `serve`, Chamber's own tools for other agents.
 
 mod config_file;
+pub mod health;
 mod serve;
+mod task_text;
 mod test_server;
 
 use std::collections::BTreeMap;
@@ -10,6 +12,8 @@ use std::path::PathBuf;
 
 use chamber_config::McpServerConfig;
 use serde_json::json;
+
+pub use task_text::task_text;
 
 use crate::cli_mcp::{McpAction, McpAddArgs};
 use crate::exit::{CliError, status};
