@@ -2,6 +2,7 @@
 //! from, and the layered merge (defaults → user → project → environment →
 //! flags) that remembers which layer set each value.
 
+mod adapters;
 mod approval;
 mod context;
 mod dirs;
@@ -16,6 +17,7 @@ mod secrets;
 mod server;
 mod settings;
 
+pub use adapters::AdaptersConfig;
 pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
 pub use context::ContextConfig;
 pub use dirs::{Dirs, find_project_root};

@@ -53,6 +53,8 @@ pub struct Config {
     pub server: crate::server::ServerConfig,
     /// MCP servers whose tools runs may use.
     pub mcp: crate::mcp::McpConfig,
+    /// Structured tools for git, package managers and containers.
+    pub adapters: crate::adapters::AdaptersConfig,
 }
 
 /// The model provider.

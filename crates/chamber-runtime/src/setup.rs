@@ -48,6 +48,27 @@ impl Overrides {
     }
 }
 
+/// The adapters (git, packages, containers) the project at `root` uses,
+/// as `[adapters]` allows.
+pub fn adapters_for(
+    root: &Path,
+    config: &chamber_config::Config,
+) -> chamber_tools::adapters::Adapters {
+    let a = &config.adapters;
+    chamber_tools::adapters::Adapters::detect(
+        root,
+        chamber_tools::adapters::AdapterSettings {
+            git: a.git,
+            packages: a.packages,
+            containers: a.containers,
+            branch_prefix: config.git.branch_prefix.clone(),
+            network: config.sandbox.network,
+            timeout: std::time::Duration::from_secs(a.timeout_secs.max(1)),
+            env_allow: config.sandbox.env_allow.clone(),
+        },
+    )
+}
+
 /// Paths and config resolved for one invocation or one task.
 #[derive(Clone)]
 pub struct Setup {
@@ -197,6 +218,14 @@ impl Setup {
         }
         let budget = budget_of(&config);
         let mut registry = registry_for(&config, &choice);
+        // Small local models do best with few tools; the adapters are for
+        // models that can choose among many.
+        if !choice.local {
+            let adapters = adapters_for(&self.root, &config);
+            if !adapters.is_empty() {
+                registry = registry.with_source(Arc::new(adapters));
+            }
+        }
         if let Some(hub) = self.mcp_hub(&config) {
             registry = registry.with_source(hub);
         }

@@ -9,6 +9,7 @@
 //! Tools that change files record each file's content first in the call's
 //! [`Journal`]; the agent turns that into [`patches`] and checkpoints.
 
+pub mod adapters;
 pub mod atomic;
 mod capture;
 mod context;

@@ -193,6 +193,23 @@ pub async fn doctor(setup: &Setup, out: &Output) -> Result<(serde_json::Value, i
             writable.err().map(|e| format!(": {e}")).unwrap_or_default()
         ),
     ));
+    checks.push(match chamber_tools::adapters::container_engine() {
+        Ok(engine) if config.adapters.containers => check(
+            "containers",
+            "ok",
+            format!("{engine}: docker_build, docker_run and docker_ps are offered"),
+        ),
+        Ok(engine) => check(
+            "containers",
+            "skip",
+            format!("{engine}, but [adapters] containers = false"),
+        ),
+        Err(why) => check(
+            "containers",
+            "skip",
+            format!("container tools are not offered: {why}"),
+        ),
+    });
     let providers = super::doctor_providers::provider_reports(config, &choice).await;
     out.line(Output::styled(style::HEAD, "Chamber doctor"));
     let mark = |state: &str| match state {

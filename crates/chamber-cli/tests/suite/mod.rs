@@ -1,6 +1,7 @@
 //! Test areas; `harness` holds the shared temp-project and mock-script helpers.
 
 mod ab_compare;
+mod adapters;
 mod approval;
 mod bench_edits;
 mod bench_exercism;
