@@ -99,6 +99,10 @@ pub struct McpTestArgs {
     /// Read this resource and print it.
     #[arg(long, value_name = "URI")]
     pub read: Option<String>,
+    /// Call the tool this many times on the same session and report the
+    /// p50 and p95 latency (a benchmark).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "call")]
+    pub repeat: u32,
 }
 
 /// `chamber mcp serve`.

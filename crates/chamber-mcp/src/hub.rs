@@ -15,6 +15,10 @@ use crate::content::{block_text, resource_text};
 use crate::error::McpError;
 use crate::slot::{ServerPhase, ServerStatus, Slot};
 
+/// How long the first step waits after the last server became ready
+/// while others are still starting.
+pub const QUIET: Duration = Duration::from_millis(500);
+
 /// The servers a run (or `chamber mcp test`) talks to.
 pub struct McpHub {
     slots: BTreeMap<String, Arc<Slot>>,
@@ -78,23 +82,45 @@ impl McpHub {
     }
 
     /// Waits until no server is starting any more, or `limit` passes,
-    /// whichever is first. Without a limit, the configured grace counts
-    /// from [`McpHub::start_all`], so time spent planning meanwhile is not
-    /// waited again.
+    /// whichever is first.
     pub async fn wait_started(&self, limit: Option<Duration>) {
-        let deadline = match limit {
-            Some(limit) => tokio::time::Instant::now() + limit,
-            None => {
-                let started = *self.started_at.lock().unwrap_or_else(|p| p.into_inner());
-                started.unwrap_or_else(tokio::time::Instant::now) + self.grace
-            }
-        };
-        loop {
-            let starting = self
-                .slots
+        let deadline = tokio::time::Instant::now() + limit.unwrap_or(self.grace);
+        self.wait_until(deadline, false).await;
+    }
+
+    /// The wait before a run's first step: until no server is starting,
+    /// or the grace (counted from [`McpHub::start_all`], so time spent
+    /// planning is not waited again) ends, or — once some server is ready —
+    /// no other has become ready for [`QUIET`]: the rest are slow or hung,
+    /// and join at a later step.
+    pub async fn wait_for_first_step(&self) {
+        let started = *self.started_at.lock().unwrap_or_else(|p| p.into_inner());
+        let deadline = started.unwrap_or_else(tokio::time::Instant::now) + self.grace;
+        self.wait_until(deadline, true).await;
+    }
+
+    async fn wait_until(&self, deadline: tokio::time::Instant, quiet: bool) {
+        let count = || {
+            self.slots
                 .values()
-                .any(|s| matches!(s.status().phase, ServerPhase::Starting));
-            if !starting || tokio::time::Instant::now() >= deadline {
+                .fold((0, 0), |(starting, ready), s| match s.status().phase {
+                    ServerPhase::Starting => (starting + 1, ready),
+                    ServerPhase::Ready => (starting, ready + 1),
+                    _ => (starting, ready),
+                })
+        };
+        let mut seen_ready = count().1;
+        let mut last_change = tokio::time::Instant::now();
+        loop {
+            let now = tokio::time::Instant::now();
+            let (starting, ready) = count();
+            if starting == 0 || now >= deadline {
+                return;
+            }
+            if ready != seen_ready {
+                seen_ready = ready;
+                last_change = now;
+            } else if quiet && ready > 0 && now - last_change >= QUIET {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -237,7 +263,7 @@ impl ToolSource for McpHub {
     fn settle(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
             if !self.settled.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                self.wait_started(None).await;
+                self.wait_for_first_step().await;
             }
         })
     }

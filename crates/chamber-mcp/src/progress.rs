@@ -18,13 +18,24 @@ use rmcp::service::{NotificationContext, RoleClient};
 /// them, by progress token.
 #[derive(Clone, Default)]
 pub struct ProgressRelay {
-    sinks: Arc<Mutex<HashMap<String, OutputSink>>>,
+    sinks: Arc<Mutex<Routes>>,
 }
+
+/// Each open call's sink and its count of notifications, by token.
+type Routes = HashMap<String, (OutputSink, Arc<std::sync::atomic::AtomicU32>)>;
 
 /// Unregisters a call's sink when the call ends, however it ends.
 pub struct Subscription {
     relay: ProgressRelay,
     key: String,
+    seen: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl Subscription {
+    /// Progress notifications relayed so far.
+    pub fn seen(&self) -> u32 {
+        self.seen.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Drop for Subscription {
@@ -34,17 +45,19 @@ impl Drop for Subscription {
 }
 
 impl ProgressRelay {
-    fn sinks(&self) -> MutexGuard<'_, HashMap<String, OutputSink>> {
+    fn sinks(&self) -> MutexGuard<'_, Routes> {
         self.sinks.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends progress for `token` to `sink` until the subscription drops.
     pub fn subscribe(&self, token: &ProgressToken, sink: OutputSink) -> Subscription {
         let key = token_key(token);
-        self.sinks().insert(key.clone(), sink);
+        let seen = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        self.sinks().insert(key.clone(), (sink, seen.clone()));
         Subscription {
             relay: self.clone(),
             key,
+            seen,
         }
     }
 }
@@ -78,7 +91,8 @@ impl ClientHandler for ProgressRelay {
             .sinks()
             .get(&token_key(&params.progress_token))
             .cloned();
-        if let Some(sink) = sink {
+        if let Some((sink, seen)) = sink {
+            seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             sink(OutputStream::Stdout, &progress_line(&params));
         }
     }

@@ -276,6 +276,14 @@ impl Slot {
         }
     }
 
+    /// Drops an HTTP session that stopped answering, without counting a
+    /// failure: the next call opens a new one (a server that restarted and
+    /// forgot the session may answer it with an error the client cannot
+    /// match to the request, and it would wait forever).
+    pub(crate) async fn reset_session(&self) {
+        self.live.lock().await.session = None;
+    }
+
     /// Ends the session (the child process is killed with it).
     pub async fn stop(&self) {
         let session = self.live.lock().await.session.take();

@@ -148,9 +148,10 @@ impl McpTool {
                 .clone()
                 .map(|sink| slot.relay.subscribe(&handle.progress_token, sink));
             let response = handle.await_response().await;
-            if _subscription.is_some() {
-                // The last progress notification is sent just before the
-                // answer and may be handled just after it: let it through.
+            if _subscription.as_ref().is_some_and(|s| s.seen() > 0) {
+                // A tool that reports progress sends its last notification
+                // just before the answer, and it may be handled just after
+                // it: let it through.
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             response
@@ -165,6 +166,9 @@ impl McpTool {
         };
         let result = match answer {
             Err(_) => {
+                if slot.config.is_http() {
+                    slot.reset_session().await;
+                }
                 return ToolResult::failure(
                     ToolStatus::Timeout,
                     format!(
@@ -186,6 +190,14 @@ impl McpTool {
                             self.name, self.server
                         ),
                     );
+                }
+                if slot.config.is_http()
+                    && matches!(
+                        e,
+                        ServiceError::TransportSend(_) | ServiceError::TransportClosed
+                    )
+                {
+                    slot.reset_session().await;
                 }
                 return ToolResult::failure(
                     ToolStatus::Error,

@@ -324,3 +324,72 @@ async fn a_tool_that_runs_too_long_is_a_clear_timeout() {
     );
     hub.stop_all().await;
 }
+
+/// server-everything over Streamable HTTP on `port`.
+fn http_server(script: &Path, port: u16) -> std::process::Child {
+    let child = std::process::Command::new("node")
+        .arg(script)
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_session_the_server_forgot_is_opened_again() {
+    let Some(script) = everything() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut first = http_server(&script, port);
+    let server = McpServerConfig {
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        tool_timeout_secs: 3,
+        ..McpServerConfig::default()
+    };
+    let hub = hub(vec![("web", server)], dir.path());
+    hub.start_all();
+    hub.wait_started(Some(Duration::from_secs(20))).await;
+    let echo = tool(&hub, "mcp__web__echo");
+    let (ctx, _) = context(dir.path());
+    assert_eq!(
+        echo.clone()
+            .call(json!({"message": "one"}), ctx)
+            .await
+            .status,
+        ToolStatus::Ok
+    );
+    // A new server process on the same address knows nothing of the
+    // session. The spec's answer is 404, which the SDK handles by
+    // initializing again; server-everything answers 400 with an error the
+    // client cannot match to its request, so that call times out, and the
+    // next one opens a new session.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let mut second = http_server(&script, port);
+    let (ctx, _) = context(dir.path());
+    let lost = echo.clone().call(json!({"message": "lost"}), ctx).await;
+    let (ctx, _) = context(dir.path());
+    let again = if lost.status == ToolStatus::Ok {
+        lost
+    } else {
+        assert_eq!(lost.status, ToolStatus::Timeout, "{lost:?}");
+        echo.clone().call(json!({"message": "two"}), ctx).await
+    };
+    let _ = second.kill();
+    let _ = second.wait();
+    assert_eq!(again.status, ToolStatus::Ok, "{again:?}");
+    assert!(again.stdout.contains("two") || again.stdout.contains("lost"));
+    hub.stop_all().await;
+}

@@ -504,6 +504,11 @@ async fn doctor_starts_each_server_and_status_shows_what_the_last_run_saw() {
     let everything = rows.iter().find(|r| r["name"] == "everything").unwrap();
     assert_eq!(everything["state"], "ready", "{status}");
     assert_eq!(everything["run_id"], run_id(&out.envelope()).as_str());
+    // The run did not wait for the hanging server: it was still starting
+    // (or had just failed) when the run ended.
     let stuck = rows.iter().find(|r| r["name"] == "stuck").unwrap();
-    assert_eq!(stuck["state"], "failed", "{status}");
+    assert!(
+        stuck["state"] == "starting" || stuck["state"] == "failed",
+        "{status}"
+    );
 }

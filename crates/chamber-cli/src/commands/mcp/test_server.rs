@@ -140,9 +140,39 @@ async fn inspect(
             }
         });
         ctx.output = Some(sink);
-        let begun = Instant::now();
-        let result = tool.clone().call(call_args, ctx).await;
-        let call_ms = begun.elapsed().as_millis() as u64;
+        let mut times = Vec::new();
+        let mut result = None;
+        for _ in 0..args.repeat.max(1) {
+            let begun = Instant::now();
+            let r = tool.clone().call(call_args.clone(), ctx.clone()).await;
+            times.push(begun.elapsed().as_secs_f64() * 1000.0);
+            let failed = r.status != ToolStatus::Ok;
+            result = Some(r);
+            if failed {
+                break;
+            }
+        }
+        let Some(result) = result else {
+            return Err(CliError::new(
+                "internal",
+                "no call was made",
+                None,
+                status::INTERNAL,
+            ));
+        };
+        let call_ms = times.last().copied().unwrap_or_default() as u64;
+        if times.len() > 1 {
+            let mut sorted = times.clone();
+            sorted.sort_by(f64::total_cmp);
+            let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+            out.line(format!(
+                "{} calls: p50 {:.2} ms, p95 {:.2} ms",
+                sorted.len(),
+                at(0.5),
+                at(0.95)
+            ));
+            payload["latency_ms"] = json!({"calls": sorted.len(), "p50": at(0.5), "p95": at(0.95)});
+        }
         let ok = result.status == ToolStatus::Ok;
         out.line(format!(
             "{} {full} in {call_ms} ms:\n{}",
