@@ -255,16 +255,8 @@ impl Drop for AbortOnDrop {
 /// Runs the tool on its own task so a panic becomes an error result.
 async fn run_isolated(call: &ValidCall, ctx: &ToolContext) -> ToolResult {
     let (call_owned, ctx_owned) = (call.clone(), ctx.clone());
-    let task = tokio::spawn(async move { tool_table::dispatch(&call_owned, &ctx_owned).await });
-    let _abort = AbortOnDrop(task.abort_handle());
-    match task.await {
-        Ok(result) => result,
-        Err(e) if e.is_panic() => failed(format!(
-            "internal error: the {} tool crashed; try a different approach",
-            call.name
-        )),
-        Err(_) => failed(format!("the {} call was cancelled", call.name)),
-    }
+    let running = async move { tool_table::dispatch(&call_owned, &ctx_owned).await };
+    on_own_task(&call.name, running).await
 }
 
 /// Runs an external tool on its own task, as [`run_isolated`] does.
@@ -273,16 +265,23 @@ async fn run_external(
     call: &ValidCall,
     ctx: &ToolContext,
 ) -> ToolResult {
-    let running = tool.call(call.args.clone(), ctx.clone());
+    on_own_task(&call.name, tool.call(call.args.clone(), ctx.clone())).await
+}
+
+/// Awaits `running` on a task of its own: a panic becomes an error result
+/// naming the tool, and dropping the caller cancels the task.
+async fn on_own_task(
+    name: &str,
+    running: impl std::future::Future<Output = ToolResult> + Send + 'static,
+) -> ToolResult {
     let task = tokio::spawn(running);
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
         Err(e) if e.is_panic() => failed(format!(
-            "internal error: the {} tool crashed; try a different approach",
-            call.name
+            "internal error: the {name} tool crashed; try a different approach"
         )),
-        Err(_) => failed(format!("the {} call was cancelled", call.name)),
+        Err(_) => failed(format!("the {name} call was cancelled")),
     }
 }
 

@@ -20,6 +20,26 @@ fn repo_of(mcp: &ChamberMcp, repo: Option<String>) -> String {
     repo.unwrap_or_else(|| mcp.setup.root.display().to_string())
 }
 
+/// A task on the default queue with `labels`.
+fn new_task(
+    prompt: String,
+    repo: String,
+    constraints: TaskConstraints,
+    labels: &[&str],
+) -> SubmitTask {
+    SubmitTask {
+        prompt,
+        repo,
+        base_branch: None,
+        constraints,
+        priority: None,
+        queue: None,
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        unique_key: None,
+        max_attempts: None,
+    }
+}
+
 async fn submit(mcp: &ChamberMcp, body: SubmitTask, caller: &Caller) -> Result<TaskRecord, String> {
     queue_task(&mcp.state, caller, body, None)
         .await
@@ -51,24 +71,15 @@ pub async fn run(
     caller: &Caller,
     ctx: &RequestContext<RoleServer>,
 ) -> ToolOutcome {
-    let body = SubmitTask {
-        prompt: args.prompt,
-        repo: repo_of(mcp, args.repo),
-        base_branch: None,
-        constraints: TaskConstraints {
-            approval_mode: args.mode,
-            auto_approve: args.auto_approve,
-            verify: args.verify,
-            budget_cost_usd: args.budget_cost_usd,
-            budget_time_secs: args.budget_time_secs,
-            ..Default::default()
-        },
-        priority: None,
-        queue: None,
-        labels: vec!["mcp".into()],
-        unique_key: None,
-        max_attempts: None,
+    let constraints = TaskConstraints {
+        approval_mode: args.mode,
+        auto_approve: args.auto_approve,
+        verify: args.verify,
+        budget_cost_usd: args.budget_cost_usd,
+        budget_time_secs: args.budget_time_secs,
+        ..Default::default()
     };
+    let body = new_task(args.prompt, repo_of(mcp, args.repo), constraints, &["mcp"]);
     let task = submit(mcp, body, caller).await?;
     finish(mcp, task, args.wait, ctx).await
 }
@@ -80,20 +91,16 @@ pub async fn plan(
     caller: &Caller,
     ctx: &RequestContext<RoleServer>,
 ) -> ToolOutcome {
-    let body = SubmitTask {
-        prompt: args.prompt,
-        repo: repo_of(mcp, args.repo),
-        base_branch: None,
-        constraints: TaskConstraints {
-            plan_only: true,
-            ..Default::default()
-        },
-        priority: None,
-        queue: None,
-        labels: vec!["mcp".into(), "plan".into()],
-        unique_key: None,
-        max_attempts: None,
+    let constraints = TaskConstraints {
+        plan_only: true,
+        ..Default::default()
     };
+    let body = new_task(
+        args.prompt,
+        repo_of(mcp, args.repo),
+        constraints,
+        &["mcp", "plan"],
+    );
     let task = submit(mcp, body, caller).await?;
     finish(mcp, task, args.wait, ctx).await
 }

@@ -24,6 +24,7 @@ mod local_model;
 mod local_provider;
 mod map_context;
 mod mcp_client;
+mod mcp_context;
 mod mcp_server;
 mod one_shot_calls;
 mod output_defects;
