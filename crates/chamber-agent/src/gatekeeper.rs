@@ -63,6 +63,12 @@ pub async fn decide(
         current_branch: current.as_deref(),
     };
     let mut verdict = gate.judge_in(&request, &ctx);
+    if opts.dry_run && valid.risk == Risk::External {
+        // A tool from outside Chamber acts on the world, not on the dry
+        // run's throwaway copy.
+        verdict.decision = Decision::Deny;
+        verdict.reason = "dry run: tools from outside Chamber (MCP servers, packages, containers) could change the real project or the world".into();
+    }
     if opts.dry_run && valid.risk == Risk::Write && verdict.decision == Decision::Ask {
         verdict.decision = Decision::Allow;
         verdict.reason = "dry run: writes go to a throwaway copy".into();

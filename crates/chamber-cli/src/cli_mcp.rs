@@ -23,6 +23,9 @@ pub enum McpAction {
     /// Start a server, list its tools, resources and prompts, and call one
     /// tool.
     Test(McpTestArgs),
+    /// Trust the MCP servers this project's `.chamber/config.toml` defines,
+    /// as they are now: until then runs do not start them.
+    Trust,
     /// Serve Chamber's own tools to other agents over MCP: stdio by
     /// default, or stateless Streamable HTTP with --http.
     Serve(McpServeArgs),
@@ -36,6 +39,7 @@ impl McpAction {
             McpAction::Add(_) => "mcp add",
             McpAction::Remove { .. } => "mcp remove",
             McpAction::Test(_) => "mcp test",
+            McpAction::Trust => "mcp trust",
             McpAction::Serve(_) => "mcp serve",
         }
     }

@@ -107,9 +107,11 @@ impl McpConfig {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 || name.contains("__")
+                || name.starts_with('_')
+                || name.ends_with('_')
             {
                 return Err(format!(
-                    "mcp.servers.{name:?}: a server name uses letters, digits, '-' and single '_' only (it becomes part of tool names: mcp__{name}__tool)"
+                    "mcp.servers.{name:?}: a server name uses letters, digits, '-' and single '_' not at either end (it becomes part of tool names: mcp__{name}__tool)"
                 ));
             }
             match (server.command.is_empty(), server.url.is_empty()) {

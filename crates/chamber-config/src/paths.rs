@@ -43,6 +43,8 @@ pub const DEFAULT_PROTECTED_PATHS: &[&str] = &[
     ".circleci/**",
     "Jenkinsfile",
     ".chamber/policy.toml",
+    // It can define MCP servers, which start with the next run.
+    ".chamber/config.toml",
 ];
 
 /// Files never read by default.

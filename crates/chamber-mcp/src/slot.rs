@@ -224,6 +224,7 @@ impl Slot {
                 let session = Arc::new(session);
                 live.session = Some(session.clone());
                 live.retry_at = None;
+                live.failures = 0;
                 live.last_error.clear();
                 let count = tools.len();
                 self.set(ServerPhase::Ready, format!("{count} tool(s)"), Some(tools));
@@ -266,9 +267,15 @@ impl Slot {
 
     /// Marks the session dead after a transport failure, so the next call
     /// starts the server again.
-    pub(crate) async fn forget(&self, reason: &str) {
+    pub(crate) async fn forget(&self, failed: &Arc<Session>, reason: &str) {
         let mut live = self.live.lock().await;
-        if live.session.take().is_some() {
+        // Another call may have replaced the session meanwhile: keep that one.
+        if live
+            .session
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, failed))
+        {
+            live.session = None;
             live.failures += 1;
             live.last_error = reason.to_string();
             live.retry_at = (live.failures > 1).then(|| Instant::now() + backoff(live.failures));
@@ -280,8 +287,11 @@ impl Slot {
     /// failure: the next call opens a new one (a server that restarted and
     /// forgot the session may answer it with an error the client cannot
     /// match to the request, and it would wait forever).
-    pub(crate) async fn reset_session(&self) {
-        self.live.lock().await.session = None;
+    pub(crate) async fn reset_session(&self, stale: &Arc<Session>) {
+        let mut live = self.live.lock().await;
+        if live.session.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale)) {
+            live.session = None;
+        }
     }
 
     /// Ends the session (the child process is killed with it).

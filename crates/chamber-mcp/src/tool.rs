@@ -19,9 +19,31 @@ use crate::slot::Slot;
 /// Prefix of every MCP tool's name as the model sees it.
 pub const TOOL_PREFIX: &str = "mcp__";
 
-/// The name the model calls a server's tool by.
+/// The name the model calls a server's tool by: `mcp__<server>__<tool>`,
+/// made to fit what model APIs accept (`[A-Za-z0-9_-]`, at most 64
+/// characters): other characters become `_`, and a long name is cut and
+/// ends with a hash of the whole, so two tools never share a name.
 pub fn tool_name(server: &str, tool: &str) -> String {
-    format!("{TOOL_PREFIX}{server}__{tool}")
+    let full = format!("{TOOL_PREFIX}{server}__{tool}");
+    let mut safe: String = full
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe.len() > 64 || safe != full {
+        let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let tag = format!("_{:08x}", hash & 0xffff_ffff);
+        safe.truncate(64 - tag.len());
+        safe.push_str(&tag);
+    }
+    safe
 }
 
 /// A server's tool, offered to the model. It holds its server weakly: the
@@ -167,7 +189,7 @@ impl McpTool {
         let result = match answer {
             Err(_) => {
                 if slot.config.is_http() {
-                    slot.reset_session().await;
+                    slot.reset_session(&session).await;
                 }
                 return ToolResult::failure(
                     ToolStatus::Timeout,
@@ -181,7 +203,7 @@ impl McpTool {
             Ok(Err(e)) => {
                 let message = e.to_string();
                 if session.peer().is_transport_closed() {
-                    slot.forget("the server exited or closed the connection")
+                    slot.forget(&session, "the server exited or closed the connection")
                         .await;
                     return ToolResult::failure(
                         ToolStatus::Error,
@@ -197,7 +219,7 @@ impl McpTool {
                         ServiceError::TransportSend(_) | ServiceError::TransportClosed
                     )
                 {
-                    slot.reset_session().await;
+                    slot.reset_session(&session).await;
                 }
                 return ToolResult::failure(
                     ToolStatus::Error,

@@ -7,6 +7,7 @@ mod error;
 mod execute;
 mod gate;
 mod local;
+mod mcp_trust;
 mod providers;
 pub mod remote_repo;
 mod run_settings;

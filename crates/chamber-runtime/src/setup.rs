@@ -226,7 +226,7 @@ impl Setup {
                 registry = registry.with_source(Arc::new(adapters));
             }
         }
-        if let Some(hub) = self.mcp_hub(&config) {
+        if let Some(hub) = self.mcp_hub(&config, notice) {
             registry = registry.with_source(hub);
         }
         Ok(Engine {
@@ -249,8 +249,21 @@ impl Setup {
 
     /// The MCP servers of `config`, already starting in the background
     /// (each on its own task and timeout); `None` when none is enabled.
-    pub fn mcp_hub(&self, config: &chamber_config::Config) -> Option<Arc<chamber_mcp::McpHub>> {
-        let hub = chamber_mcp::McpHub::new(&config.mcp, &self.root);
+    /// Servers the project's own config defines start only once trusted
+    /// (see `mcp_trust.rs`); `notice` says which were left out and why.
+    pub fn mcp_hub(
+        &self,
+        config: &chamber_config::Config,
+        notice: Notice<'_>,
+    ) -> Option<Arc<chamber_mcp::McpHub>> {
+        let (mcp, untrusted) = self.runnable_mcp(config);
+        if !untrusted.is_empty() {
+            notice(&format!(
+                "MCP servers defined by this project's .chamber/config.toml are not started until you trust them: {} (`chamber mcp trust` after reading them)",
+                untrusted.join(", ")
+            ));
+        }
+        let hub = chamber_mcp::McpHub::new(&mcp, &self.root);
         if hub.is_empty() {
             return None;
         }

@@ -121,10 +121,17 @@ impl ValidCall {
                 .unwrap_or_default(),
             "apply_patch" => patch_paths(self.str_arg("patch").unwrap_or_default()),
             "apply_diff" => diff_paths(self.str_arg("diff").unwrap_or_default()),
-            _ => self
-                .str_arg("path")
-                .map(|p| vec![p.to_string()])
-                .unwrap_or_default(),
+            _ => {
+                let mut paths: Vec<String> = self
+                    .str_arg("path")
+                    .map(|p| vec![p.to_string()])
+                    .unwrap_or_default();
+                // Tools that take several paths (`git_commit`) are judged on each.
+                if let Some(list) = self.args.get("paths").and_then(Value::as_array) {
+                    paths.extend(list.iter().filter_map(Value::as_str).map(String::from));
+                }
+                paths
+            }
         }
     }
 }
@@ -154,6 +161,30 @@ fn patch_paths(patch: &str) -> Vec<String> {
 fn diff_paths(diff: &str) -> Vec<String> {
     let mut paths: Vec<String> = Vec::new();
     for line in diff.lines() {
+        // git's headers name files too (a rename or mode change may have no
+        // ---/+++ lines), and the applier honours them.
+        let git_names: Vec<&str> = if let Some(rest) = line.strip_prefix("diff --git ") {
+            rest.split_whitespace().collect()
+        } else if let Some(rest) = line
+            .strip_prefix("rename from ")
+            .or_else(|| line.strip_prefix("rename to "))
+            .or_else(|| line.strip_prefix("copy from "))
+            .or_else(|| line.strip_prefix("copy to "))
+        {
+            vec![rest.trim()]
+        } else {
+            Vec::new()
+        };
+        for name in git_names {
+            let name = name
+                .strip_prefix("a/")
+                .or_else(|| name.strip_prefix("b/"))
+                .unwrap_or(name)
+                .to_string();
+            if !name.is_empty() && name != "/dev/null" && !paths.contains(&name) {
+                paths.push(name);
+            }
+        }
         let Some(rest) = line
             .strip_prefix("--- ")
             .or_else(|| line.strip_prefix("+++ "))

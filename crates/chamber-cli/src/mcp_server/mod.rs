@@ -56,7 +56,10 @@ impl ChamberMcp {
         }
     }
 
-    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Caller {
+    /// Who calls: for the log, the token (or `mcp-stdio`) with the client's
+    /// self-reported name; and, for approvals, the token alone, so one
+    /// token cannot count as two people by naming two clients.
+    fn caller(&self, ctx: &RequestContext<RoleServer>) -> (Caller, String) {
         let client = ctx
             .peer
             .peer_info()
@@ -71,10 +74,11 @@ impl ChamberMcp {
                     scope: TokenScope::Read,
                 })
         });
+        let approver = caller.name.clone();
         if let Some(client) = client {
             caller.name = format!("{} ({client})", caller.name);
         }
-        caller
+        (caller, approver)
     }
 
     async fn dispatch(
@@ -82,6 +86,7 @@ impl ChamberMcp {
         name: &str,
         args: Value,
         caller: &Caller,
+        approver: &str,
         ctx: &RequestContext<RoleServer>,
     ) -> ToolOutcome {
         let needs = match name {
@@ -89,6 +94,10 @@ impl ChamberMcp {
                 TokenScope::Read
             }
             "chamber_approve" => TokenScope::Approve,
+            // They act on the served checkout directly (run_tests runs its
+            // command unsandboxed, as `chamber test` does), where /v1's
+            // write scope only gets sandboxed runs on a branch.
+            "apply_patch" | "run_tests" => TokenScope::Admin,
             _ => TokenScope::Write,
         };
         caller.require(needs).map_err(|e| e.message)?;
@@ -97,7 +106,7 @@ impl ChamberMcp {
             "chamber_plan" => task_tools::plan(self, parse(args)?, caller, ctx).await,
             "chamber_status" => task_tools::status(self, parse(args)?).await,
             "chamber_reply" => task_tools::reply(self, parse(args)?, caller, ctx).await,
-            "chamber_approve" => task_tools::approve(self, parse(args)?, caller).await,
+            "chamber_approve" => task_tools::approve(self, parse(args)?, approver).await,
             "search" => project_tools::search(self, parse(args)?).await,
             "symbols" => project_tools::symbols(self, parse(args)?).await,
             "repo_map" => project_tools::repo_map(self, parse(args)?).await,
@@ -177,7 +186,7 @@ impl ServerHandler for ChamberMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let started = Instant::now();
-        let caller = self.caller(&context);
+        let (caller, approver) = self.caller(&context);
         let name = request.name.to_string();
         if !tool_specs::all().iter().any(|t| t.name == name) {
             return Err(ErrorData::invalid_params(
@@ -186,7 +195,9 @@ impl ServerHandler for ChamberMcp {
             ));
         }
         let args = Value::Object(request.arguments.unwrap_or_default());
-        let outcome = self.dispatch(&name, args, &caller, &context).await;
+        let outcome = self
+            .dispatch(&name, args, &caller, &approver, &context)
+            .await;
         self.record(&caller, &name, &outcome, started).await;
         let result = match outcome {
             Ok(value) => {
@@ -242,7 +253,7 @@ impl ServerHandler for ChamberMcp {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let caller = self.caller(&context);
+        let (caller, _) = self.caller(&context);
         caller
             .require(TokenScope::Read)
             .map_err(|e| ErrorData::invalid_request(e.message, None))?;

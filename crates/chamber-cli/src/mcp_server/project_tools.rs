@@ -7,7 +7,7 @@ use std::path::Path;
 use chamber_policy::{CommandContext, Decision, Request};
 use chamber_runtime::{RunSettings, build_gate, detect_tests};
 use chamber_tools::patches::PatchStore;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::tool_specs::{
     ContextArgs, PatchArgs, RepoMapArgs, ReviewArgs, SearchArgs, SymbolsArgs, TestArgs,
@@ -104,23 +104,38 @@ fn temp_file(text: &str, suffix: &str) -> Result<tempfile::NamedTempFile, String
     Ok(file)
 }
 
+/// Every file the patch would change, from the same planning the apply
+/// uses (both sides of a rename), so the policy judges exactly what will
+/// be written; `None` when it does not apply.
+fn touched_paths(root: &Path, text: &str) -> Option<Vec<String>> {
+    let rel = |p: &std::path::Path| p.to_string_lossy().replace('\\', "/");
+    let planned = match chamber_edit::detect_format(text) {
+        chamber_edit::PatchFormat::UnifiedDiff => chamber_edit::plan_unified_diff(root, text)
+            .map(|set| set.touched().iter().map(|p| rel(p)).collect())
+            .ok()
+            .or_else(|| {
+                chamber_tools::patches::plan_diff(root, text)
+                    .ok()
+                    .map(|files| files.into_iter().map(|f| f.path).collect())
+            }),
+        _ => chamber_edit::plan_patch_text(root, text)
+            .ok()
+            .map(|(_, set)| set.touched().iter().map(|p| rel(p)).collect()),
+    };
+    let mut paths: Vec<String> = planned?;
+    paths.sort();
+    paths.dedup();
+    Some(paths)
+}
+
 /// `apply_patch`.
 pub async fn apply_patch(mcp: &ChamberMcp, args: PatchArgs) -> ToolOutcome {
     let root = mcp.setup.root.clone();
-    let tool = if args.patch.trim_start().starts_with("*** Begin Patch") {
-        "apply_patch"
-    } else {
-        "apply_diff"
+    let Some(paths) = touched_paths(&root, &args.patch) else {
+        return Err("the patch does not apply here: give a unified diff (--- a/… +++ b/…) or a *** Begin Patch envelope whose context is in the files".into());
     };
-    let call = chamber_tools::ValidCall {
-        id: String::new(),
-        name: tool.into(),
-        args: json!({ "patch": args.patch, "diff": args.patch }),
-        risk: chamber_tools::Risk::Write,
-    };
-    let paths = call.paths();
     if paths.is_empty() {
-        return Err("the patch names no file: give a unified diff (--- a/… +++ b/…) or a *** Begin Patch envelope".into());
+        return Err("the patch changes no file".into());
     }
     judge(
         mcp,

@@ -131,7 +131,12 @@ pub async fn reply(
         .and_then(Value::as_str)
         .map(str::to_string);
     let constraints: TaskConstraints =
-        serde_json::from_value(first.constraints.clone()).unwrap_or_default();
+        serde_json::from_value(first.constraints.clone()).map_err(|e| {
+            format!(
+                "task {}'s constraints cannot be read ({e}); start a new task with chamber_run",
+                first.id
+            )
+        })?;
     let body = SubmitTask {
         prompt: format!(
             "{}\n\nThis continues an earlier task: {}",
@@ -174,7 +179,7 @@ pub async fn status(mcp: &ChamberMcp, args: StatusArgs) -> ToolOutcome {
 }
 
 /// `chamber_approve`.
-pub async fn approve(mcp: &ChamberMcp, args: ApproveArgs, caller: &Caller) -> ToolOutcome {
+pub async fn approve(mcp: &ChamberMcp, args: ApproveArgs, approver: &str) -> ToolOutcome {
     let store = &mcp.state.store;
     let Some(id) = args.approval_id else {
         let pending = store
@@ -190,7 +195,7 @@ pub async fn approve(mcp: &ChamberMcp, args: ApproveArgs, caller: &Caller) -> To
         .parse()
         .map_err(|e| format!("decision: {e}"))?;
     let answered = store
-        .answer_approval(&id, decision, &caller.name)
+        .answer_approval(&id, decision, approver)
         .await
         .map_err(|e| e.to_string())?;
     mcp.state.wake.notify_waiters();

@@ -165,8 +165,10 @@ fn schema<A: JsonSchema>() -> Arc<JsonObject> {
 }
 
 fn tool<A: JsonSchema>(name: &'static str, description: &'static str, read_only: bool) -> Tool {
+    // Whatever changes something may change files or start work: clients
+    // that skip confirmation for non-destructive tools must not skip these.
     let mut annotations = ToolAnnotations::new().read_only(read_only);
-    annotations.destructive_hint = Some(false);
+    annotations.destructive_hint = Some(!read_only);
     Tool::new(name, description, schema::<A>()).with_annotations(annotations)
 }
 

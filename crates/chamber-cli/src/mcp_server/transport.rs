@@ -27,8 +27,16 @@ pub async fn serve_stdio(mcp: ChamberMcp) -> Result<(), String> {
 /// The `/mcp` route: stateless Streamable HTTP (each request stands alone,
 /// so any replica can answer it), for [`chamber_server::router_with`],
 /// which puts it behind the bearer tokens.
-pub fn http_routes(mcp: ChamberMcp) -> Router<AppState> {
-    let config = StreamableHttpServerConfig::default().with_legacy_session_mode(false);
+///
+/// The SDK's DNS-rebinding guard only lets `localhost` and loopback
+/// addresses through as the `Host`; with bearer tokens on, a page in a
+/// browser cannot call in anyway, so any host is accepted and `/mcp` works
+/// from other machines.
+pub fn http_routes(mcp: ChamberMcp, auth: bool) -> Router<AppState> {
+    let mut config = StreamableHttpServerConfig::default().with_legacy_session_mode(false);
+    if auth {
+        config = config.disable_allowed_hosts();
+    }
     let service = StreamableHttpService::new(
         move || Ok(mcp.clone()),
         Arc::new(LocalSessionManager::default()),

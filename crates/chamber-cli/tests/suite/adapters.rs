@@ -21,7 +21,7 @@ async fn git_commit_and_revert_work_only_on_the_runs_own_commits() {
         Turn::call("write_file", json!({"path": "a.txt", "content": "one\n"})),
         Turn::call("git_commit", json!({"message": "Add a.txt"})),
         Turn::call("git_revert", json!({"commit": "HEAD"})),
-        // The initial commit is on main too: not the run's to revert.
+        // The initial commit predates the run: not the run's to revert.
         Turn::call("git_revert", json!({"commit": "main"})),
         Turn::call("git_log", json!({"max_count": 5})),
         Turn::text("Added, committed and reverted a.txt."),
@@ -46,7 +46,7 @@ async fn git_commit_and_revert_work_only_on_the_runs_own_commits() {
         reverts[1]["result"]["error"]
             .as_str()
             .unwrap()
-            .contains("also on main"),
+            .contains("not made by this run"),
         "{}",
         reverts[1]
     );

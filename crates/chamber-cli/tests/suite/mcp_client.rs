@@ -84,8 +84,15 @@ fn http_everything(script: &std::path::Path) -> (HttpEverything, u16) {
 }
 
 /// The project's `.chamber/config.toml` with server-everything over stdio
-/// (and anything in `more`).
+/// (and anything in `more`), trusted with `chamber mcp trust`.
 pub(super) fn configure(p: &Project, script: &std::path::Path, more: &str) {
+    configure_untrusted(p, script, more);
+    let trusted = p.cmd(&["mcp", "trust", "--json"]).output().unwrap();
+    assert!(trusted.status.success(), "{trusted:?}");
+}
+
+/// [`configure`] without trusting the project's servers.
+fn configure_untrusted(p: &Project, script: &std::path::Path, more: &str) {
     p.write(
         ".chamber/config.toml",
         &format!(
@@ -393,6 +400,7 @@ async fn files_an_mcp_tool_writes_are_undone_by_chamber_undo() {
             root
         ),
     );
+    p.run(&["mcp", "trust"]).await.assert_code(0);
     let out = p.run(&["run", "--yes", "--json", "write notes"]).await;
     out.assert_code(0);
     assert_eq!(
@@ -416,4 +424,42 @@ async fn files_an_mcp_tool_writes_are_undone_by_chamber_undo() {
         undone.dump()
     );
     assert_eq!(p.read("README.md").as_deref(), Some("# demo\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_projects_own_servers_start_only_once_trusted_as_defined() {
+    let Some(script) = everything() else { return };
+    let server = MockServer::start(vec![
+        plan_turn("Look", &[("1", "Look")]),
+        Turn::text("Nothing to do."),
+        plan_turn("Look", &[("1", "Look")]),
+        Turn::text("Nothing to do."),
+    ])
+    .await
+    .unwrap();
+    let p = Project::git(&server.base_url());
+    configure_untrusted(&p, &script, "");
+    let listed = payload(&p.run(&["mcp", "list", "--json"]).await);
+    assert_eq!(listed["servers"][0]["trusted"], false, "{listed}");
+    let out = p.run(&["run", "--yes", "look"]).await;
+    out.assert_code(0);
+    assert!(
+        out.stderr
+            .contains("not started until you trust them: everything"),
+        "{}",
+        out.dump()
+    );
+    let first = server.requests()[1].body["tools"].to_string();
+    assert!(!first.contains("mcp__everything__"), "{first}");
+
+    let trusted = payload(&p.run(&["mcp", "trust", "--json"]).await);
+    assert_eq!(trusted["trusted"], json!(["everything"]));
+    p.run(&["run", "--yes", "look"]).await.assert_code(0);
+    let second = server.requests()[3].body["tools"].to_string();
+    assert!(second.contains("mcp__everything__echo"), "{second}");
+
+    // A changed definition needs trusting again.
+    configure_untrusted(&p, &script, "tool_timeout_secs = 5\n");
+    let listed = payload(&p.run(&["mcp", "list", "--json"]).await);
+    assert_eq!(listed["servers"][0]["trusted"], false, "{listed}");
 }

@@ -152,6 +152,26 @@ async fn the_inspector_lists_and_calls_chamber_tools_over_stdio() {
         Some("def add(a, b):\n    return b + a\n")
     );
 
+    // A text that names README.md in unified-diff headers but is planned as
+    // search/replace on a protected file is judged on the file it changes.
+    p.write(".chamber/policy.toml", "# rules\n");
+    let sneaky = "--- a/README.md\n+++ b/README.md\n.chamber/policy.toml\n<<<<<<< SEARCH\n# rules\n=======\n# rules\n# loosened\n>>>>>>> REPLACE\n";
+    let (_, refused, all) = inspector(
+        &p,
+        &target,
+        &[
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "apply_patch",
+            "--tool-arg",
+            &format!("patch={sneaky}"),
+        ],
+    )
+    .await;
+    assert_eq!(refused["isError"], true, "{all}");
+    assert_eq!(p.read(".chamber/policy.toml").as_deref(), Some("# rules\n"));
+
     let (code, resources, all) = inspector(&p, &target, &["--method", "resources/list"]).await;
     assert_eq!(code, 0, "{all}");
     let uris: Vec<&str> = resources["resources"]
@@ -302,6 +322,7 @@ async fn a_second_chamber_runs_a_task_through_the_first_ones_mcp_endpoint() {
             served.base
         ),
     );
+    second.run(&["mcp", "trust"]).await.assert_code(0);
     let args = json!({
         "prompt": "add a hello script",
         "repo": first.path(),

@@ -170,7 +170,7 @@ async fn docker(
     limit: Duration,
 ) -> ToolResult {
     match run(
-        &shared.root,
+        &ctx.root,
         "docker",
         &argv,
         limit,
@@ -189,13 +189,13 @@ async fn docker(
 }
 
 async fn build(args: BuildArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolResult {
-    let context = match inside(&shared.root, args.context.as_deref().unwrap_or(".")) {
+    let context = match inside(&ctx.root, args.context.as_deref().unwrap_or(".")) {
         Ok(c) => c,
         Err(e) => return failed(e),
     };
     let mut argv = vec!["build".to_string(), "-t".into(), args.tag];
     if let Some(file) = args.dockerfile {
-        match inside(&shared.root, &file) {
+        match inside(&ctx.root, &file) {
             Ok(f) => {
                 argv.push("-f".into());
                 argv.push(f);
@@ -208,7 +208,7 @@ async fn build(args: BuildArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolRe
 }
 
 async fn run_container(args: RunArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolResult {
-    match run_argv(&shared.root, &args) {
+    match run_argv(&ctx.root, &args) {
         Ok(argv) => docker(&shared, &ctx, argv, shared.settings.timeout).await,
         Err(e) => failed(e),
     }

@@ -100,9 +100,21 @@ impl ToolArgs for RevertArgs {
 const GIT_TIMEOUT: Duration = Duration::from_secs(60);
 
 async fn git(shared: &Shared, ctx: &ToolContext, args: &[&str]) -> Result<Ran, ToolResult> {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    // No hooks and no fsmonitor: files the run (or a container) can write
+    // must not become programs git runs outside the sandbox.
+    let mut all: Vec<String> = [
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=false",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    all.extend(args.iter().map(|a| a.to_string()));
+    let args = all;
     run(
-        &shared.root,
+        &ctx.root,
         "git",
         &args,
         GIT_TIMEOUT,
@@ -232,7 +244,13 @@ async fn commit(args: CommitArgs, ctx: ToolContext, shared: Arc<Shared>) -> Tool
     if matches!(&staged, Ok(ran) if ran.ok()) {
         return failed("nothing to commit: the working tree has no changes outside .chamber/");
     }
-    if let Err(r) = git_out(&shared, &ctx, &["commit", "-q", "-m", &args.message]).await {
+    if let Err(r) = git_out(
+        &shared,
+        &ctx,
+        &["commit", "-q", "--no-verify", "-m", &args.message],
+    )
+    .await
+    {
         return r;
     }
     let id = git_out(&shared, &ctx, &["rev-parse", "--short", "HEAD"])
@@ -279,23 +297,22 @@ async fn revert(args: RevertArgs, ctx: ToolContext, shared: Arc<Shared>) -> Tool
     if !matches!(&ancestor, Ok(ran) if ran.ok()) {
         return failed(format!("{} is not on the run branch {branch}", args.commit));
     }
-    // A commit another branch also has predates the run: not the run's to revert.
-    let holders = git_out(
-        &shared,
-        &ctx,
-        &["branch", "--contains", &full, "--format=%(refname:short)"],
-    )
-    .await
-    .unwrap_or_default();
-    let foreign: Vec<&str> = holders
-        .lines()
-        .filter(|b| !b.is_empty() && !b.starts_with(shared.settings.branch_prefix.as_str()))
-        .collect();
-    if !foreign.is_empty() {
+    // The run's commits are those after the point its branch was created
+    // at (the oldest entry of the branch's reflog).
+    let start = git_out(&shared, &ctx, &["reflog", "show", "--format=%H", &branch])
+        .await
+        .ok()
+        .and_then(|out| out.lines().last().map(str::to_string));
+    let Some(start) = start else {
+        return failed(format!("cannot tell where the run branch {branch} started"));
+    };
+    let ours = git_out(&shared, &ctx, &["rev-list", &format!("{start}..HEAD")])
+        .await
+        .unwrap_or_default();
+    if !ours.lines().any(|c| c.trim() == full) {
         return failed(format!(
-            "{} is also on {}: only commits this run made can be reverted",
-            args.commit,
-            foreign.join(", ")
+            "{} was not made by this run (it is not among the commits since {branch} was created): only commits this run made can be reverted",
+            args.commit
         ));
     }
     if let Err(r) = git_out(&shared, &ctx, &["revert", "--no-edit", &full]).await {
@@ -306,7 +323,7 @@ async fn revert(args: RevertArgs, ctx: ToolContext, shared: Arc<Shared>) -> Tool
     let mut r = changed(
         format!(
             "reverted {} with a new commit; files: {}",
-            &full[..full.len().min(12)],
+            full.get(..12).unwrap_or(&full),
             files.join(", ")
         ),
         files,

@@ -12,7 +12,7 @@ mod package_tools;
 mod process;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -61,9 +61,10 @@ impl Default for AdapterSettings {
     }
 }
 
-/// What every adapter call needs besides its arguments.
+/// What every adapter call needs besides its arguments (the workspace
+/// is the call's own `ToolContext::root`: a worktree or a dry run's copy
+/// when the run has one).
 pub(crate) struct Shared {
-    pub(crate) root: PathBuf,
     pub(crate) settings: AdapterSettings,
 }
 
@@ -152,10 +153,7 @@ impl Adapters {
     /// repository, package tools when a manifest names a manager, container
     /// tools when an engine answers.
     pub fn detect(root: &Path, settings: AdapterSettings) -> Self {
-        let shared = Arc::new(Shared {
-            root: root.to_path_buf(),
-            settings,
-        });
+        let shared = Arc::new(Shared { settings });
         let mut tools = Vec::new();
         if shared.settings.git && root.join(".git").exists() {
             tools.extend(git_tools::tools(&shared));
@@ -163,7 +161,18 @@ impl Adapters {
         if shared.settings.packages && !detect_managers(root).is_empty() {
             tools.extend(package_tools::tools(&shared));
         }
-        if shared.settings.containers && container_engine().is_ok() {
+        // Asking the engine costs a process; only projects with a
+        // container definition get the container tools.
+        let containerised = [
+            "Dockerfile",
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+        ]
+        .iter()
+        .any(|f| root.join(f).is_file());
+        if shared.settings.containers && containerised && container_engine().is_ok() {
             tools.extend(container_tools::tools(&shared));
         }
         Self { tools }

@@ -102,9 +102,14 @@ impl ToolArgs for PackageArgs {
             s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "@/._-:^~=<>*+".contains(c))
         };
-        if !fine(&self.name) {
+        // A name, not a location: no `file:`, `git+https://`, paths or URLs.
+        if !fine(&self.name)
+            || self.name.contains(':')
+            || self.name.starts_with(['.', '/'])
+            || self.name.contains("..")
+        {
             return Err(format!(
-                "name {:?} has characters no package name has",
+                "name {:?} is not a package name (locations, URLs and paths are refused)",
                 self.name
             ));
         }
@@ -152,6 +157,8 @@ fn command_line(
             };
             let mut a = vec![
                 "install".into(),
+                // Install scripts would run unsandboxed: they are not run.
+                "--ignore-scripts".into(),
                 "--no-audit".into(),
                 "--no-fund".into(),
                 spec,
@@ -161,7 +168,10 @@ fn command_line(
             }
             ("npm".into(), a)
         }
-        (PackageManager::Npm, false) => ("npm".into(), vec!["uninstall".into(), name]),
+        (PackageManager::Npm, false) => (
+            "npm".into(),
+            vec!["uninstall".into(), "--ignore-scripts".into(), name],
+        ),
         (PackageManager::Cargo, true) => {
             let spec = match &args.version {
                 Some(v) => format!("{name}@{v}"),
@@ -265,7 +275,7 @@ async fn change(args: PackageArgs, ctx: ToolContext, shared: Arc<Shared>, add: b
             "package tools need the network, which this run does not have: set [sandbox] network = true to allow it",
         );
     }
-    let root = shared.root.clone();
+    let root = ctx.root.clone();
     let manager = match manager_for(&root, args.manager.as_deref()) {
         Ok(m) => m,
         Err(e) => return failed(e),
@@ -368,7 +378,7 @@ mod tests {
             (p.as_str(), a.join(" ").as_str()),
             (
                 "npm",
-                "install --save-dev --no-audit --no-fund left-pad@1.3.0"
+                "install --save-dev --ignore-scripts --no-audit --no-fund left-pad@1.3.0"
             )
         );
         let (p, a) = command_line(
@@ -406,5 +416,9 @@ mod tests {
         assert!(args("a;rm -rf /", None, false).check().is_err());
         assert!(args("ok", Some("-1"), false).check().is_err());
         assert!(args("@scope/pkg", Some("^4.0.0"), false).check().is_ok());
+        assert!(args("file:../evil", None, false).check().is_err());
+        assert!(args("git+https://host/x.git", None, false).check().is_err());
+        assert!(args("./local", None, false).check().is_err());
+        assert!(args("golang.org/x/text", None, false).check().is_ok());
     }
 }

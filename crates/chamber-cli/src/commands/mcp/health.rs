@@ -12,10 +12,21 @@ use crate::setup::Setup;
 
 /// Each enabled server started in parallel: `(name, ok|fail, detail)`.
 pub async fn doctor_lines(setup: &Setup) -> Vec<(String, &'static str, String)> {
-    let config = &setup.loaded.config.mcp;
+    let (config, untrusted) = setup.runnable_mcp(&setup.loaded.config);
+    let config = &config;
     let hub = McpHub::new(config, &setup.root);
+    let mut skipped: Vec<(String, &'static str, String)> = untrusted
+        .into_iter()
+        .map(|name| {
+            (
+                name,
+                "skip",
+                "defined by this project and not trusted yet: `chamber mcp trust`".to_string(),
+            )
+        })
+        .collect();
     if hub.is_empty() {
-        return Vec::new();
+        return skipped;
     }
     hub.start_all();
     let longest = config
@@ -40,6 +51,8 @@ pub async fn doctor_lines(setup: &Setup) -> Vec<(String, &'static str, String)> 
         })
         .collect();
     hub.stop_all().await;
+    let mut lines: Vec<(String, &'static str, String)> = lines;
+    lines.append(&mut skipped);
     lines
 }
 

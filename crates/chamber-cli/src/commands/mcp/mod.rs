@@ -33,6 +33,7 @@ pub async fn mcp(
             Ok((remove(setup, &name, project, out)?, status::OK))
         }
         McpAction::Test(args) => test_server::test(setup, args, out).await,
+        McpAction::Trust => Ok((trust(setup, out)?, status::OK)),
         McpAction::Serve(args) => Ok((serve::serve(setup, args, out).await?, status::OK)),
     }
 }
@@ -43,6 +44,7 @@ fn project_file(setup: &Setup) -> PathBuf {
 
 fn list(setup: &Setup, out: &Output) -> serde_json::Value {
     let loaded = &setup.loaded;
+    let (_, untrusted) = setup.runnable_mcp(&loaded.config);
     let mut rows = Vec::new();
     for (name, s) in &loaded.config.mcp.servers {
         let prefix = format!("mcp.servers.{name}.");
@@ -68,7 +70,13 @@ fn list(setup: &Setup, out: &Output) -> serde_json::Value {
                 Output::styled(style::DIM, "○")
             },
             if s.is_http() { "http" } else { "stdio" },
-            if s.enabled { "" } else { ", disabled" },
+            if !s.enabled {
+                ", disabled"
+            } else if untrusted.contains(name) {
+                ", not trusted yet: chamber mcp trust"
+            } else {
+                ""
+            },
         ));
         rows.push(json!({
             "name": name,
@@ -82,6 +90,7 @@ fn list(setup: &Setup, out: &Output) -> serde_json::Value {
             "allow_tools": s.allow_tools,
             "deny_tools": s.deny_tools,
             "source": source,
+            "trusted": !untrusted.contains(name),
         }));
     }
     if rows.is_empty() {
@@ -147,6 +156,14 @@ fn add(setup: &Setup, args: McpAddArgs, out: &Output) -> Result<serde_json::Valu
     let mut doc = config_file::read(&path)?;
     config_file::put(&mut doc, &args.name, &server)?;
     config_file::write(&path, &doc)?;
+    if args.project {
+        // The person added it: that is the trust the project's servers need.
+        let fresh = Setup::resolve(&chamber_runtime::Overrides {
+            dir: Some(setup.root.clone()),
+            ..Default::default()
+        })?;
+        fresh.trust_project_mcp()?;
+    }
     out.line(format!(
         "added MCP server {} to {}; `chamber mcp test {}` starts it and lists its tools",
         args.name,
@@ -154,6 +171,19 @@ fn add(setup: &Setup, args: McpAddArgs, out: &Output) -> Result<serde_json::Valu
         args.name
     ));
     Ok(json!({ "name": args.name, "file": path.display().to_string() }))
+}
+
+fn trust(setup: &Setup, out: &Output) -> Result<serde_json::Value, CliError> {
+    let names = setup.trust_project_mcp()?;
+    if names.is_empty() {
+        out.line("this project's .chamber/config.toml defines no MCP servers");
+    } else {
+        out.line(format!(
+            "trusted this project's MCP servers as they are defined now: {}",
+            names.join(", ")
+        ));
+    }
+    Ok(json!({ "trusted": names }))
 }
 
 fn remove(

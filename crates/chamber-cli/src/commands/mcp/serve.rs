@@ -85,7 +85,7 @@ async fn serve_http(
         println!("{}", json!({"listening": format!("http://{local}/mcp")}));
     }
     let mcp = ChamberMcp::new(setup, state.clone(), None);
-    let app = chamber_server::router_with(state, Some(http_routes(mcp)));
+    let app = chamber_server::router_with(state, Some(http_routes(mcp, auth)));
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };

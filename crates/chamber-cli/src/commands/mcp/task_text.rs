@@ -39,7 +39,8 @@ pub async fn task_text(setup: &Setup, args: &TaskArgs) -> Result<String, CliErro
     if args.mcp_prompt.is_none() && args.mcp_resources.is_empty() {
         return Ok(words);
     }
-    let hub = McpHub::new(&setup.loaded.config.mcp, &setup.root);
+    let (mcp, _) = setup.runnable_mcp(&setup.loaded.config);
+    let hub = McpHub::new(&mcp, &setup.root);
     let mut parts = Vec::new();
     if let Some(prompt) = &args.mcp_prompt {
         let (server, name) = split(prompt, "--mcp-prompt")?;

@@ -120,7 +120,7 @@ pub async fn serve(
     // The MCP endpoint at /mcp, behind the same tokens.
     let mcp =
         crate::mcp_server::ChamberMcp::new(std::sync::Arc::new(setup.clone()), state.clone(), None);
-    let app = chamber_server::router_with(state, Some(crate::mcp_server::http_routes(mcp)));
+    let app = chamber_server::router_with(state, Some(crate::mcp_server::http_routes(mcp, auth)));
     let server = chamber_server::serve_app(listener, app, async move {
         let _ = http_stop.wait_for(|v| *v).await;
     });
