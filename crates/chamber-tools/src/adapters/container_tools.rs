@@ -147,7 +147,16 @@ pub(crate) fn run_argv(root: &Path, args: &RunArgs) -> Result<Vec<String>, Strin
             ));
         }
         let mut spec = format!("type=bind,source={source},target={}", m.target);
-        if m.read_only {
+        // Git's and Chamber's own directories (and anything holding them)
+        // are mounted read-only: a container must not plant hooks, config
+        // or policy that later run on the host.
+        let holds_control = [".git", ".chamber"].iter().any(|d| {
+            Path::new(&source).join(d).exists()
+                || Path::new(&source)
+                    .components()
+                    .any(|c| c.as_os_str() == std::ffi::OsStr::new(d))
+        });
+        if m.read_only || holds_control {
             spec.push_str(",readonly");
         }
         argv.push("--mount".into());
@@ -194,6 +203,9 @@ async fn build(args: BuildArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolRe
         Err(e) => return failed(e),
     };
     let mut argv = vec!["build".to_string(), "-t".into(), args.tag];
+    if !shared.settings.network {
+        argv.push("--network=none".into());
+    }
     if let Some(file) = args.dockerfile {
         match inside(&ctx.root, &file) {
             Ok(f) => {
@@ -208,6 +220,11 @@ async fn build(args: BuildArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolRe
 }
 
 async fn run_container(args: RunArgs, ctx: ToolContext, shared: Arc<Shared>) -> ToolResult {
+    if args.network && !shared.settings.network {
+        return failed(
+            "the container asks for the network, which this run does not have: set [sandbox] network = true",
+        );
+    }
     match run_argv(&ctx.root, &args) {
         Ok(argv) => docker(&shared, &ctx, argv, shared.settings.timeout).await,
         Err(e) => failed(e),
@@ -284,6 +301,20 @@ mod tests {
         );
         assert!(!line.contains("--privileged"), "{line}");
         assert!(line.contains(",target=/src,readonly"), "{line}");
+        // The workspace itself holds .git: it is mounted read-only even when
+        // asked otherwise.
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let whole = run_argv(
+            dir.path(),
+            &args(vec![Mount {
+                source: ".".into(),
+                target: "/w".into(),
+                read_only: false,
+            }]),
+        )
+        .unwrap()
+        .join(" ");
+        assert!(whole.contains(",target=/w,readonly"), "{whole}");
         assert!(line.ends_with("-- alpine:3 echo hi"), "{line}");
         let outside = run_argv(
             dir.path(),
