@@ -44,7 +44,10 @@ pub async fn decide(
             tool: &valid.name,
             command: &command,
         },
-        Risk::External => Request::External { tool: &valid.name },
+        Risk::External => Request::External {
+            tool: &valid.name,
+            paths: &paths,
+        },
     };
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let current = match valid.risk {

@@ -87,6 +87,9 @@ pub enum Request<'a> {
     External {
         /// Tool name (`mcp__server__tool`).
         tool: &'a str,
+        /// Workspace-relative paths its arguments name (`path`, `paths`),
+        /// judged by the path rules as writes.
+        paths: &'a [String],
     },
 }
 
@@ -96,7 +99,7 @@ impl Request<'_> {
             Request::Read { tool, .. }
             | Request::Write { tool, .. }
             | Request::Exec { tool, .. }
-            | Request::External { tool } => tool,
+            | Request::External { tool, .. } => tool,
         }
     }
 }
@@ -226,7 +229,7 @@ impl Gate {
                     grants.grant_path(p, scope);
                 }
             }
-            Request::Read { tool, .. } | Request::External { tool } => {
+            Request::Read { tool, .. } | Request::External { tool, .. } => {
                 grants.grant_tool(tool, scope)
             }
         }
@@ -278,14 +281,28 @@ impl Gate {
                     report: Some(report),
                 }
             }
-            Request::External { tool } => Judgement {
-                verdict: self.judge_external(tool, over),
+            Request::External { tool, paths } => Judgement {
+                verdict: self.judge_external(tool, paths, over),
                 report: None,
             },
         }
     }
 
-    fn judge_external(&self, tool: &str, over: Option<ToolOverride>) -> GateVerdict {
+    fn judge_external(
+        &self,
+        tool: &str,
+        paths: &[String],
+        over: Option<ToolOverride>,
+    ) -> GateVerdict {
+        // Paths it names are judged as writes first: a lane, a protected
+        // path or the two-person rule holds for outside tools too.
+        if !paths.is_empty() && self.settings.mode != ApprovalMode::ReadOnly {
+            let mut write = self.judge_write(tool, paths, over);
+            if write.decision == Decision::Deny || write.explicit {
+                write.tier = RiskTier::High;
+                return write;
+            }
+        }
         if self.settings.mode == ApprovalMode::ReadOnly && over != Some(ToolOverride::Always) {
             return GateVerdict::new(
                 Decision::Deny,

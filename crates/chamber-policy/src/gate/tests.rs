@@ -326,3 +326,39 @@ fn explained_judgements_mark_secret_reads_in_the_parts() {
             .is_none()
     );
 }
+
+#[test]
+fn outside_tools_are_high_risk_and_their_paths_follow_the_path_rules() {
+    let external = |paths: &'static [String]| Request::External {
+        tool: "mcp__fs__write_file",
+        paths,
+    };
+    let none: &'static [String] = &[];
+    for (mode, wanted) in [
+        (ApprovalMode::ReadOnly, Decision::Deny),
+        (ApprovalMode::Ask, Decision::Ask),
+        (ApprovalMode::AutoEdit, Decision::Ask),
+        (ApprovalMode::FullAuto, Decision::Allow),
+    ] {
+        let v = gate(mode, |_, _| {}).judge(&external(none));
+        assert_eq!((v.decision, v.tier), (wanted, RiskTier::High), "{mode}");
+    }
+    // A protected path it names needs a person, even in full-auto.
+    let env: &'static [String] = Box::leak(Box::new(p(".env")));
+    let v = gate(ApprovalMode::FullAuto, |_, _| {}).judge(&external(env));
+    assert_eq!(v.decision, Decision::Ask, "{v:?}");
+    assert!(v.explicit, "{v:?}");
+    // `always` lifts the read-only denial; `never` denies in every mode.
+    let always = gate(ApprovalMode::ReadOnly, |s, _| {
+        s.tools
+            .insert("mcp__fs__write_file".into(), ToolOverride::Always);
+    })
+    .judge(&external(none));
+    assert_eq!(always.decision, Decision::Allow, "{always:?}");
+    let never = gate(ApprovalMode::FullAuto, |s, _| {
+        s.tools
+            .insert("mcp__fs__write_file".into(), ToolOverride::Never);
+    })
+    .judge(&external(none));
+    assert_eq!(never.decision, Decision::Deny, "{never:?}");
+}
