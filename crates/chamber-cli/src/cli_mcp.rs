@@ -78,6 +78,14 @@ pub struct McpAddArgs {
     /// Never offer these tools (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
     pub deny: Vec<String>,
+    /// Tools trusted not to change anything (comma-separated): they run
+    /// like `read_file`, without asking.
+    #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
+    pub read_only: Vec<String>,
+    /// Variables of Chamber's environment passed to the command although
+    /// their names look secret (comma-separated; `PREFIX*` for a prefix).
+    #[arg(long, value_delimiter = ',', value_name = "VARS")]
+    pub env_allow: Vec<String>,
     /// Write to the project's `.chamber/config.toml`, not the user file.
     #[arg(long)]
     pub project: bool,

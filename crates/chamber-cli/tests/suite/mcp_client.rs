@@ -119,6 +119,10 @@ async fn mcp_servers_are_added_listed_tested_and_removed_over_stdio_and_http() {
             "add",
             "everything",
             "--json",
+            "--read-only",
+            "echo",
+            "--env-allow",
+            "GITHUB_TOKEN",
             "--",
             "node",
             &script_arg,
@@ -131,6 +135,17 @@ async fn mcp_servers_are_added_listed_tested_and_removed_over_stdio_and_http() {
     assert_eq!(row["name"], "everything", "{listed}");
     assert_eq!(row["transport"], "stdio");
     assert_eq!(row["source"], "user", "{listed}");
+    let user_file = p
+        .data_dir()
+        .parent()
+        .unwrap()
+        .join("config/chamber/config.toml");
+    let written = std::fs::read_to_string(&user_file).unwrap();
+    assert!(
+        written.contains("read_only_tools = [\"echo\"]")
+            && written.contains("env_allow = [\"GITHUB_TOKEN\"]"),
+        "{written}"
+    );
 
     let tested = payload(
         &p.run(&[

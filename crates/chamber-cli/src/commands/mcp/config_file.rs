@@ -138,6 +138,12 @@ pub fn put(doc: &mut DocumentMut, name: &str, server: &McpServerConfig) -> Resul
     if !server.deny_tools.is_empty() {
         t["deny_tools"] = value(strings(&server.deny_tools));
     }
+    if !server.read_only_tools.is_empty() {
+        t["read_only_tools"] = value(strings(&server.read_only_tools));
+    }
+    if !server.env_allow.is_empty() {
+        t["env_allow"] = value(strings(&server.env_allow));
+    }
     servers_table(doc)?.insert(name, Item::Table(t));
     Ok(())
 }

@@ -148,6 +148,8 @@ fn add(setup: &Setup, args: McpAddArgs, out: &Output) -> Result<serde_json::Valu
     }
     server.allow_tools = args.allow;
     server.deny_tools = args.deny;
+    server.read_only_tools = args.read_only;
+    server.env_allow = args.env_allow;
     let path = if args.project {
         project_file(setup)
     } else {
