@@ -112,10 +112,10 @@ impl Registry {
     }
 
     fn external(&self, name: &str) -> Option<Arc<dyn ExternalTool>> {
-        if self.sources.is_empty() {
-            return None;
-        }
-        self.externals().into_iter().find(|t| t.spec().name == name)
+        // The first source offering it wins, as in `externals`.
+        self.sources
+            .iter()
+            .find_map(|source| source.tools().into_iter().find(|t| t.spec().name == name))
     }
 
     /// The risk tier of the tool called `name`, if it is registered.

@@ -3,7 +3,6 @@
 //! second Chamber that starts a task through the first one's `/mcp`
 //! endpoint and follows it to completion.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
 use chamber_mock_llm::MockServer;
@@ -11,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::harness::{NO_MODEL, Project, hello_script};
 use super::mcp_client::npm_file;
-use super::service_harness::{call, http, serve, token};
+use super::service_harness::{call, http, serve, spawn_listening, token};
 
 /// Runs the Inspector's CLI with `args` against `target` (a command line or
 /// a URL), in the project's isolated environment; its JSON answer.
@@ -214,17 +213,11 @@ impl Drop for McpHttp {
     }
 }
 
-fn mcp_http(p: &Project) -> McpHttp {
-    let mut cmd = p.cmd(&["mcp", "serve", "--http", "127.0.0.1:0"]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("exited before listening").unwrap();
-    std::thread::spawn(move || for _ in lines {});
-    let url = first
-        .rsplit_once("http://")
-        .map(|(_, a)| format!("http://{a}"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
+/// `chamber mcp serve --http 127.0.0.1:0 EXTRA`, once it listens.
+fn mcp_http(p: &Project, extra: &[&str]) -> McpHttp {
+    let mut args = vec!["mcp", "serve", "--http", "127.0.0.1:0"];
+    args.extend(extra);
+    let (child, url) = spawn_listening(p.cmd(&args));
     McpHttp { child, url }
 }
 
@@ -235,7 +228,7 @@ async fn the_inspector_calls_chamber_over_http_within_its_token_scope() {
     }
     let p = calc_project();
     let reader = token(&p, "reader", "read").await;
-    let server = mcp_http(&p);
+    let server = mcp_http(&p, &[]);
     assert!(server.url.ends_with("/mcp"), "{}", server.url);
     let bearer = format!("Authorization: Bearer {reader}");
     let target = [server.url.as_str(), "--transport", "http"];
@@ -387,17 +380,7 @@ async fn the_official_conformance_suite_passes_what_applies() {
         return;
     };
     let p = calc_project();
-    let mut cmd = p.cmd(&["mcp", "serve", "--http", "127.0.0.1:0", "--no-auth"]);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("exited before listening").unwrap();
-    std::thread::spawn(move || for _ in lines {});
-    let url = first
-        .rsplit_once("http://")
-        .map(|(_, a)| format!("http://{a}"))
-        .unwrap();
-    let server = McpHttp { child, url };
+    let server = mcp_http(&p, &["--no-auth"]);
     let out = tokio::task::spawn_blocking({
         let url = server.url.clone();
         move || {

@@ -48,19 +48,26 @@ pub fn serve(p: &Project, args: &[&str], env: &[(&str, &str)]) -> Served {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    let (child, base) = spawn_listening(cmd);
+    Served { child, base }
+}
+
+/// Spawns a server command and waits for its first stdout line, the one
+/// that names its address; returns the process and `http://…` from it.
+pub fn spawn_listening(mut cmd: std::process::Command) -> (Child, String) {
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines
         .next()
-        .expect("serve exited before listening")
+        .expect("the server exited before listening")
         .unwrap();
     std::thread::spawn(move || for _ in lines {});
-    let base = first
+    let url = first
         .rsplit_once("http://")
         .map(|(_, a)| format!("http://{a}"))
         .unwrap_or_else(|| panic!("no address in {first:?}"));
-    Served { child, base }
+    (child, url)
 }
 
 /// A token with `scope`, made through the CLI.
