@@ -205,7 +205,18 @@ impl Engine {
         rec: &mut Recorder,
         ws: &Workspace,
     ) -> Result<usize, AgentError> {
-        let events = self.store.events(rec.run_id()).await?;
+        let events = self
+            .store
+            .events_of(
+                rec.run_id(),
+                &[
+                    "step_started",
+                    "checkpoint_created",
+                    "step_failed",
+                    "step_completed",
+                ],
+            )
+            .await?;
         let Some((step_id, checkpoint)) = crate::replay::failed_step(&events) else {
             return Ok(0);
         };

@@ -199,7 +199,7 @@ impl Engine {
     ) -> Result<Vec<String>, AgentError> {
         let checkpoint = self
             .store
-            .events(rec.run_id())
+            .events_of(rec.run_id(), &["checkpoint_created"])
             .await?
             .into_iter()
             .find_map(|e| match e.kind {

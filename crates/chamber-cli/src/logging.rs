@@ -10,6 +10,9 @@ use tracing_subscriber::{EnvFilter, Layer, fmt};
 
 use crate::setup::Setup;
 
+/// Lines the file log may queue before it drops them (lossy, never blocking).
+const LOG_QUEUE_LINES: usize = 8192;
+
 /// Logs to daily-rotated files under the data dir (level from
 /// `logging.file_level` or `CHAMBER_LOG`), and to stderr by verbosity.
 /// Returns the guard that flushes the file writer on exit. Every line is
@@ -45,7 +48,11 @@ pub fn init(setup: &Setup, verbose: u8, quiet: bool) -> Option<WorkerGuard> {
     let file_filter = std::env::var("CHAMBER_LOG").unwrap_or_else(|_| cfg.file_level.clone());
     match file {
         Some(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            // The default queue preallocates 128,000 lines (about 4 MB of the
+            // process's memory); a CLI's file log never needs that many.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .finish(appender);
             let file_layer = fmt::layer()
                 .with_writer(Redacting::new(writer, redactor))
                 .with_ansi(false)

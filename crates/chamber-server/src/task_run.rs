@@ -358,7 +358,7 @@ async fn run_task(
 /// the checkout) exists on this machine, so that resuming can continue
 /// the edits made in it.
 async fn workspace_here(state: &AppState, run_id: &str) -> Result<bool, RuntimeError> {
-    let events = state.store.events(run_id).await?;
+    let events = state.store.events_of(run_id, &["run_started"]).await?;
     Ok(events.iter().any(|e| match &e.kind {
         EventKind::RunStarted { workspace, .. } => std::path::Path::new(workspace).is_dir(),
         _ => false,

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use crate::db::Dialect;
+use chamber_protocol::Event;
+
 use crate::{Store, StoreError};
 
 /// A shell command a run ran, as its events record it.
@@ -85,6 +87,29 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The run's events of the given types (`type_name`s), in order. Finish
+    /// paths use it to pick a few events out of a long run without loading
+    /// every tool output it recorded (issue 15's memory bound).
+    pub async fn events_of(&self, run_id: &str, types: &[&str]) -> Result<Vec<Event>, StoreError> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT body FROM events WHERE run_id = $1 AND type IN ({}) ORDER BY seq",
+            marks.join(", ")
+        );
+        // Only numbered placeholders are formatted in; the types are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
+        for t in types {
+            query = query.bind(*t);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(r.get::<&str, _>("body"))?))
+            .collect()
     }
 
     /// The step ids of a run's `step_completed` events, in order.

@@ -117,6 +117,23 @@ async fn runs_events_and_commands_read_back_in_order() {
         ("sleep 100", None)
     );
     assert_eq!(store.completed_steps("run-aaa1").await.unwrap(), vec!["1"]);
+    // Picked by type, in order, nothing else loaded.
+    let picked = store
+        .events_of("run-aaa1", &["step_completed", "tool_started"])
+        .await
+        .unwrap();
+    assert_eq!(
+        picked,
+        vec![events[0].clone(), events[2].clone(), events[4].clone()]
+    );
+    assert!(store.events_of("run-aaa1", &[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .events_of("run-aaa2", &["tool_started"])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The global cursor tails in order, filtered by run or not.
     let tail = store.events_after(0, None, 100).await.unwrap();

@@ -101,7 +101,7 @@ impl Engine {
             return;
         }
         let mut files: Vec<String> = Vec::new();
-        match self.store.events(run_id).await {
+        match self.store.events_of(run_id, &["committed"]).await {
             Ok(events) => {
                 for e in events {
                     if let EventKind::Committed { files: f, .. } = e.kind {

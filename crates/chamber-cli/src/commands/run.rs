@@ -72,7 +72,7 @@ enum CostKnown {
 
 /// From the run's `model_turn` events.
 async fn cost_known(engine: &Engine, run_id: &str) -> CostKnown {
-    let Ok(events) = engine.store.events(run_id).await else {
+    let Ok(events) = engine.store.events_of(run_id, &["model_turn"]).await else {
         return CostKnown::All;
     };
     let (mut priced, mut unpriced) = (0, 0);

@@ -63,7 +63,7 @@ pub async fn status_rows(setup: &Setup, store: &Store, runs: &[RunRecord]) -> Ve
     let mut seen: std::collections::BTreeMap<String, (String, String, usize, String)> =
         Default::default();
     for run in runs {
-        let Ok(events) = store.events(&run.id).await else {
+        let Ok(events) = store.events_of(&run.id, &["mcp_server"]).await else {
             continue;
         };
         for e in events {
