@@ -57,10 +57,44 @@ impl Engine {
             .max_replans
             .saturating_sub(point.replans_used);
 
+        // Steps that fell back from a parallel wave run alone.
+        let mut serial: HashSet<String> = HashSet::new();
         'plan: loop {
             for step in plan.steps.clone() {
                 if done.contains(&step.id) {
                     continue;
+                }
+                if partial.is_none() && self.parallel_allowed(&ws, opts) {
+                    let wave = crate::parallel::next_wave(&plan, &done, &serial);
+                    if !wave.is_empty() {
+                        let job = crate::parallel::WaveJob {
+                            task,
+                            plan: &plan,
+                            steps: &wave,
+                            summaries: &summaries,
+                            context: &context,
+                            branch: branch.as_deref(),
+                        };
+                        match self.run_wave(rec, &ws, job, approver, opts).await? {
+                            crate::parallel::WaveEnd::Skipped => {
+                                serial.extend(wave.iter().map(|s| s.id.clone()));
+                            }
+                            crate::parallel::WaveEnd::Ran {
+                                merged,
+                                serial: alone,
+                            } => {
+                                for (id, title, summary) in merged {
+                                    done.insert(id);
+                                    summaries.push((title, summary));
+                                }
+                                serial.extend(alone);
+                            }
+                            crate::parallel::WaveEnd::Stopped(outcome) => return Ok(*outcome),
+                        }
+                        if done.contains(&step.id) {
+                            continue;
+                        }
+                    }
                 }
                 let needs = StepNeeds::of(&step);
                 let focus = if self.choice.local {
@@ -235,7 +269,7 @@ impl Engine {
 
     /// With `[git] commit_mode = "per_step"`, commits a completed step's
     /// changes on the run branch (subject: the step title).
-    async fn commit_step(
+    pub(crate) async fn commit_step(
         &self,
         rec: &mut Recorder,
         ws: &Workspace,

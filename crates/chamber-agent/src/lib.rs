@@ -28,6 +28,7 @@ mod model_call;
 mod model_chain;
 mod options;
 mod output_hold;
+mod parallel;
 mod planner;
 mod playbook;
 mod prompts;

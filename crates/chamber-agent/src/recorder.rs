@@ -16,9 +16,10 @@ use crate::{AgentError, Observer};
 /// redacted first: this is the one choke point for stored and shown events.
 pub struct Recorder {
     run_id: String,
-    seq: u64,
+    /// Numbering and the file copy, shared with forks (parallel plan
+    /// branches) so events stay numbered without gaps or repeats.
+    log: Arc<tokio::sync::Mutex<LogState>>,
     store: Store,
-    jsonl: Option<JsonlLog>,
     observer: Arc<dyn Observer>,
     redactor: Arc<Redactor>,
     hold: OutputHold,
@@ -32,6 +33,13 @@ pub struct Recorder {
     pub(crate) cancel: crate::cancel::CancelToken,
 }
 
+/// What every recorder of one run shares.
+struct LogState {
+    /// The last stored event's number.
+    seq: u64,
+    jsonl: Option<JsonlLog>,
+}
+
 impl Recorder {
     /// Starts recording after `last_seq` (0 for a new run).
     pub fn new(
@@ -43,9 +51,11 @@ impl Recorder {
     ) -> Self {
         Self {
             run_id,
-            seq: last_seq,
+            log: Arc::new(tokio::sync::Mutex::new(LogState {
+                seq: last_seq,
+                jsonl,
+            })),
             store,
-            jsonl,
             observer,
             redactor: Arc::new(Redactor::builtin()),
             hold: OutputHold::default(),
@@ -86,6 +96,39 @@ impl Recorder {
         ))
     }
 
+    /// A recorder for a plan step running beside others (`parallel`): the
+    /// same numbering, log, observer, redaction and cancel token, with its
+    /// own output hold and a copy of the budget meter, whose use
+    /// [`Recorder::absorb`] adds back. Crash-test failpoints stay with the
+    /// parent.
+    pub(crate) fn fork(&self) -> Recorder {
+        Recorder {
+            run_id: self.run_id.clone(),
+            log: Arc::clone(&self.log),
+            store: self.store.clone(),
+            observer: Arc::clone(&self.observer),
+            redactor: Arc::clone(&self.redactor),
+            hold: OutputHold::default(),
+            meter: self.meter.clone(),
+            started: self.started,
+            failpoint: None,
+            cancel: self.cancel.clone(),
+        }
+    }
+
+    /// Adds what `forks` (all made from this recorder, which spent nothing
+    /// meanwhile) spent to this recorder's meter.
+    pub(crate) fn absorb(&mut self, forks: &[Recorder]) {
+        let (base_cost, base_tokens) = self.meter.used();
+        for fork in forks {
+            let (cost, tokens) = fork.meter.used();
+            self.meter.add(
+                (cost - base_cost).max(0.0),
+                tokens.saturating_sub(base_tokens),
+            );
+        }
+    }
+
     /// Redacts events with `redactor` (known values, `[secrets]` patterns)
     /// instead of the built-in patterns alone.
     pub fn redacting(mut self, redactor: Arc<Redactor>) -> Self {
@@ -111,7 +154,7 @@ impl Recorder {
             (Some(event), _) => Ok(event),
             (None, Some((call_id, stream))) => Ok(Event {
                 run_id: self.run_id.clone(),
-                seq: self.seq,
+                seq: self.log.lock().await.seq,
                 ts: Utc::now(),
                 kind: EventKind::ToolOutput {
                     call_id,
@@ -137,22 +180,25 @@ impl Recorder {
             f.count(type_name);
         }
         fail(&self.failpoint, When::Before);
+        // Held across the store write: forks number their events in turn.
+        let mut log = self.log.lock().await;
         let event = Event {
             run_id: self.run_id.clone(),
-            seq: self.seq + 1,
+            seq: log.seq + 1,
             ts: Utc::now(),
             kind,
         };
         self.store.append_event(&event).await?;
         // Numbered only once stored: a failed store leaves no hole.
-        self.seq += 1;
+        log.seq += 1;
         fail(&self.failpoint, When::Between);
-        if let Some(log) = self.jsonl.as_mut()
-            && let Err(e) = log.append(&event)
+        if let Some(file) = log.jsonl.as_mut()
+            && let Err(e) = file.append(&event)
         {
             // The database already has the event; losing the file copy is not fatal.
             tracing::warn!("cannot append to events.jsonl: {e}");
         }
+        drop(log);
         fail(&self.failpoint, When::After);
         self.observer.event(&event);
         Ok(event)

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chamber_llm::Message;
 use chamber_protocol::{Checkpoint, Event, EventKind, Plan, ToolCall};
@@ -116,8 +116,25 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
     // Each turn keeps its own results: ids from some servers repeat across
     // turns, so a later call must never pick up an earlier call's result.
     let mut turns: Vec<Turn> = Vec::new();
+    // Steps running in their own worktrees (`parallel`): their turns acted
+    // there, not in the run's tree, so none of them is resumed midway. One
+    // not merged when the run stopped starts again from scratch.
+    let mut branched: HashSet<String> = HashSet::new();
     for ev in events {
         match &ev.kind {
+            EventKind::StepsParallel { step_ids } => branched.extend(step_ids.iter().cloned()),
+            EventKind::StepMerged {
+                step_id,
+                merged: false,
+                ..
+            } => {
+                branched.remove(step_id);
+            }
+            EventKind::StepStarted { step_id, .. } if branched.contains(step_id) => {}
+            EventKind::ModelTurn {
+                step_id: Some(step),
+                ..
+            } if branched.contains(step) => {}
             EventKind::PlanApproved { plan, .. } => {
                 point.plan = Some(plan.clone());
                 point.done.clear();
@@ -136,6 +153,7 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
                 checkpoint: made,
             } if current.as_ref() == Some(step_id) => checkpoint = Some(made.clone()),
             EventKind::StepCompleted { step_id, summary } => {
+                branched.remove(step_id);
                 point.done.push(step_id.clone());
                 let title = point
                     .plan
@@ -277,6 +295,85 @@ mod tests {
             name: "shell".into(),
             arguments: "{}".into(),
         }
+    }
+
+    fn turn(step: &str) -> EventKind {
+        EventKind::ModelTurn {
+            step_id: Some(step.into()),
+            content: String::new(),
+            tool_calls: vec![call(&format!("c{step}"))],
+            usage: Usage::default(),
+            duration_ms: 1,
+            provider: String::new(),
+            model: String::new(),
+            cost_usd: None,
+        }
+    }
+
+    #[test]
+    fn parallel_steps_are_done_once_merged_and_never_resumed_midway() {
+        let started = |id: &str| EventKind::StepStarted {
+            step_id: id.into(),
+            title: format!("s{id}"),
+        };
+        let mut events = vec![
+            ev(
+                1,
+                EventKind::PlanApproved {
+                    plan: plan(&["1", "2", "3"]),
+                    by: "x".into(),
+                },
+            ),
+            ev(
+                2,
+                EventKind::StepsParallel {
+                    step_ids: vec!["1".into(), "2".into()],
+                },
+            ),
+            ev(3, started("1")),
+            ev(4, started("2")),
+            ev(5, turn("1")),
+            ev(6, turn("2")),
+            ev(
+                7,
+                EventKind::StepMerged {
+                    step_id: "1".into(),
+                    merged: true,
+                    files: vec!["a.txt".into()],
+                    detail: String::new(),
+                },
+            ),
+            ev(
+                8,
+                EventKind::StepCompleted {
+                    step_id: "1".into(),
+                    summary: "did 1".into(),
+                },
+            ),
+        ];
+        // Killed before step 2 was merged: 1 is done, 2 starts afresh.
+        let point = resume_point(&events);
+        assert_eq!(point.done, ["1"]);
+        assert!(
+            point.partial.is_none(),
+            "a worktree's turns are not resumed"
+        );
+        // Step 2 fell back and runs alone in the run's tree: that is resumable.
+        events.push(ev(
+            9,
+            EventKind::StepMerged {
+                step_id: "2".into(),
+                merged: false,
+                files: vec![],
+                detail: "conflict".into(),
+            },
+        ));
+        events.push(ev(10, started("2")));
+        events.push(ev(11, turn("2")));
+        let point = resume_point(&events);
+        let partial = point.partial.expect("step 2 is resumed");
+        assert_eq!(partial.step_id, "2");
+        assert_eq!(partial.turns_used, 1, "only the turn in the run's tree");
     }
 
     #[test]

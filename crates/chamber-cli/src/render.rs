@@ -281,6 +281,25 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 files.len()
             ),
         ),
+        EventKind::StepsParallel { step_ids } => Output::styled(
+            style::DIM,
+            format!(
+                "  in parallel, each in its own worktree: steps {}",
+                step_ids.join(", ")
+            ),
+        ),
+        EventKind::StepMerged {
+            step_id,
+            merged: true,
+            files,
+            ..
+        } => format!("  merged: step {step_id} ({} file(s))", files.len()),
+        EventKind::StepMerged {
+            step_id, detail, ..
+        } => Output::styled(
+            style::WARN,
+            format!("  not merged: step {step_id} runs again on top ({detail})"),
+        ),
         EventKind::TestsChecked {
             round,
             scope,

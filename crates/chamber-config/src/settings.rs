@@ -159,6 +159,11 @@ pub struct AgentConfig {
     /// Keep `.chamber/playbook.md`: notes a completed run appends (the test
     /// command that worked, the files it changed), read into every run's context.
     pub playbook: bool,
+    /// Run plan steps that depend on none of each other at the same time,
+    /// each in its own git worktree, merged back by a 3-way merge. Only for
+    /// plans that declare dependencies, remote models and `edit`/`analyze`
+    /// steps; a conflict re-runs the later step on top.
+    pub parallel_steps: bool,
     /// Size cap of the playbook in bytes: past it the oldest entries Chamber
     /// wrote are dropped; lines a person wrote never are.
     pub playbook_max_bytes: usize,
@@ -189,6 +194,7 @@ impl Default for AgentConfig {
             candidates: 1,
             direct_rounds: 3,
             playbook: true,
+            parallel_steps: true,
             playbook_max_bytes: 4096,
             compact_at: 0.7,
         }

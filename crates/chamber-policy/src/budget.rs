@@ -115,6 +115,11 @@ impl BudgetMeter {
         &self.budget
     }
 
+    /// The cost and tokens counted so far.
+    pub fn used(&self) -> (f64, u64) {
+        (self.cost, self.tokens)
+    }
+
     /// Adds the cost and tokens of one model call.
     pub fn add(&mut self, cost_usd: f64, tokens: u64) {
         self.cost += cost_usd;

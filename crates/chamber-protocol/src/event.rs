@@ -168,6 +168,26 @@ pub enum EventKind {
         /// Why (`replan` or `resume`).
         reason: String,
     },
+    /// Plan steps that depend on none of each other start together, each in
+    /// its own git worktree (`[agent] parallel_steps`); their results are
+    /// merged back one by one (`step_merged`).
+    StepsParallel {
+        /// The steps, in plan order.
+        step_ids: Vec<String>,
+    },
+    /// A step that ran in its own worktree was brought back into the run's
+    /// tree by a 3-way merge, or was not (a conflict, or it failed there)
+    /// and runs again on top of the merged result.
+    StepMerged {
+        /// The step.
+        step_id: String,
+        /// Whether its changes were merged.
+        merged: bool,
+        /// The files it changed (merged or not).
+        files: Vec<String>,
+        /// What happened, for people: the conflicting file or the failure.
+        detail: String,
+    },
     /// A tool call's file changes were saved as a patch in `.chamber/patches/`.
     PatchRecorded {
         /// Step the call belongs to.

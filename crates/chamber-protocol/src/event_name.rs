@@ -20,6 +20,8 @@ impl EventKind {
             EventKind::CheckpointCreated { .. } => "checkpoint_created",
             EventKind::EditIntended { .. } => "edit_intended",
             EventKind::StepRestored { .. } => "step_restored",
+            EventKind::StepsParallel { .. } => "steps_parallel",
+            EventKind::StepMerged { .. } => "step_merged",
             EventKind::PatchRecorded { .. } => "patch_recorded",
             EventKind::Undone { .. } => "undone",
             EventKind::TestsChecked { .. } => "tests_checked",

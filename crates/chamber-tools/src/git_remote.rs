@@ -41,6 +41,26 @@ impl Git {
         })
     }
 
+    /// Adds a linked worktree at `path` with `commit` checked out and no
+    /// branch (`git worktree add --detach`): a scratch tree for one plan
+    /// step running beside others.
+    pub fn add_detached_worktree(&self, path: &Path, commit: &str) -> Result<Git, GitError> {
+        let at = path.to_string_lossy();
+        self.run(&[
+            "worktree",
+            "add",
+            "--quiet",
+            "--detach",
+            at.as_ref(),
+            commit,
+        ])?;
+        Git::discover(path).ok_or_else(|| GitError::Failed {
+            command: format!("git worktree add --detach {at}"),
+            code: None,
+            stderr: "the new worktree is not a git repository".into(),
+        })
+    }
+
     /// Whether `base` names a branch, tag or commit of this repository that
     /// a run may start from (`git rev-parse --verify <base>^{commit}`).
     pub fn is_valid_base(&self, base: &str) -> bool {

@@ -28,6 +28,7 @@ mod mcp_context;
 mod mcp_server;
 mod one_shot_calls;
 mod output_defects;
+mod parallel_steps;
 mod patch_formats;
 mod playbook;
 mod policy_cli;
