@@ -57,6 +57,17 @@ impl Engine {
             .max_replans
             .saturating_sub(point.replans_used);
 
+        self.clear_stale_branches(&ws, rec.run_id());
+        // Merges of parallel steps a stop cut short are finished first.
+        if !point.merging.is_empty() {
+            let finished = self
+                .finish_merges(rec, &ws, &plan, point.merging, branch.as_deref(), opts)
+                .await?;
+            for (id, title, summary) in finished {
+                done.insert(id);
+                summaries.push((title, summary));
+            }
+        }
         // Steps that fell back from a parallel wave run alone.
         let mut serial: HashSet<String> = HashSet::new();
         'plan: loop {

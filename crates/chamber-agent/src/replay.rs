@@ -16,6 +16,9 @@ pub struct ResumePoint {
     pub replans_used: u32,
     /// The step that was in progress, with its recorded conversation.
     pub partial: Option<PartialStep>,
+    /// Parallel steps whose merge was recorded but not completed: the
+    /// merge is finished, not the step run again.
+    pub merging: Vec<(String, chamber_protocol::PendingMerge)>,
 }
 
 /// A step interrupted midway.
@@ -130,6 +133,11 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
             } => {
                 branched.remove(step_id);
             }
+            EventKind::StepMerged {
+                step_id,
+                merge: Some(merge),
+                ..
+            } => point.merging.push((step_id.clone(), merge.clone())),
             EventKind::StepStarted { step_id, .. } if branched.contains(step_id) => {}
             EventKind::ModelTurn {
                 step_id: Some(step),
@@ -138,10 +146,12 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
             EventKind::PlanApproved { plan, .. } => {
                 point.plan = Some(plan.clone());
                 point.done.clear();
+                point.merging.clear();
             }
             EventKind::Replanned { plan, .. } => {
                 point.plan = Some(plan.clone());
                 point.done.clear();
+                point.merging.clear();
                 point.replans_used += 1;
             }
             EventKind::StepStarted { step_id, .. } => {
@@ -154,6 +164,7 @@ pub fn resume_point(events: &[Event]) -> ResumePoint {
             } if current.as_ref() == Some(step_id) => checkpoint = Some(made.clone()),
             EventKind::StepCompleted { step_id, summary } => {
                 branched.remove(step_id);
+                point.merging.retain(|(id, _)| id != step_id);
                 point.done.push(step_id.clone());
                 let title = point
                     .plan
@@ -341,6 +352,7 @@ mod tests {
                     merged: true,
                     files: vec!["a.txt".into()],
                     detail: String::new(),
+                    merge: None,
                 },
             ),
             ev(
@@ -351,8 +363,25 @@ mod tests {
                 },
             ),
         ];
+        // Killed between recording the merge and completing the step: the
+        // merge is finished on resume, the step not run again.
+        let completed = events.pop().expect("step_completed");
+        if let EventKind::StepMerged { merge, .. } = &mut events[6].kind {
+            *merge = Some(chamber_protocol::PendingMerge {
+                base_tree: "b".into(),
+                branch_tree: "t".into(),
+                summary: "did 1".into(),
+            });
+        }
+        let point = resume_point(&events);
+        assert!(point.done.is_empty());
+        assert_eq!(point.merging.len(), 1);
+        assert_eq!(point.merging[0].0, "1");
+        assert!(point.partial.is_none());
+        events.push(completed);
         // Killed before step 2 was merged: 1 is done, 2 starts afresh.
         let point = resume_point(&events);
+        assert!(point.merging.is_empty(), "a completed merge is not redone");
         assert_eq!(point.done, ["1"]);
         assert!(
             point.partial.is_none(),
@@ -366,6 +395,7 @@ mod tests {
                 merged: false,
                 files: vec![],
                 detail: "conflict".into(),
+                merge: None,
             },
         ));
         events.push(ev(10, started("2")));

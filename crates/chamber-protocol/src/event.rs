@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Checkpoint, Plan, Task, ToolCall, ToolResult};
+use crate::{Checkpoint, PendingMerge, Plan, Task, ToolCall, ToolResult};
 
 /// One entry of a run's append-only log. Trace, resume, dashboards and audit
 /// are all derived from these, so every field needed to replay a run is here.
@@ -187,6 +187,11 @@ pub enum EventKind {
         files: Vec<String>,
         /// What happened, for people: the conflicting file or the failure.
         detail: String,
+        /// A merge is recorded before its files are written: the trees it
+        /// merges (the wave's base and the step's result, git objects) and
+        /// the step's summary let a resumed run finish it exactly once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        merge: Option<PendingMerge>,
     },
     /// A tool call's file changes were saved as a patch in `.chamber/patches/`.
     PatchRecorded {

@@ -8,23 +8,32 @@ use chamber_tools::{Git, TreeChangeKind, TreeScope};
 
 use crate::AgentError;
 
-/// The outcome of merging one branch.
+/// The outcome of planning one branch's merge.
 pub(crate) enum Merge {
-    /// Written into the run's tree (project-relative paths changed).
-    Merged(Vec<String>),
-    /// Not written: the first conflicting file and why.
+    /// Clean: the files to write, not written yet.
+    Clean(MergePlan),
+    /// Conflicting: the files the step changed, and the first conflict.
     Conflict { files: Vec<String>, detail: String },
+}
+
+/// A clean merge, planned and not yet written.
+pub(crate) struct MergePlan {
+    /// The project-relative paths the step changed.
+    pub files: Vec<String>,
+    resolved: Vec<Resolved>,
 }
 
 /// One file's merged content: `None` deletes it.
 struct Resolved {
     path: String,
-    content: Option<(Vec<u8>, bool)>,
+    content: Option<Image>,
 }
 
-/// Merges the changes from `base_tree` to `branch_tree` into the working
-/// tree of `git` (the run's), within `scope`.
-pub(crate) fn merge_branch(
+/// Plans the merge of the changes from `base_tree` to `branch_tree` into
+/// the working tree of `git` (the run's), within `scope`. Planning again
+/// after a part was written gives the same end: a file already at the
+/// branch's content stays as it is.
+pub(crate) fn plan_merge(
     git: &Git,
     scope: &TreeScope,
     base_tree: &str,
@@ -43,24 +52,31 @@ pub(crate) fn merge_branch(
             _ => git.file_in_tree(branch_tree, &change.path)?,
         };
         let ours = read_file(&git.root().join(&change.path))?;
-        let content = match three_way(base.as_ref(), ours.as_ref(), theirs.as_ref()) {
-            Ok(c) => c,
+        match three_way(base.as_ref(), ours.as_ref(), theirs.as_ref()) {
+            Ok(content) => resolved.push(Resolved {
+                path: change.path.clone(),
+                content,
+            }),
             Err(why) => {
                 return Ok(Merge::Conflict {
                     files,
                     detail: format!("{}: {why}", scope.project_path(&change.path)),
                 });
             }
-        };
-        resolved.push(Resolved {
-            path: change.path.clone(),
-            content,
-        });
+        }
     }
-    for r in resolved {
-        write_file(&git.root().join(&r.path), r.content)?;
+    Ok(Merge::Clean(MergePlan { files, resolved }))
+}
+
+impl MergePlan {
+    /// Writes the merged files into the working tree of `git` (each write
+    /// atomic).
+    pub(crate) fn write(self, git: &Git) -> Result<(), AgentError> {
+        for r in self.resolved {
+            write_file(&git.root().join(&r.path), r.content)?;
+        }
+        Ok(())
     }
-    Ok(Merge::Merged(files))
 }
 
 type Image = (Vec<u8>, bool);

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use chamber_llm::Message;
-use chamber_protocol::{EventKind, Plan, Step, Task};
+use chamber_protocol::{EventKind, PendingMerge, Plan, Step, Task};
 use chamber_tools::{Git, TreeChangeKind};
 
-use super::merge::{Merge, merge_branch};
+use super::merge::{Merge, plan_merge};
 use crate::checkpoint::StepChanges;
 use crate::engine::Engine;
 use crate::executor::{self, StepJob, StepOutcome};
@@ -53,6 +53,23 @@ impl Engine {
     /// Whether this run may run steps in parallel at all.
     pub(crate) fn parallel_allowed(&self, ws: &Workspace, opts: &RunOptions) -> bool {
         self.config.agent.parallel_steps && !self.choice.local && !opts.dry_run && ws.git.is_some()
+    }
+
+    /// Removes worktrees a killed run left from a wave: their work was
+    /// either merged (recorded) or is done again.
+    pub(crate) fn clear_stale_branches(&self, ws: &Workspace, run_id: &str) {
+        let dir = self.data_dir.join("branches").join(run_id);
+        let (Some(git), Ok(entries)) = (ws.git.as_ref(), std::fs::read_dir(&dir)) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Err(e) = git.remove_worktree(&path) {
+                tracing::warn!("cannot remove the stale worktree {}: {e}", path.display());
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+        let _ = std::fs::remove_dir(&dir);
     }
 
     /// Runs `job.steps` at the same time, each in its own worktree, and
@@ -162,23 +179,35 @@ impl Engine {
                 AgentError::InvalidState("a step's worktree lost its repository".into())
             })?;
             let branch_tree = tree_git.snapshot_tree(&tree_git.scope_for(&t.ws.dir))?;
-            match merge_branch(git, &scope, base_tree, &branch_tree)? {
-                Merge::Merged(files) => {
+            match plan_merge(git, &scope, base_tree, &branch_tree)? {
+                Merge::Clean(plan) => {
+                    // Recorded before the files are written, so that a
+                    // resumed run finishes this merge instead of running
+                    // the step again on top of half of it.
+                    let pending = PendingMerge {
+                        base_tree: base_tree.to_string(),
+                        branch_tree,
+                        summary,
+                    };
                     rec.emit(EventKind::StepMerged {
                         step_id: t.step.id.clone(),
                         merged: true,
-                        files,
+                        files: plan.files.clone(),
                         detail: "3-way merge".into(),
+                        merge: Some(pending.clone()),
                     })
                     .await?;
-                    rec.emit(EventKind::StepCompleted {
-                        step_id: t.step.id.clone(),
-                        summary: summary.clone(),
-                    })
+                    plan.write(git)?;
+                    self.complete_merged(
+                        rec,
+                        ws,
+                        job.branch,
+                        &t.step,
+                        pending.summary.clone(),
+                        opts,
+                    )
                     .await?;
-                    self.commit_step(rec, ws, job.branch, &t.step.title, &summary, opts)
-                        .await?;
-                    merged.push((t.step.id.clone(), t.step.title.clone(), summary));
+                    merged.push((t.step.id.clone(), t.step.title.clone(), pending.summary));
                 }
                 Merge::Conflict { files, detail } => {
                     self.not_merged(rec, &t.step, files, format!("merge conflict in {detail}"))
@@ -188,6 +217,63 @@ impl Engine {
             }
         }
         Ok(WaveEnd::Ran { merged, serial })
+    }
+
+    /// Records a merged step completed and commits it as a sequential
+    /// step would be.
+    async fn complete_merged(
+        &self,
+        rec: &mut Recorder,
+        ws: &Workspace,
+        branch: Option<&str>,
+        step: &Step,
+        summary: String,
+        opts: &RunOptions,
+    ) -> Result<(), AgentError> {
+        rec.emit(EventKind::StepCompleted {
+            step_id: step.id.clone(),
+            summary: summary.clone(),
+        })
+        .await?;
+        self.commit_step(rec, ws, branch, &step.title, &summary, opts)
+            .await
+    }
+
+    /// Finishes merges a stopped run recorded but may not have written
+    /// (`step_merged` without `step_completed`): planned again against the
+    /// tree as it is, so files already written stay, and the rest are
+    /// written once. Returns `(id, title, summary)` of each step finished.
+    pub(crate) async fn finish_merges(
+        &self,
+        rec: &mut Recorder,
+        ws: &Workspace,
+        plan: &Plan,
+        pending: Vec<(String, PendingMerge)>,
+        branch: Option<&str>,
+        opts: &RunOptions,
+    ) -> Result<Vec<(String, String, String)>, AgentError> {
+        let mut finished = Vec::new();
+        let Some(git) = ws.git.as_ref() else {
+            return Ok(finished);
+        };
+        let scope = git.scope_for(&ws.dir);
+        for (step_id, merge) in pending {
+            let Some(step) = plan.steps.iter().find(|s| s.id == step_id) else {
+                continue;
+            };
+            match plan_merge(git, &scope, &merge.base_tree, &merge.branch_tree)? {
+                Merge::Clean(files) => files.write(git)?,
+                Merge::Conflict { detail, .. } => {
+                    return Err(AgentError::InvalidState(format!(
+                        "step {step_id} was being merged when the run stopped, and the tree changed since ({detail}); put the file back or start the run again"
+                    )));
+                }
+            }
+            self.complete_merged(rec, ws, branch, step, merge.summary.clone(), opts)
+                .await?;
+            finished.push((step.id.clone(), step.title.clone(), merge.summary));
+        }
+        Ok(finished)
     }
 
     async fn not_merged(
@@ -202,6 +288,7 @@ impl Engine {
             merged: false,
             files,
             detail,
+            merge: None,
         })
         .await?;
         Ok(())

@@ -186,3 +186,62 @@ async fn a_conflicting_step_runs_again_on_top_of_the_merge() {
     );
     assert_eq!(p.git_ok(&["worktree", "list"]).lines().count(), 1);
 }
+
+/// Killed at each moment of a merge (recorded, files not written; written,
+/// step not completed), `resume` ends exactly as an uninterrupted run:
+/// each mark once, both steps done once, committed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_mid_merge_resumes_to_the_exact_end() {
+    let server = MockServer::start_responder(Arc::new(responder("top", "bottom")))
+        .await
+        .unwrap();
+    for failpoint in [
+        "after:step_merged:1",
+        "before:step_completed:1",
+        "after:step_merged:2",
+    ] {
+        let p = project(&server);
+        let out = p
+            .run_env(
+                &["run", "--yes", "mark the notes"],
+                &[("CHAMBER_FAILPOINT", failpoint)],
+            )
+            .await;
+        assert_eq!(out.code, -1, "{failpoint}: not killed\n{}", out.dump());
+        let list = p.run(&["--json", "runs", "list"]).await;
+        let id = list.envelope()["payload"]["runs"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let resumed = p.run(&["--json", "resume", &id, "--yes"]).await;
+        resumed.assert_code(0);
+        let want = "top alpha\none\ntwo\nthree\nfour\nfive\nbottom beta\n";
+        assert_eq!(
+            p.read("notes.txt").as_deref(),
+            Some(want),
+            "{failpoint}\n{}",
+            resumed.dump()
+        );
+        assert_eq!(
+            p.git_ok(&["show", "HEAD:notes.txt"]).trim_end(),
+            want.trim_end(),
+            "{failpoint}"
+        );
+        let (_, events) = p.show(&id).await;
+        let mut completed: Vec<&str> = of_type(&events, "step_completed")
+            .iter()
+            .filter_map(|e| e["step_id"].as_str())
+            .collect();
+        completed.sort_unstable();
+        assert_eq!(
+            completed,
+            ["1", "2", "3"],
+            "{failpoint}: each step done once"
+        );
+        assert_eq!(
+            p.git_ok(&["worktree", "list"]).lines().count(),
+            1,
+            "{failpoint}"
+        );
+    }
+}
