@@ -41,6 +41,34 @@ pub(crate) struct WaveJob<'a> {
     pub branch: Option<&'a str>,
 }
 
+/// Puts the questions of steps running at once to a person one at a time:
+/// two prompts on one terminal would interleave.
+struct OneAtATime<'a> {
+    inner: &'a dyn Approver,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[async_trait::async_trait]
+impl Approver for OneAtATime<'_> {
+    fn interactive(&self) -> bool {
+        self.inner.interactive()
+    }
+
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    async fn review_plan(&self, plan: &Plan) -> crate::PlanDecision {
+        let _turn = self.turn.lock().await;
+        self.inner.review_plan(plan).await
+    }
+
+    async fn approve_action(&self, question: &crate::ActionQuestion) -> crate::ActionAnswer {
+        let _turn = self.turn.lock().await;
+        self.inner.approve_action(question).await
+    }
+}
+
 /// One step's scratch worktree.
 struct BranchTree {
     step: Step,
@@ -132,6 +160,11 @@ impl Engine {
             })
             .await?;
         }
+        let approver = OneAtATime {
+            inner: approver,
+            turn: tokio::sync::Mutex::new(()),
+        };
+        let approver: &dyn Approver = &approver;
         let mut forks: Vec<Recorder> = trees.iter().map(|_| rec.fork()).collect();
         let run_id = rec.run_id().to_string();
         let runs = trees.iter().zip(forks.iter_mut()).map(|(t, fork)| {
