@@ -100,9 +100,13 @@ fn request_at(requests: &[RecordedRequest], step: &str, results: usize) -> Optio
     })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn independent_steps_run_at_once_in_worktrees_and_merge() {
-    let server = MockServer::start_responder(Arc::new(responder("top", "bottom")))
+/// A completed `chamber run` on a fresh project with the model marking
+/// those lines, and its events.
+async fn marked_run(
+    alpha_line: &'static str,
+    beta_line: &'static str,
+) -> (MockServer, Project, super::harness::Run, Vec<Value>) {
+    let server = MockServer::start_responder(Arc::new(responder(alpha_line, beta_line)))
         .await
         .unwrap();
     let p = project(&server);
@@ -110,6 +114,12 @@ async fn independent_steps_run_at_once_in_worktrees_and_merge() {
     run.assert_code(0);
     let id = run_id(&run.envelope());
     let (_, events) = p.show(&id).await;
+    (server, p, run, events)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn independent_steps_run_at_once_in_worktrees_and_merge() {
+    let (server, p, run, events) = marked_run("top", "bottom").await;
 
     let parallel = of_type(&events, "steps_parallel");
     assert_eq!(parallel.len(), 1, "{}", run.dump());
@@ -146,14 +156,7 @@ async fn independent_steps_run_at_once_in_worktrees_and_merge() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conflicting_step_runs_again_on_top_of_the_merge() {
-    let server = MockServer::start_responder(Arc::new(responder("two", "two")))
-        .await
-        .unwrap();
-    let p = project(&server);
-    let run = p.run(&["--json", "run", "--yes", "mark the notes"]).await;
-    run.assert_code(0);
-    let id = run_id(&run.envelope());
-    let (_, events) = p.show(&id).await;
+    let (_server, p, run, events) = marked_run("two", "two").await;
 
     let merged = of_type(&events, "step_merged");
     assert_eq!(merged.len(), 2, "{}", run.dump());
