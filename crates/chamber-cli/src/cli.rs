@@ -319,6 +319,19 @@ pub enum Command {
     /// (reverting rounds that make things worse) until green, out of
     /// budget, out of rounds, or without progress.
     Fix(FixArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or
+    /// PowerShell, generated from this binary's own arguments.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (`chamber man | man -l -`), or with `--out DIR`
+    /// write one page per command there (chamber.1, chamber-run.1, …).
+    Man {
+        /// Write every page into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Write the protocol JSON Schemas to a directory.
     #[command(hide = true)]
     Schemas {
@@ -516,6 +529,8 @@ impl Command {
                 action: PolicyAction::Check { .. },
             } => "policy check",
             Command::Schemas { .. } => "schemas",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
             Command::Serve(_) => "serve",
             Command::Worker(_) => "worker",
             Command::Token { action } => action.name(),

@@ -118,6 +118,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
     if let Command::Schemas { out: dir } = &cli.command {
         return write_schemas(dir, out);
     }
+    // Generated from the argument definitions; no project or config needed.
+    match &cli.command {
+        Command::Completions { shell } => return commands::shell_docs::completions(*shell),
+        Command::Man { out: dir } => return commands::shell_docs::man(dir.as_deref(), out),
+        _ => {}
+    }
     let setup = crate::setup::resolve(&cli.global)?;
     let _log_guard = logging::init(&setup, cli.global.verbose, cli.global.quiet);
     let meta = json!({"project": setup.root.display().to_string()});
@@ -432,7 +438,9 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             };
             commands::policy::check(&setup, args, out)?
         }
-        Command::Schemas { .. } => return Ok(status::OK),
+        Command::Schemas { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            return Ok(status::OK);
+        }
     };
     let mut meta = meta;
     meta["exit_code"] = json!(code);

@@ -36,6 +36,7 @@ pub mod sandbox;
 pub mod search;
 pub mod serve;
 pub mod service;
+pub mod shell_docs;
 pub mod stats;
 pub mod status;
 pub mod symbols;

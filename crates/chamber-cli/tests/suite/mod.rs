@@ -54,6 +54,7 @@ mod service_harness;
 mod service_remote_repo;
 mod service_workers;
 mod setup_errors;
+mod shell_docs;
 mod test_command;
 mod test_watch;
 mod undo;
