@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::cli_actions::{
-    BenchAction, ConfigAction, ExercismArgs, ExercismMode, ModelAction, PatchAction, PolicyAction,
-    PrAction, ProviderAction, RunsAction, SandboxAction,
+    BenchAction, BudgetAction, ConfigAction, ExercismArgs, ExercismMode, ModelAction, PatchAction,
+    PolicyAction, PrAction, ProviderAction, RunsAction, SandboxAction,
 };
 
 /// Chamber turns a request into a planned, executed, recorded and committed change.
@@ -197,6 +197,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: ProviderAction,
+    },
+    /// Set or show the run budget (cost, time, tokens) in the config.
+    Budget {
+        /// What to do.
+        #[command(subcommand)]
+        action: BudgetAction,
     },
     /// Tokens, cost, calls, errors by class and latency p50/p95, per provider
     /// and per run phase.
@@ -444,7 +450,7 @@ pub struct RunFlags {
     pub candidates: Option<u32>,
 }
 
-fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_budget_time(text: &str) -> Result<std::time::Duration, String> {
     chamber_policy::parse_duration(text)
 }
 
@@ -493,6 +499,15 @@ impl Command {
             Command::Provider {
                 action: ProviderAction::List,
             } => "provider list",
+            Command::Provider {
+                action: ProviderAction::Set { .. },
+            } => "provider set",
+            Command::Budget {
+                action: BudgetAction::Set { .. },
+            } => "budget set",
+            Command::Budget {
+                action: BudgetAction::Show,
+            } => "budget show",
             Command::Provider {
                 action: ProviderAction::Test { .. },
             } => "provider test",

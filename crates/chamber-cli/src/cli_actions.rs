@@ -147,6 +147,41 @@ pub enum ProviderAction {
         /// Provider name (see `chamber provider list`).
         name: String,
     },
+    /// Make NAME the provider (and the global --model, when given, the
+    /// model) in the project's `.chamber/config.toml`, or with --user in
+    /// the user config.
+    Set {
+        /// Provider name (see `chamber provider list`), or `auto`.
+        name: String,
+        /// Write the user config instead of the project's.
+        #[arg(long)]
+        user: bool,
+    },
+}
+
+/// `chamber budget …`
+#[derive(Debug, Subcommand)]
+pub enum BudgetAction {
+    /// Set the run budget in the project's `.chamber/config.toml` (or with
+    /// --user the user config): `[budget]` cost, time and tokens; 0 lifts
+    /// a limit.
+    #[command(group(clap::ArgGroup::new("limits").required(true).multiple(true)))]
+    Set {
+        /// Most USD a run may spend on models.
+        #[arg(long, value_name = "USD", group = "limits")]
+        cost: Option<f64>,
+        /// Longest a run may take (`90`, `30s`, `5m`, `1h30m`).
+        #[arg(long, value_name = "DURATION", group = "limits", value_parser = crate::cli::parse_budget_time)]
+        latency: Option<std::time::Duration>,
+        /// Most prompt + completion tokens a run may use.
+        #[arg(long, value_name = "N", group = "limits")]
+        tokens: Option<u64>,
+        /// Write the user config instead of the project's.
+        #[arg(long)]
+        user: bool,
+    },
+    /// The budget in effect and where each limit comes from.
+    Show,
 }
 
 /// `chamber bench …`

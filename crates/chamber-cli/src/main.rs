@@ -24,7 +24,7 @@ use clap::Parser;
 use serde_json::json;
 
 use crate::cli::{
-    BenchAction, Cli, Command, ConfigAction, ModelAction, ProviderAction, RunsAction,
+    BenchAction, BudgetAction, Cli, Command, ConfigAction, ModelAction, ProviderAction, RunsAction,
 };
 use crate::commands::run::Act;
 use crate::exit::{CliError, status};
@@ -262,6 +262,40 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         Command::Provider {
             action: ProviderAction::List,
         } => (commands::provider::list(&setup, out)?, status::OK),
+        Command::Provider {
+            action: ProviderAction::Set { name, user },
+        } => (
+            commands::config_set::provider_set(
+                &setup,
+                &name,
+                cli.global.model.as_deref(),
+                user,
+                out,
+            )?,
+            status::OK,
+        ),
+        Command::Budget {
+            action:
+                BudgetAction::Set {
+                    cost,
+                    latency,
+                    tokens,
+                    user,
+                },
+        } => {
+            let limits = commands::config_set::Limits {
+                cost,
+                time: latency,
+                tokens,
+            };
+            (
+                commands::config_set::budget_set(&setup, limits, user, out)?,
+                status::OK,
+            )
+        }
+        Command::Budget {
+            action: BudgetAction::Show,
+        } => (commands::config_set::budget_show(&setup, out), status::OK),
         Command::Provider {
             action: ProviderAction::Test { name },
         } => (

@@ -7,6 +7,8 @@ pub mod bench_exercism;
 pub mod bench_process;
 pub mod bench_retrieval;
 pub mod commit;
+pub mod config_edit;
+pub mod config_set;
 pub mod config_show;
 pub mod context_cmd;
 pub mod doctor;

@@ -7,6 +7,7 @@ mod bench_edits;
 mod bench_exercism;
 mod chaos;
 mod cli_surface;
+mod config_set;
 mod crash_points;
 mod direct_mode;
 mod disk_full;
