@@ -543,6 +543,9 @@ impl Command {
             Command::Policy {
                 action: PolicyAction::Check { .. },
             } => "policy check",
+            Command::Policy {
+                action: PolicyAction::Guard { .. },
+            } => "policy guard",
             Command::Schemas { .. } => "schemas",
             Command::Completions { .. } => "completions",
             Command::Man { .. } => "man",

@@ -50,6 +50,22 @@ pub enum PolicyAction {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// The protected, two-person, read-denied and guarded paths and the
+    /// tracked files each covers. `--check` exits 15 when the staged change
+    /// touches a protected, two-person or guarded path (a pre-commit hook;
+    /// `CHAMBER_GUARD_APPROVED=1` approves one commit).
+    Guard {
+        /// Check the staged change instead of listing.
+        #[arg(long)]
+        check: bool,
+        /// Install `chamber policy guard --check` as the repository's
+        /// pre-commit hook.
+        #[arg(long, conflicts_with = "check")]
+        install_hook: bool,
+        /// Replace a pre-commit hook that Chamber did not write.
+        #[arg(long, requires = "install_hook")]
+        force: bool,
+    },
 }
 
 /// `chamber patch …`

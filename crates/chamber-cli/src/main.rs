@@ -472,6 +472,23 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             };
             commands::policy::check(&setup, args, out)?
         }
+        Command::Policy {
+            action:
+                cli::PolicyAction::Guard {
+                    check,
+                    install_hook,
+                    force,
+                },
+        } => {
+            let mode = if install_hook {
+                commands::policy_guard::Mode::InstallHook { force }
+            } else if check {
+                commands::policy_guard::Mode::Check
+            } else {
+                commands::policy_guard::Mode::List
+            };
+            commands::policy_guard::guard(&setup, mode, out)?
+        }
         Command::Schemas { .. } | Command::Completions { .. } | Command::Man { .. } => {
             return Ok(status::OK);
         }

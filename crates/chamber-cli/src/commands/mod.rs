@@ -27,6 +27,7 @@ pub mod patch;
 pub mod patch_apply;
 pub mod patch_errors;
 pub mod policy;
+pub mod policy_guard;
 pub mod pr;
 pub mod pr_body;
 pub mod pr_update;

@@ -33,6 +33,7 @@ mod parallel_steps;
 mod patch_formats;
 mod playbook;
 mod policy_cli;
+mod policy_guard;
 mod pr_open;
 mod pr_update;
 mod prompt_cache;
