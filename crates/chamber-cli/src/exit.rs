@@ -58,6 +58,16 @@ pub mod status {
 }
 
 impl CliError {
+    /// A file that could not be written (`io_failed`, exit 1), naming it.
+    pub fn write_failed(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Self::new(
+            "io_failed",
+            format!("cannot write {}: {e}", path.display()),
+            None,
+            status::INTERNAL,
+        )
+    }
+
     /// A new error.
     pub fn new(
         code: &'static str,

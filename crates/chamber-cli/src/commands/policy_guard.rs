@@ -233,25 +233,16 @@ fn install_hook(setup: &Setup, force: bool, out: &Output) -> Result<serde_json::
         exe.replace('\'', "'\\''")
     );
     if let Some(dir) = hook.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::write_failed(dir, &e))?;
     }
     chamber_tools::atomic::write_atomic(&hook, script.as_bytes())
-        .map_err(|e| io_error(&hook, &e))?;
+        .map_err(|e| CliError::write_failed(&hook, &e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| io_error(&hook, &e))?;
+            .map_err(|e| CliError::write_failed(&hook, &e))?;
     }
     out.line(format!("installed {}", hook.display()));
     Ok(json!({ "hook": hook.display().to_string() }))
-}
-
-fn io_error(path: &Path, e: &std::io::Error) -> CliError {
-    CliError::new(
-        "io_failed",
-        format!("cannot write {}: {e}", path.display()),
-        None,
-        status::INTERNAL,
-    )
 }

@@ -30,7 +30,7 @@ pub fn man(dir: Option<&Path>, out: &Output) -> Result<i32, CliError> {
         print_bytes(&render(&cmd)?)?;
         return Ok(status::OK);
     };
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    std::fs::create_dir_all(dir).map_err(|e| CliError::write_failed(dir, &e))?;
     let mut written = Vec::new();
     write_pages(&cmd, "chamber", dir, &mut written)?;
     out.line(format!(
@@ -50,7 +50,8 @@ fn write_pages(
 ) -> Result<(), CliError> {
     let page = cmd.clone().name(name.to_string());
     let path = dir.join(format!("{name}.1"));
-    chamber_tools::atomic::write_atomic(&path, &render(&page)?).map_err(|e| io_error(&path, &e))?;
+    chamber_tools::atomic::write_atomic(&path, &render(&page)?)
+        .map_err(|e| CliError::write_failed(&path, &e))?;
     written.push(path.display().to_string());
     for sub in cmd
         .get_subcommands()
@@ -88,13 +89,4 @@ fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
         )),
         _ => Ok(()),
     }
-}
-
-fn io_error(path: &Path, e: &std::io::Error) -> CliError {
-    CliError::new(
-        "io_failed",
-        format!("cannot write {}: {e}", path.display()),
-        None,
-        status::INTERNAL,
-    )
 }
