@@ -216,6 +216,8 @@ impl Engine {
                                 self.store.set_plan(rec.run_id(), &new_plan).await?;
                                 plan = new_plan;
                                 done.clear();
+                                // A new plan's ids may repeat the old ones.
+                                serial.clear();
                                 continue 'plan;
                             }
                             Ok(Err(PlanFailure(why))) => {
