@@ -58,3 +58,15 @@ pub fn write(path: &Path, doc: &DocumentMut) -> Result<(), CliError> {
         )
     })
 }
+
+/// The top-level table `name`, made when missing; an error naming it when
+/// the file has something else there.
+pub fn section<'a>(
+    doc: &'a mut DocumentMut,
+    name: &str,
+) -> Result<&'a mut toml_edit::Table, CliError> {
+    doc.entry(name)
+        .or_insert(toml_edit::table())
+        .as_table_mut()
+        .ok_or_else(|| config_error(format!("`{name}` is not a table"), "fix the file by hand"))
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use toml_edit::value;
 
-use crate::commands::config_edit::{self, config_error};
+use crate::commands::config_edit;
 use crate::exit::{CliError, status};
 use crate::output::Output;
 use crate::setup::Setup;
@@ -48,11 +48,7 @@ pub fn budget_set(
     }
     let path = target(setup, user);
     let mut doc = config_edit::read(&path)?;
-    let table = doc
-        .entry("budget")
-        .or_insert(toml_edit::table())
-        .as_table_mut()
-        .ok_or_else(|| config_error("`budget` is not a table".into(), "fix the file by hand"))?;
+    let table = config_edit::section(&mut doc, "budget")?;
     let mut set = serde_json::Map::new();
     if let Some(cost) = limits.cost {
         table["cost_usd"] = value(cost);
@@ -139,11 +135,7 @@ pub fn provider_set(
     }
     let path = target(setup, user);
     let mut doc = config_edit::read(&path)?;
-    let table = doc
-        .entry("provider")
-        .or_insert(toml_edit::table())
-        .as_table_mut()
-        .ok_or_else(|| config_error("`provider` is not a table".into(), "fix the file by hand"))?;
+    let table = config_edit::section(&mut doc, "provider")?;
     table["name"] = value(name);
     if let Some(model) = model {
         table["model"] = value(model);
