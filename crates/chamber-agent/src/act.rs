@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use chamber_llm::Message;
-use chamber_protocol::{EventKind, Plan, RunStatus, Task};
+use chamber_protocol::{EventKind, Plan, RunStatus, StepPath, Task};
 
 use crate::checkpoint::StepChanges;
 use crate::context::ProjectContext;
@@ -145,7 +145,22 @@ impl Engine {
                     }
                 };
                 let direct = crate::direct::is_direct(&step);
-                let result = if direct {
+                let (path, rule) = match (&step.action, direct) {
+                    (Some(action), _) => (StepPath::Rule, Some(action.rule.clone())),
+                    (None, true) => (StepPath::Direct, None),
+                    (None, false) => (StepPath::Model, None),
+                };
+                rec.emit(EventKind::StepRouted {
+                    step_id: step.id.clone(),
+                    path,
+                    rule,
+                })
+                .await?;
+                let result = if let Some(action) = &step.action {
+                    let mut changes = job.changes;
+                    self.run_rule_step(rec, &ws.dir, action, &mut changes, approver, opts)
+                        .await
+                } else if direct {
                     // The harness drives the step; a resumed one starts its
                     // attempt again from the files as they are (writes are
                     // whole-file and atomic).
@@ -207,7 +222,8 @@ impl Engine {
                         let replanned =
                             planner::request_plan(self, rec, request, &task.prompt).await;
                         match self.guard(rec, replanned).await? {
-                            Ok(Ok(new_plan)) => {
+                            Ok(Ok(mut new_plan)) => {
+                                self.actionize(&mut new_plan, &ws.dir);
                                 rec.emit(EventKind::Replanned {
                                     plan: new_plan.clone(),
                                     reason: failure,

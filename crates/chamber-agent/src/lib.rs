@@ -4,6 +4,7 @@
 //! event in the store, which is what makes `resume` possible.
 
 mod act;
+pub mod actionizer;
 mod approval;
 mod cancel;
 mod checkpoint;

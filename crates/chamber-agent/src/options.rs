@@ -60,6 +60,9 @@ pub struct RunOptions {
     /// Checked before every side effect that leaves the run (a commit):
     /// a queue worker that lost its lease must not act after the rescue.
     pub fence: Option<Arc<dyn SideEffectFence>>,
+    /// A plan fixed ahead of time (a recipe's steps): no planning turn is
+    /// taken, and it goes through the approval gate like a model's plan.
+    pub preset_plan: Option<Plan>,
 }
 
 /// Says whether this process may still act for the run; the server's

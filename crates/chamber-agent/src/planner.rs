@@ -74,6 +74,7 @@ pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
         kind: StepKind::Other,
         depends_on: Vec::new(),
         notes: None,
+        action: None,
     });
     let has =
         |plan: &Plan, f: fn(StepNeeds) -> bool| plan.steps.iter().any(|s| f(StepNeeds::of(s)));
@@ -87,6 +88,7 @@ pub fn complete_plan(mut plan: Plan, task: &str) -> Plan {
             notes: Some(
                 "added by Chamber: the task asks for this and the plan had no such step".into(),
             ),
+            action: None,
         };
         // A change goes before the first step that runs something (tests).
         let at = match kind {
@@ -198,6 +200,7 @@ mod completion_tests {
                 kind: *k,
                 depends_on: vec![],
                 notes: None,
+                action: None,
             })
             .collect();
         Plan {

@@ -295,6 +295,7 @@ mod tests {
                     kind: StepKind::Edit,
                     depends_on: vec![],
                     notes: None,
+                    action: None,
                 })
                 .collect(),
         }

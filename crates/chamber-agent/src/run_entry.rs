@@ -151,20 +151,26 @@ impl Engine {
             fallback: context.fallback.clone(),
         })
         .await?;
-        let requested = match self.strategy(&task.prompt) {
-            crate::direct::Strategy::Direct => Ok(Ok(crate::direct::direct_plan(&task.prompt))),
-            crate::direct::Strategy::Loop => {
-                planner::request_plan(
-                    self,
-                    rec,
-                    prompts::plan_request(task, &context_text),
-                    &task.prompt,
-                )
-                .await
-            }
+        let requested = match opts.preset_plan.clone() {
+            Some(preset) => Ok(Ok(preset)),
+            None => match self.strategy(&task.prompt) {
+                crate::direct::Strategy::Direct => Ok(Ok(crate::direct::direct_plan(&task.prompt))),
+                crate::direct::Strategy::Loop => {
+                    planner::request_plan(
+                        self,
+                        rec,
+                        prompts::plan_request(task, &context_text),
+                        &task.prompt,
+                    )
+                    .await
+                }
+            },
         };
         let plan = match self.guard(rec, requested).await? {
-            Ok(Ok(plan)) => plan,
+            Ok(Ok(mut plan)) => {
+                self.actionize(&mut plan, &ws.dir);
+                plan
+            }
             Ok(Err(PlanFailure(reason))) => {
                 return self
                     .finish_failed(rec, None, &format!("planning failed: {reason}"), None)

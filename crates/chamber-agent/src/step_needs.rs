@@ -86,6 +86,7 @@ mod tests {
             kind,
             depends_on: vec![],
             notes: None,
+            action: None,
         }
     }
 

@@ -325,6 +325,13 @@ pub enum Command {
     /// (reverting rounds that make things worse) until green, out of
     /// budget, out of rounds, or without progress.
     Fix(FixArgs),
+    /// Task recipes: templates with typed parameters, fixed steps that run
+    /// by rule, and success checks.
+    Recipe {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_recipe::RecipeAction,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or
     /// PowerShell, generated from this binary's own arguments.
     Completions {
@@ -552,6 +559,7 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Worker(_) => "worker",
             Command::Token { action } => action.name(),
+            Command::Recipe { action } => action.name(),
             Command::Task { action } => action.name(),
             Command::Mcp { action } => action.name(),
         }

@@ -5,6 +5,7 @@ mod approver;
 mod cli;
 mod cli_actions;
 mod cli_mcp;
+mod cli_recipe;
 mod cli_service;
 mod commands;
 mod diff_view;
@@ -228,6 +229,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
         Command::Serve(args) => (
             commands::service::serve::serve(&setup, args, out).await?,
             status::OK,
@@ -430,6 +432,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 draft,
                 base,
                 remote,
+                description: None,
             };
             (commands::pr::open(&setup, args, out).await?, status::OK)
         }

@@ -17,6 +17,12 @@ pub fn plan_text(plan: &Plan) -> String {
                 format!("  (after {})", s.depends_on.join(", ")),
             ));
         }
+        if let Some(action) = &s.action {
+            out.push_str(&Output::styled(
+                style::OK,
+                format!("  [by rule: {}]", action.rule),
+            ));
+        }
         out.push('\n');
         if !s.detail.trim().is_empty() {
             out.push_str(&Output::styled(
@@ -128,6 +134,9 @@ pub fn event_line(event: &Event, verbose: u8) -> Option<String> {
                 Output::styled(style::HEAD, format!("Step {step_id}: {title}"))
             )
         }
+        EventKind::StepRouted {
+            rule: Some(rule), ..
+        } => Output::styled(style::DIM, format!("  by rule `{rule}`: no model turn")),
         EventKind::ToolStarted { call, .. } => format!("  {}", call_text(call)),
         EventKind::ToolOutput { chunk, .. } if verbose > 0 => Output::styled(
             style::DIM,

@@ -164,6 +164,10 @@ pub struct AgentConfig {
     /// plans that declare dependencies, remote models and `edit`/`analyze`
     /// steps; a conflict re-runs the later step on top.
     pub parallel_steps: bool,
+    /// Map plan steps whose intent is known (run the tests, format,
+    /// install a package, commit, read a file) to fixed tool calls, without
+    /// asking the model for them.
+    pub actionizer: bool,
     /// Size cap of the playbook in bytes: past it the oldest entries Chamber
     /// wrote are dropped; lines a person wrote never are.
     pub playbook_max_bytes: usize,
@@ -195,6 +199,7 @@ impl Default for AgentConfig {
             direct_rounds: 3,
             playbook: true,
             parallel_steps: true,
+            actionizer: true,
             playbook_max_bytes: 4096,
             compact_at: 0.7,
         }

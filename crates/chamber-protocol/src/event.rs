@@ -131,6 +131,17 @@ pub enum EventKind {
         /// Step title.
         title: String,
     },
+    /// Which way a step is carried out: by rule (fixed tool calls, no
+    /// model turn), by the model's tool loop, or in direct mode.
+    StepRouted {
+        /// Step id.
+        step_id: String,
+        /// The path taken.
+        path: crate::StepPath,
+        /// The rule that mapped the step, on the rule path.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+    },
     /// The working tree was saved before the step's first tool call.
     CheckpointCreated {
         /// The step about to change things.

@@ -17,6 +17,7 @@ impl EventKind {
             EventKind::PlanRejected { .. } => "plan_rejected",
             EventKind::PlanSaved { .. } => "plan_saved",
             EventKind::StepStarted { .. } => "step_started",
+            EventKind::StepRouted { .. } => "step_routed",
             EventKind::CheckpointCreated { .. } => "checkpoint_created",
             EventKind::EditIntended { .. } => "edit_intended",
             EventKind::StepRestored { .. } => "step_restored",

@@ -19,7 +19,7 @@ pub use event::{ContextPiece, Event, EventKind, OutputStream, RunStatus, Usage};
 pub use focus::FocusedFile;
 pub use ids::new_id;
 pub use merge::PendingMerge;
-pub use plan::{Plan, Step, StepKind};
+pub use plan::{FixedCall, Plan, Step, StepAction, StepKind, StepPath};
 pub use schema_export::all_schemas;
 pub use task::{Origin, RunBudget, Task, TaskConstraints};
 pub use tool::{ToolCall, ToolResult, ToolStatus};

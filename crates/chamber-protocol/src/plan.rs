@@ -30,6 +30,45 @@ pub struct Step {
     /// Free-form notes: risks, assumptions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Tool calls that carry the step out by rule, without asking the model
+    /// (set by the actionizer or a recipe). Absent: the model acts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<StepAction>,
+}
+
+/// A step's fixed tool calls: the actionizer's answer for an intent it
+/// recognises, or a recipe's fixed action. Run in order through the usual
+/// tool pipeline (policy, approval, checkpoint, events).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct StepAction {
+    /// The rule that mapped the step (`run_tests`, `format`, `recipe`, ...).
+    pub rule: String,
+    /// The calls, in order; none for a step the harness already does
+    /// (a commit: every step is committed).
+    #[serde(default)]
+    pub calls: Vec<FixedCall>,
+}
+
+/// One tool call fixed ahead of time.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct FixedCall {
+    /// Tool name, as the registry knows it (`shell`, `write_file`, ...).
+    pub tool: String,
+    /// The call's arguments.
+    #[serde(default)]
+    pub arguments: serde_json::Value,
+}
+
+/// Which way a step was carried out; recorded in `step_routed`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepPath {
+    /// Fixed tool calls, no model turn.
+    Rule,
+    /// The model's tool loop.
+    Model,
+    /// Direct mode: the harness drives a small model through whole-file writes.
+    Direct,
 }
 
 /// The sort of work a step does; used for display and, later, for routing.
@@ -94,6 +133,7 @@ mod tests {
             kind: StepKind::Edit,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             notes: None,
+            action: None,
         }
     }
 

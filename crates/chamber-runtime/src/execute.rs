@@ -20,6 +20,15 @@ pub enum Act {
         /// Throwaway copy.
         dry_run: bool,
     },
+    /// A new run with a plan fixed ahead of time (a recipe's steps).
+    Preset {
+        /// Task text.
+        prompt: String,
+        /// The plan; it still goes through the approval gate.
+        plan: Box<chamber_protocol::Plan>,
+        /// Stop after showing the plan.
+        plan_only: bool,
+    },
     /// A new task continuing an existing branch (`chamber pr update`).
     OnBranch {
         /// Task text.
@@ -52,7 +61,7 @@ pub async fn execute(
 ) -> Result<RunOutcome, RuntimeError> {
     let (resuming, entry) = match &act {
         Act::Resume(id) => (Some(id.as_str()), Entry::Other),
-        Act::New { .. } => (None, Entry::New),
+        Act::New { .. } | Act::Preset { .. } => (None, Entry::New),
         Act::Fix { .. } => (None, Entry::Fix),
         _ => (None, Entry::Other),
     };
@@ -71,6 +80,17 @@ pub async fn execute(
             // Planning alone touches nothing, guarded or not.
             opts.dry_run = dry_run || (opts.guarded && !plan_only);
             opts.guarded &= !dry_run && !plan_only;
+            engine.run(&prompt, opts, approver, observer).await?
+        }
+        Act::Preset {
+            prompt,
+            plan,
+            plan_only,
+        } => {
+            opts.plan_only = plan_only;
+            opts.dry_run = opts.guarded && !plan_only;
+            opts.guarded &= !plan_only;
+            opts.preset_plan = Some(*plan);
             engine.run(&prompt, opts, approver, observer).await?
         }
         Act::OnBranch { prompt, branch } => {

@@ -134,7 +134,21 @@ impl Setup {
                 .collect(),
             flags,
         };
-        let loaded = load(&sources)?;
+        let mut loaded = load(&sources)?;
+        // A plugin's test runner stands in for an unset `[test] command`
+        // (project plugins only from a trusted project).
+        let mut plugin_dirs = crate::plugins::plugin_dirs(&root, &dirs.user_config);
+        if over.untrusted_project {
+            plugin_dirs.remove(0);
+        }
+        let plugins = crate::plugins::load_plugins(&plugin_dirs)?;
+        if let Some(name) =
+            crate::plugins::apply_test_runner(&mut loaded.config.test, &plugins, &root)
+        {
+            loaded
+                .origins
+                .insert("test.command".into(), format!("plugin {name}"));
+        }
         let database_url = std::env::var("CHAMBER_DATABASE_URL")
             .ok()
             .filter(|u| !u.trim().is_empty());

@@ -138,6 +138,7 @@ pub fn direct_plan(task: &str) -> Plan {
             kind: StepKind::Edit,
             depends_on: Vec::new(),
             notes: Some(DIRECT_NOTE.into()),
+            action: None,
         }],
     }
 }

@@ -38,7 +38,9 @@ pub(crate) fn next_wave(
     for step in plan.steps.iter().filter(|s| !done.contains(&s.id)) {
         let ready = step.depends_on.iter().all(|d| done.contains(d));
         let kind = matches!(step.kind, StepKind::Edit | StepKind::Analyze);
-        if !ready || !kind || serial.contains(&step.id) || crate::direct::is_direct(step) {
+        let by_rule = step.action.is_some();
+        if !ready || !kind || by_rule || serial.contains(&step.id) || crate::direct::is_direct(step)
+        {
             break;
         }
         wave.push(step.clone());
@@ -64,6 +66,7 @@ mod tests {
             kind,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             notes: None,
+            action: None,
         }
     }
 

@@ -159,6 +159,12 @@ impl Engine {
                 title: t.step.title.clone(),
             })
             .await?;
+            rec.emit(EventKind::StepRouted {
+                step_id: t.step.id.clone(),
+                path: chamber_protocol::StepPath::Model,
+                rule: None,
+            })
+            .await?;
         }
         let approver = OneAtATime {
             inner: approver,

@@ -32,6 +32,7 @@ pub mod pr;
 pub mod pr_body;
 pub mod pr_update;
 pub mod provider;
+pub mod recipe;
 pub mod review;
 pub mod run;
 pub mod runs;

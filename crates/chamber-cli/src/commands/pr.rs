@@ -26,6 +26,9 @@ pub struct PrOpenArgs {
     pub base: Option<String>,
     /// Remote to push to.
     pub remote: String,
+    /// A description written for the pull request (the `create-pr`
+    /// recipe's answer), put above the run's report.
+    pub description: Option<String>,
 }
 
 /// Pushes the branch, creates the pull request, reports its number and URL.
@@ -55,7 +58,10 @@ pub async fn open(
         "title": chamber_agent::trim_subject(&title),
         "head": branch,
         "base": base,
-        "body": pr_body(&run, &events),
+        "body": match &args.description {
+            Some(text) => format!("{}\n\n{}", text.trim(), pr_body(&run, &events)),
+            None => pr_body(&run, &events),
+        },
         "draft": args.draft,
     });
     let pr = github.post(&github.repo_url("/pulls"), &request).await?;

@@ -39,6 +39,7 @@ mod pr_update;
 mod prompt_cache;
 mod providers;
 mod read_batch;
+mod recipes;
 mod recovery;
 mod resume;
 mod review;
