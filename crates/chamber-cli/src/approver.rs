@@ -45,7 +45,7 @@ fn ask(prompt: String) -> String {
     line.trim().to_ascii_lowercase()
 }
 
-fn edit_plan(plan: &Plan) -> Result<Plan, String> {
+pub(crate) fn edit_plan(plan: &Plan) -> Result<Plan, String> {
     let mut file = tempfile::Builder::new()
         .prefix("chamber-plan-")
         .suffix(".json")

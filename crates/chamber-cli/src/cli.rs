@@ -325,6 +325,25 @@ pub enum Command {
     /// (reverting rounds that make things worse) until green, out of
     /// budget, out of rounds, or without progress.
     Fix(FixArgs),
+    /// The TUI: a conversation that turns into changes (plans approved in
+    /// place, runs streamed live), with panels. `chamber` alone in a
+    /// terminal opens it too. Inline by default (scrollback kept).
+    Ui {
+        /// Use the alternate screen instead of rendering inline.
+        #[arg(long)]
+        fullscreen: bool,
+        /// How the runs behave.
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// A line-mode conversation: each message becomes a run, a follow-up
+    /// continues its branch; slash commands (/plan /undo /diff /test
+    /// /model /cost /exit). Works through a pipe, approvals included.
+    Chat {
+        /// How the runs behave.
+        #[command(flatten)]
+        flags: RunFlags,
+    },
     /// Task recipes: templates with typed parameters, fixed steps that run
     /// by rule, and success checks.
     Recipe {
@@ -560,6 +579,8 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Token { action } => action.name(),
             Command::Recipe { action } => action.name(),
+            Command::Chat { .. } => "chat",
+            Command::Ui { .. } => "ui",
             Command::Task { action } => action.name(),
             Command::Mcp { action } => action.name(),
         }

@@ -20,6 +20,7 @@ mod printer;
 mod render;
 mod run_flags;
 mod setup;
+mod tui;
 
 use clap::Parser;
 use serde_json::json;
@@ -35,7 +36,7 @@ use crate::setup::Setup;
 fn main() {
     // The sandbox helper must start before any thread exists (user
     // namespaces refuse multi-threaded callers), so before clap and tokio.
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args
         .get(1)
         .is_some_and(|a| a == chamber_tools::sandbox::HELPER_ARG)
@@ -44,6 +45,17 @@ fn main() {
     }
     if let Ok(exe) = std::env::current_exe() {
         chamber_tools::sandbox::set_helper(exe);
+    }
+    // `chamber` alone opens the TUI in a terminal; `--no-ui`, or a stdout
+    // or stdin that is not a terminal, keeps the plain CLI (its help).
+    if args.len() == 1 {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+            args.push("ui".into());
+        }
+    } else if args.len() == 2 && args[1] == "--no-ui" {
+        args.truncate(1);
+        args.push("help".into());
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -79,6 +91,7 @@ fn main() {
             action: ModelAction::Serve { .. }
         } | Command::Test { watch: true, .. }
             | Command::Index { watch: true }
+            | Command::Ui { .. }
     );
     let code = runtime.block_on(async {
         if handles_signals {
@@ -230,6 +243,8 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
         Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
+        Command::Chat { flags } => commands::chat::chat(&setup, flags, out).await?,
+        Command::Ui { fullscreen, flags } => tui::ui(&setup, fullscreen, flags, out).await?,
         Command::Serve(args) => (
             commands::service::serve::serve(&setup, args, out).await?,
             status::OK,

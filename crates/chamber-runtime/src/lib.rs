@@ -3,6 +3,7 @@
 //! scheduler. No clap, no HTTP, no printing: callers pass what the user
 //! asked for and get an engine, run options and an outcome back.
 
+pub mod conversation;
 mod error;
 mod execute;
 mod gate;

@@ -6,6 +6,7 @@ pub mod bench_edits;
 pub mod bench_exercism;
 pub mod bench_process;
 pub mod bench_retrieval;
+pub mod chat;
 pub mod commit;
 pub mod config_edit;
 pub mod config_set;

@@ -108,22 +108,31 @@ impl Project {
                 cmd.env_remove(&key);
             }
         }
-        let env = self.env_dir.path();
         cmd.args(args)
             .current_dir(cwd)
-            .env("HOME", env.join("home"))
-            .env("CHAMBER_HOME", env.join("data"))
-            .env("XDG_CONFIG_HOME", env.join("config"))
+            .envs(self.env_pairs())
             .env_remove("XDG_DATA_HOME")
-            .env("NO_COLOR", "1")
-            .env("CHAMBER_PROVIDER__RETRY_BASE_MS", "1")
-            .env("OPENAI_BASE_URL", &self.base_url)
-            .env("OPENAI_API_KEY", "test-key")
             .stdin(Stdio::null());
         if let Some(url) = &self.database_url {
             cmd.env("CHAMBER_DATABASE_URL", url);
         }
         cmd
+    }
+
+    /// The isolated environment the binary runs with (for launchers such
+    /// as tmux that cannot take a `Command`).
+    pub fn env_pairs(&self) -> Vec<(String, String)> {
+        let env = self.env_dir.path();
+        let path = |p: PathBuf| p.display().to_string();
+        vec![
+            ("HOME".into(), path(env.join("home"))),
+            ("CHAMBER_HOME".into(), path(env.join("data"))),
+            ("XDG_CONFIG_HOME".into(), path(env.join("config"))),
+            ("NO_COLOR".into(), "1".into()),
+            ("CHAMBER_PROVIDER__RETRY_BASE_MS".into(), "1".into()),
+            ("OPENAI_BASE_URL".into(), self.base_url.clone()),
+            ("OPENAI_API_KEY".into(), "test-key".into()),
+        ]
     }
 
     /// The binary run in the project root.

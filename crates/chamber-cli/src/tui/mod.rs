@@ -1,0 +1,386 @@
+//! `chamber ui` (and `chamber` alone in a terminal): the TUI. Inline by
+//! default, so the terminal's and tmux's scrollback keep the session;
+//! `--fullscreen` uses the alternate screen. Frames are drawn inside
+//! synchronized updates so tmux does not flicker.
+
+pub mod app;
+mod bridge;
+pub mod panels;
+pub mod view;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chamber_agent::{ActionAnswer, CancelToken, PlanDecision};
+use chamber_policy::GrantScope;
+use chamber_runtime::Setup;
+use chamber_runtime::conversation::{Conversation, Turn};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+
+use self::app::{App, Intent, Tone, View, Waiting};
+use self::bridge::{TuiApprover, TuiObserver, UiMsg};
+use self::view::Palette;
+use crate::cli::RunFlags;
+use crate::exit::{CliError, status};
+use crate::output::Output;
+
+/// Rows of the inline viewport at most.
+const INLINE_ROWS: u16 = 18;
+
+type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
+
+/// Opens the TUI and runs it until the person quits.
+pub async fn ui(
+    setup: &Setup,
+    fullscreen: bool,
+    flags: RunFlags,
+    _out: &Output,
+) -> Result<(serde_json::Value, i32), CliError> {
+    let header = format!(
+        "{} · {}",
+        setup.loaded.config.provider.model,
+        setup
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let mut terminal = open(fullscreen)?;
+    let result = run_loop(&mut terminal, setup, App::new(header), fullscreen, flags).await;
+    close(&mut terminal, fullscreen);
+    result
+}
+
+fn term_error(e: std::io::Error) -> CliError {
+    CliError::new(
+        "terminal_failed",
+        format!("the terminal could not be set up: {e}"),
+        Some("use `chamber chat` (line mode) or `chamber run`"),
+        status::INTERNAL,
+    )
+}
+
+fn open(fullscreen: bool) -> Result<Term, CliError> {
+    crossterm::terminal::enable_raw_mode().map_err(term_error)?;
+    let mut stdout = std::io::stdout();
+    let viewport = if fullscreen {
+        crossterm::execute!(stdout, crossterm::terminal::EnterAlternateScreen)
+            .map_err(term_error)?;
+        Viewport::Fullscreen
+    } else {
+        let rows = crossterm::terminal::size().map(|(_, r)| r).unwrap_or(24);
+        Viewport::Inline(rows.clamp(8, INLINE_ROWS))
+    };
+    Terminal::with_options(CrosstermBackend::new(stdout), TerminalOptions { viewport })
+        .map_err(term_error)
+}
+
+fn close(terminal: &mut Term, fullscreen: bool) {
+    let _ = crossterm::terminal::disable_raw_mode();
+    if fullscreen {
+        let _ = crossterm::execute!(
+            terminal.backend_mut(),
+            crossterm::terminal::LeaveAlternateScreen
+        );
+    } else {
+        let _ = terminal.clear();
+    }
+    let _ = terminal.show_cursor();
+    let _ = writeln!(std::io::stdout());
+}
+
+/// The answers a waiting plan or action is owed.
+#[derive(Default)]
+struct Owed {
+    plan: Option<oneshot::Sender<PlanDecision>>,
+    action: Option<oneshot::Sender<ActionAnswer>>,
+}
+
+async fn run_loop(
+    terminal: &mut Term,
+    setup: &Setup,
+    mut app: App,
+    fullscreen: bool,
+    flags: RunFlags,
+) -> Result<(serde_json::Value, i32), CliError> {
+    let palette = Palette::from_env();
+    let (tx, mut rx) = mpsc::unbounded_channel::<UiMsg>();
+    let mut keys = EventStream::new();
+    let mut owed = Owed::default();
+    let mut talk = Conversation::default();
+    let mut cancel: Option<CancelToken> = None;
+    let name = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    let mut last_code = status::OK;
+    loop {
+        frame(terminal, &mut app, palette, fullscreen)?;
+        tokio::select! {
+            key = keys.next() => {
+                let Some(Ok(TermEvent::Key(key))) = key else {
+                    if key.is_none() { break; }
+                    continue;
+                };
+                if key.kind != KeyEventKind::Press {
+                    continue;
+                }
+                match app.key(key) {
+                    Intent::Nothing => {}
+                    Intent::Quit => break,
+                    Intent::Cancel => {
+                        if let Some(token) = &cancel {
+                            token.cancel("stopped in the TUI (Ctrl-C)");
+                            app.say(Tone::Bad, "stopping the run at its next safe point…");
+                        }
+                    }
+                    Intent::Submit(text) => {
+                        let token = CancelToken::default();
+                        cancel = Some(token.clone());
+                        start_run(setup, &talk, &text, &flags, token, &tx, &name).await;
+                        app.running = Some((String::new(), "planning".into()));
+                    }
+                    Intent::PlanAnswer(c) => answer_plan(terminal, &mut app, &mut owed, c, fullscreen),
+                    Intent::ActionAnswer(c) => {
+                        let scope = match c {
+                            'a' => GrantScope::Exact,
+                            'p' => GrantScope::Prefix,
+                            _ => GrantScope::Once,
+                        };
+                        let answer = ActionAnswer { approved: c != 'n', scope, approvers: vec![name.clone()] };
+                        if let Some(reply) = owed.action.take() {
+                            let _ = reply.send(answer);
+                        }
+                        app.say(Tone::Dim, if c == 'n' { "  denied" } else { "  allowed" });
+                        app.waiting = None;
+                    }
+                    Intent::Refresh(view) => panels::load(setup, view, &mut app.panels).await,
+                    Intent::RerunTests => {
+                        app.panels.tests = vec!["running the tests…".into()];
+                        frame(terminal, &mut app, palette, fullscreen)?;
+                        panels::run_tests(setup, &mut app.panels).await;
+                    }
+                    Intent::Rollback(id) => {
+                        let quiet = Output::new(true, true, 0, "undo");
+                        match crate::commands::undo::undo(setup, Some(id.clone()), 0, true, &quiet).await {
+                            Ok(_) => app.panels.note = Some(format!("run {} rolled back", &id[..id.len().min(8)])),
+                            Err(e) => app.panels.note = Some(e.message),
+                        }
+                        panels::load(setup, View::Patches, &mut app.panels).await;
+                    }
+                    Intent::Search(query) => panels::search(setup, &query, &mut app.panels).await,
+                }
+            }
+            Some(msg) = rx.recv() => match msg {
+                UiMsg::Event(event) => {
+                    if let (Some((id, _)), chamber_protocol::EventKind::RunStarted { .. }) = (&mut app.running, &event.kind) {
+                        *id = event.run_id.clone();
+                    }
+                    app.apply(&event);
+                }
+                UiMsg::Plan(plan, reply) => {
+                    app.waiting = Some(Waiting::Plan(*plan));
+                    owed.plan = Some(reply);
+                }
+                UiMsg::Action(question, reply) => {
+                    app.waiting = Some(Waiting::Action(*question));
+                    owed.action = Some(reply);
+                }
+                UiMsg::Finished(result) => {
+                    app.running = None;
+                    app.waiting = None;
+                    cancel = None;
+                    last_code = finished(setup, &mut app, &mut talk, *result).await;
+                }
+            },
+        }
+    }
+    let (cost, tokens) = talk.totals();
+    Ok((
+        json!({"turns": talk.turns.len(), "cost_usd": cost, "tokens": tokens}),
+        last_code,
+    ))
+}
+
+/// Draws a frame (inside a synchronized update), first moving finished
+/// transcript lines into the scrollback in inline mode.
+fn frame(
+    terminal: &mut Term,
+    app: &mut App,
+    palette: Palette,
+    fullscreen: bool,
+) -> Result<(), CliError> {
+    let _ = crossterm::queue!(std::io::stdout(), BeginSynchronizedUpdate);
+    if !fullscreen && app.flushed < app.transcript.len() && app.waiting.is_none() {
+        let width = terminal.size().map(|s| s.width).unwrap_or(80).max(1) as usize;
+        let lines: Vec<Line> = app.transcript[app.flushed..]
+            .iter()
+            .map(|(tone, text)| Line::from(Span::styled(text.clone(), palette.tone(*tone))))
+            .collect();
+        let height: usize = app.transcript[app.flushed..]
+            .iter()
+            .map(|(_, t)| t.chars().count().max(1).div_ceil(width))
+            .sum();
+        terminal
+            .insert_before(height as u16, |buf| {
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .render(buf.area, buf);
+            })
+            .map_err(term_error)?;
+        app.flushed = app.transcript.len();
+    }
+    terminal
+        .draw(|f| view::draw(f, app, palette, fullscreen))
+        .map_err(term_error)?;
+    let _ = crossterm::execute!(std::io::stdout(), EndSynchronizedUpdate);
+    Ok(())
+}
+
+/// Starts the run for `text` on its own task: a new run, or a reply on
+/// the conversation's branch.
+async fn start_run(
+    setup: &Setup,
+    talk: &Conversation,
+    text: &str,
+    flags: &RunFlags,
+    cancel: CancelToken,
+    tx: &mpsc::UnboundedSender<UiMsg>,
+    name: &str,
+) {
+    let act = talk.act_for(text);
+    let silent: &(dyn Fn(&str) + Sync) = &|_| {};
+    let mut engine = match setup.engine(silent).await {
+        Ok(engine) => engine,
+        Err(e) => {
+            let _ = tx.send(UiMsg::Finished(Box::new(Err(e.to_string()))));
+            return;
+        }
+    };
+    let mut settings = flags.settings();
+    settings.cancel = cancel;
+    let approver = TuiApprover {
+        tx: tx.clone(),
+        name: name.to_string(),
+    };
+    let observer = Arc::new(TuiObserver(tx.clone()));
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result =
+            chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await;
+        let _ = tx.send(UiMsg::Finished(Box::new(result.map_err(|e| e.to_string()))));
+    });
+}
+
+fn answer_plan(terminal: &mut Term, app: &mut App, owed: &mut Owed, c: char, fullscreen: bool) {
+    let Some(Waiting::Plan(plan)) = app.waiting.clone() else {
+        return;
+    };
+    let decision = match c {
+        'y' => PlanDecision::Approve,
+        'n' => PlanDecision::Reject("rejected in the TUI".into()),
+        _ => {
+            // The editor needs the terminal back for a while.
+            close(terminal, fullscreen);
+            let edited = crate::approver::edit_plan(&plan);
+            let _ = crossterm::terminal::enable_raw_mode();
+            if fullscreen {
+                let _ = crossterm::execute!(
+                    std::io::stdout(),
+                    crossterm::terminal::EnterAlternateScreen
+                );
+            }
+            let _ = terminal.clear();
+            match edited {
+                Ok(plan) => PlanDecision::Edited(plan),
+                Err(why) => {
+                    app.say(Tone::Bad, format!("the edited plan was not used: {why}"));
+                    return;
+                }
+            }
+        }
+    };
+    let said = match &decision {
+        PlanDecision::Approve => format!("Plan: {} — approved", plan.title),
+        PlanDecision::Edited(p) => format!("Plan: {} — edited and approved", p.title),
+        PlanDecision::Reject(_) => format!("Plan: {} — rejected", plan.title),
+    };
+    app.say(Tone::Head, said);
+    for (i, s) in plan.steps.iter().enumerate() {
+        app.say(Tone::Dim, format!("  {}. {}", i + 1, s.title));
+    }
+    if let Some(reply) = owed.plan.take() {
+        let _ = reply.send(decision);
+    }
+    app.waiting = None;
+}
+
+/// Reports a finished run: its summary, its diff and commit; records it
+/// in the conversation.
+async fn finished(
+    setup: &Setup,
+    app: &mut App,
+    talk: &mut Conversation,
+    result: Result<chamber_agent::RunOutcome, String>,
+) -> i32 {
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(why) => {
+            app.say(Tone::Bad, format!("✘ {why}"));
+            return status::RUN_FAILED;
+        }
+    };
+    let ok = outcome.status == chamber_protocol::RunStatus::Completed;
+    if let Some(branch) = &outcome.branch {
+        let base = match setup.store().await {
+            Ok(store) => store
+                .get_run(&outcome.run_id)
+                .await
+                .ok()
+                .and_then(|r| r.base_branch),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| "HEAD".into());
+        let diff = std::process::Command::new("git")
+            .args(["diff", &format!("{base}...{branch}")])
+            .current_dir(&setup.root)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if !diff.trim().is_empty() {
+            app.show_diff(diff.trim_end());
+        }
+    }
+    if let Some(commit) = &outcome.commit {
+        app.say(
+            Tone::Good,
+            format!(
+                "committed {} on {}",
+                &commit[..commit.len().min(10)],
+                outcome.branch.clone().unwrap_or_default()
+            ),
+        );
+    }
+    let mark = if ok { "✔" } else { "✘" };
+    app.say(
+        if ok { Tone::Good } else { Tone::Bad },
+        format!("{mark} {}", outcome.summary),
+    );
+    talk.record(Turn {
+        message: app.history.last().cloned().unwrap_or_default(),
+        run_id: outcome.run_id.clone(),
+        branch: outcome.branch.clone(),
+        status: outcome.status.as_str().to_string(),
+        cost_usd: outcome.cost_usd,
+        tokens: outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
+    });
+    if ok { status::OK } else { status::RUN_FAILED }
+}
+
+#[cfg(test)]
+mod screens_test;

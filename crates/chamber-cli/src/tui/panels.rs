@@ -1,0 +1,195 @@
+//! The panels' data, loaded when a panel opens (or on `g`): runs from the
+//! store, the repo map and file tree from the index, search hits, a run's
+//! diff, the last test report.
+
+use chamber_runtime::Setup;
+
+use super::app::View;
+
+/// One run, as the Tasks, Agents and Patches panels list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    /// Its id.
+    pub id: String,
+    /// `running`, `completed`…
+    pub status: String,
+    /// What was asked.
+    pub prompt: String,
+    /// Its branch.
+    pub branch: Option<String>,
+    /// The branch it started from.
+    pub base: Option<String>,
+}
+
+/// Everything the panels show.
+#[derive(Debug, Clone, Default)]
+pub struct PanelData {
+    /// Recent runs of this project, newest first.
+    pub runs: Vec<RunRow>,
+    /// The repo map's lines.
+    pub map: Vec<String>,
+    /// The file tree's lines.
+    pub files: Vec<String>,
+    /// Search hits: `path  score` and their symbols.
+    pub hits: Vec<String>,
+    /// The run whose diff the Patches panel shows.
+    pub preview: Option<String>,
+    /// That diff's lines.
+    pub diff: Vec<String>,
+    /// The last test report's lines (summary, then failures with file:line).
+    pub tests: Vec<String>,
+    /// A problem loading the panel, shown in it.
+    pub note: Option<String>,
+}
+
+/// Loads what `view` shows into `data`.
+pub async fn load(setup: &Setup, view: View, data: &mut PanelData) {
+    data.note = None;
+    let result = match view {
+        View::Tasks | View::Agents | View::Patches => load_runs(setup, data).await,
+        View::Map => load_map(setup, data).await,
+        _ => Ok(()),
+    };
+    if view == View::Patches
+        && let Some(id) = data.preview.clone()
+    {
+        data.diff = run_diff(setup, data, &id);
+    }
+    if let Err(why) = result {
+        data.note = Some(why);
+    }
+}
+
+async fn load_runs(setup: &Setup, data: &mut PanelData) -> Result<(), String> {
+    let store = setup.store().await.map_err(|e| e.to_string())?;
+    let project = setup.root.display().to_string();
+    let runs = store
+        .list_project_runs(&project, 50)
+        .await
+        .map_err(|e| e.to_string())?;
+    data.runs = runs
+        .into_iter()
+        .map(|r| RunRow {
+            id: r.id,
+            status: r.status.as_str().to_string(),
+            prompt: r.prompt.lines().next().unwrap_or_default().to_string(),
+            branch: r.branch,
+            base: r.base_branch,
+        })
+        .collect();
+    Ok(())
+}
+
+async fn load_map(setup: &Setup, data: &mut PanelData) -> Result<(), String> {
+    let index = crate::commands::map::open_updated(setup)
+        .await
+        .map_err(|e| e.message)?;
+    let snapshot = index.snapshot().await.map_err(|e| e.to_string())?;
+    let focus = chamber_index::map::MapFocus::default();
+    let ranked = chamber_index::map::rank_files(&snapshot, &focus);
+    let (text, _) = chamber_index::map::render_map(&snapshot, &ranked, &focus, 1500);
+    data.map = text.lines().map(String::from).collect();
+    data.files = snapshot.files.iter().map(|f| f.path.clone()).collect();
+    Ok(())
+}
+
+/// Searches the index for `query` into `data.hits`.
+pub async fn search(setup: &Setup, query: &str, data: &mut PanelData) {
+    let hits = async {
+        let index = crate::commands::map::open_updated(setup)
+            .await
+            .map_err(|e| e.message)?;
+        index.search(query, 20).await.map_err(|e| e.to_string())
+    }
+    .await;
+    match hits {
+        Ok(hits) => {
+            data.hits = hits
+                .iter()
+                .flat_map(|h| {
+                    std::iter::once(format!("{}  {:.2}", h.path, h.score)).chain(
+                        h.symbols.iter().map(|s| {
+                            format!("  {}:{}  {} {}", h.path, s.start_line, s.kind, s.qualified)
+                        }),
+                    )
+                })
+                .collect();
+            if data.hits.is_empty() {
+                data.hits.push(format!("no files match {query:?}"));
+            }
+        }
+        Err(why) => data.note = Some(why),
+    }
+}
+
+/// `git diff BASE...BRANCH` of run `id`.
+fn run_diff(setup: &Setup, data: &PanelData, id: &str) -> Vec<String> {
+    let Some(run) = data.runs.iter().find(|r| r.id == id) else {
+        return vec![format!("run {id} is not listed")];
+    };
+    let Some(branch) = &run.branch else {
+        return vec!["this run has no branch (a dry run, or outside git)".into()];
+    };
+    let base = run.base.clone().unwrap_or_else(|| "HEAD".into());
+    let out = std::process::Command::new("git")
+        .args(["diff", &format!("{base}...{branch}")])
+        .current_dir(&setup.root)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            if text.trim().is_empty() {
+                vec![format!("{branch}: no changes against {base}")]
+            } else {
+                text.lines().map(String::from).collect()
+            }
+        }
+        Ok(o) => vec![String::from_utf8_lossy(&o.stderr).trim().to_string()],
+        Err(e) => vec![format!("git: {e}")],
+    }
+}
+
+/// Runs the project's tests into `data.tests`: the summary, then each
+/// failure with its file:line.
+pub async fn run_tests(setup: &Setup, data: &mut PanelData) {
+    let found = match chamber_runtime::detect_tests(&setup.loaded.config.test, &setup.root) {
+        Ok(found) => found,
+        Err(e) => {
+            data.tests = vec![e.to_string()];
+            return;
+        }
+    };
+    let Some(detected) = found.first() else {
+        return;
+    };
+    let options = chamber_verify::RunOptions {
+        timeout: std::time::Duration::from_secs(setup.loaded.config.test.timeout_secs.max(1)),
+        ..Default::default()
+    };
+    match chamber_verify::run_tests(&setup.root, detected, options).await {
+        Ok(run) => {
+            let r = &run.report;
+            let n = |v: Option<u32>| v.map_or_else(|| "?".into(), |v| v.to_string());
+            let verdict = if run.passed() { "passed" } else { "FAILED" };
+            let mut lines = vec![format!(
+                "{verdict}: {} passed, {} failed  ({})",
+                n(r.passed),
+                n(r.failed),
+                detected.command
+            )];
+            for f in &r.failures {
+                let at = match (&f.file, f.line) {
+                    (Some(file), Some(line)) => format!("{file}:{line}"),
+                    (Some(file), None) => file.clone(),
+                    _ => String::new(),
+                };
+                lines.push(format!("✘ {}  {at}", f.name));
+                if let Some(first) = f.message.lines().next() {
+                    lines.push(format!("    {first}"));
+                }
+            }
+            data.tests = lines;
+        }
+        Err(e) => data.tests = vec![format!("the tests could not run: {e}")],
+    }
+}

@@ -1,0 +1,178 @@
+//! The TUI end to end: the real binary in tmux, driven with `send-keys`
+//! and read with `capture-pane`. Type a request, approve the plan,
+//! approve a command, see the diff and the commit, switch panels, quit;
+//! then the terminal's scrollback still holds the session (inline mode).
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chamber_mock_llm::{MockServer, Turn};
+use serde_json::{Value, json};
+
+use super::harness::{BIN, Project, plan_turn};
+
+/// One tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        self.run(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn scrollback(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t", "-S", "-"])
+    }
+
+    /// Waits until the screen holds `what` (30 s at most).
+    async fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never saw {what:?}; the screen:\n{screen}\nscrollback:\n{}",
+                self.scrollback()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn text_of(m: &Value) -> String {
+    m["content"].as_str().unwrap_or_default().to_string()
+}
+
+/// Plans a greeting script and a step that runs it; writes it when asked.
+fn model(body: &Value) -> Turn {
+    let msgs = body["messages"].as_array().cloned().unwrap_or_default();
+    if msgs
+        .first()
+        .is_some_and(|m| text_of(m).starts_with("You are the planner"))
+    {
+        return plan_turn(
+            "Greet the user",
+            &[("1", "Create greet.py"), ("2", "Run `python3 greet.py`")],
+        );
+    }
+    let step = msgs
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(text_of)
+        .find(|t| t.contains("# CURRENT STEP: Create greet.py"));
+    let results = msgs.iter().filter(|m| m["role"] == "tool").count();
+    if step.is_some() && results == 0 {
+        return Turn::call(
+            "write_file",
+            json!({"path": "greet.py", "content": "print('hi')\n"}),
+        );
+    }
+    Turn::text("Created greet.py.")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_turns_a_request_into_a_commit_and_keeps_the_scrollback() {
+    let server = MockServer::start_responder(Arc::new(model)).await.unwrap();
+    let p = Project::git(&server.base_url());
+    // Commands ask first, so the run needs an answer from the keyboard.
+    p.write(".chamber/config.toml", "[approval]\nmode = \"auto-edit\"\n");
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "config"]);
+    let tmux = Tmux {
+        socket: format!("chamber-test-{}", std::process::id()),
+    };
+    let mut launch = String::from("env");
+    for (k, v) in p.env_pairs() {
+        launch.push_str(&format!(" {k}='{v}'"));
+    }
+    launch.push_str(&format!(" {BIN} ui; echo CHAMBER_EXITED $?; sleep 60"));
+    let root = p.path().display().to_string();
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "110",
+        "-y",
+        "30",
+        "-c",
+        &root,
+        &launch,
+    ]);
+    tmux.wait_for("Ask for a change").await;
+
+    tmux.text("greet the user");
+    tmux.keys(&["Enter"]);
+    let plan = tmux.wait_for("Approve the plan?").await;
+    assert!(
+        plan.contains("Run `python3 greet.py`  [by rule: run_command]"),
+        "{plan}"
+    );
+    tmux.keys(&["y"]);
+    let ask = tmux.wait_for("Allow this action?").await;
+    assert!(ask.contains("python3 greet.py"), "{ask}");
+    tmux.keys(&["y"]);
+    let done = tmux.wait_for("committed").await;
+    assert!(done.contains("+print('hi')"), "no diff on screen:\n{done}");
+    assert_eq!(p.read("greet.py").as_deref(), Some("print('hi')\n"));
+
+    // Panels: the Tasks panel lists the run, the map lists the file.
+    tmux.keys(&["F3"]);
+    let tasks = tmux.wait_for("Tasks (F3)").await;
+    assert!(tasks.contains("completed"), "{tasks}");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("Index (F4)").await;
+    tmux.keys(&["F1"]);
+    tmux.wait_for("Keys").await;
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("CHAMBER_EXITED 0").await;
+
+    // Inline rendering: the session stays in the terminal's scrollback.
+    let all = tmux.scrollback();
+    for line in [
+        "› greet the user",
+        "Step 1: Create greet.py",
+        "print('hi')",
+        "committed",
+    ] {
+        assert!(
+            all.contains(line),
+            "{line:?} is not in the scrollback:\n{all}"
+        );
+    }
+}
