@@ -135,7 +135,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             strategy,
             timeout,
         } => {
-            let args = commands::ab::AbArgs {
+            let args = chamber_bench::ab::AbOptions {
                 task,
                 providers,
                 strategy,
@@ -318,15 +318,17 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 },
         } => {
             let flags = commands::bench::model_flags(&cli.global);
-            let args = commands::bench::BenchArgs {
+            let options = chamber_bench::tasks::TaskOptions {
                 dir,
                 only,
                 timeout: std::time::Duration::from_secs(timeout),
                 max_turns,
-                json_out,
                 attempts,
             };
-            (commands::bench::tasks(args, flags, out).await?, status::OK)
+            (
+                commands::bench::tasks(options, flags, json_out, out).await?,
+                status::OK,
+            )
         }
         Command::Bench {
             action:
@@ -336,13 +338,15 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     json_out,
                 },
         } => {
-            let args = commands::bench_edits::EditsArgs {
+            let options = chamber_bench::edits::EditsOptions {
                 files,
                 seed,
-                json_out,
                 repo: setup.root.clone(),
             };
-            (commands::bench_edits::edits(args, out).await?, status::OK)
+            (
+                commands::bench::edits::edits(options, json_out, out).await?,
+                status::OK,
+            )
         }
         Command::Bench {
             action:
@@ -355,7 +359,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     features_out,
                 },
         } => {
-            let args = commands::bench_retrieval::RetrievalArgs {
+            let args = commands::bench::retrieval::RetrievalArgs {
                 file,
                 repos,
                 limit,
@@ -364,14 +368,14 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 features_out,
             };
             (
-                commands::bench_retrieval::retrieval(&setup, args, out).await?,
+                commands::bench::retrieval::retrieval(&setup, args, out).await?,
                 status::OK,
             )
         }
         Command::Bench {
             action: BenchAction::Exercism(args),
         } => (
-            commands::bench_exercism::exercism(args, &cli.global, out).await?,
+            commands::bench::exercism::exercism(args, &cli.global, out).await?,
             status::OK,
         ),
         Command::Index { watch } => commands::index::index(&setup, watch, out).await?,
