@@ -267,6 +267,20 @@ impl From<chamber_runtime::RuntimeError> for CliError {
     }
 }
 
+impl From<chamber_bench::BenchError> for CliError {
+    fn from(e: chamber_bench::BenchError) -> Self {
+        use chamber_bench::ErrorKind;
+        let exit = match e.kind() {
+            ErrorKind::Internal => status::INTERNAL,
+            ErrorKind::Config => status::CONFIG,
+            ErrorKind::Git => status::GIT,
+            ErrorKind::NotFound => status::NOT_FOUND,
+            ErrorKind::InvalidState => status::INVALID_STATE,
+        };
+        CliError::new(e.code(), e.to_string(), e.hint(), exit)
+    }
+}
+
 impl From<chamber_store::StoreError> for CliError {
     fn from(e: chamber_store::StoreError) -> Self {
         use chamber_store::StoreError as S;

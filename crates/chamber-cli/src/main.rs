@@ -149,7 +149,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             strategy,
             timeout,
         } => {
-            let args = commands::ab::AbArgs {
+            let args = chamber_bench::ab::AbOptions {
                 task,
                 providers,
                 strategy,
@@ -335,15 +335,17 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 },
         } => {
             let flags = commands::bench::model_flags(&cli.global);
-            let args = commands::bench::BenchArgs {
+            let options = chamber_bench::tasks::TaskOptions {
                 dir,
                 only,
                 timeout: std::time::Duration::from_secs(timeout),
                 max_turns,
-                json_out,
                 attempts,
             };
-            (commands::bench::tasks(args, flags, out).await?, status::OK)
+            (
+                commands::bench::tasks(options, flags, json_out, out).await?,
+                status::OK,
+            )
         }
         Command::Bench {
             action:
@@ -353,13 +355,15 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     json_out,
                 },
         } => {
-            let args = commands::bench_edits::EditsArgs {
+            let options = chamber_bench::edits::EditsOptions {
                 files,
                 seed,
-                json_out,
                 repo: setup.root.clone(),
             };
-            (commands::bench_edits::edits(args, out).await?, status::OK)
+            (
+                commands::bench::edits::edits(options, json_out, out).await?,
+                status::OK,
+            )
         }
         Command::Bench {
             action:
@@ -372,7 +376,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                     features_out,
                 },
         } => {
-            let args = commands::bench_retrieval::RetrievalArgs {
+            let args = commands::bench::retrieval::RetrievalArgs {
                 file,
                 repos,
                 limit,
@@ -381,14 +385,14 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
                 features_out,
             };
             (
-                commands::bench_retrieval::retrieval(&setup, args, out).await?,
+                commands::bench::retrieval::retrieval(&setup, args, out).await?,
                 status::OK,
             )
         }
         Command::Bench {
             action: BenchAction::Exercism(args),
         } => (
-            commands::bench_exercism::exercism(args, &cli.global, out).await?,
+            commands::bench::exercism::exercism(args, &cli.global, out).await?,
             status::OK,
         ),
         Command::Index { watch } => commands::index::index(&setup, watch, out).await?,

@@ -2,10 +2,6 @@
 
 pub mod ab;
 pub mod bench;
-pub mod bench_edits;
-pub mod bench_exercism;
-pub mod bench_process;
-pub mod bench_retrieval;
 pub mod chat;
 pub mod commit;
 pub mod config_edit;

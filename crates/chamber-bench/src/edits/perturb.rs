@@ -324,7 +324,7 @@ fn duplicate(before: &str, after: &str, rng: &mut Rng) -> Option<(String, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::bench_edits::corpus::Source;
+    use crate::edits::corpus::Source;
 
     fn edit() -> Edit {
         let before: String = (0..40)

@@ -1,7 +1,8 @@
 //! The processes and their output under the end-to-end benchmarks
-//! (`chamber bench tasks`, `chamber bench exercism`): a throwaway git repo
-//! to work in, running with a time limit, counting a run's JSONL events,
-//! and restoring the judge's files before judging.
+//! (`chamber bench tasks`, `chamber bench exercism`, `chamber ab`): the
+//! `chamber` binary they start, a throwaway git repo to work in, running
+//! with a time limit, counting a run's JSONL events, and restoring the
+//! judge's files before judging.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -10,24 +11,43 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::exit::{CliError, status};
+use crate::BenchError;
+
+/// The `chamber` binary the end-to-end benchmarks start (the front end's
+/// own), with the global flags that pick the model, so every run uses the
+/// model the user asked for.
+#[derive(Debug, Clone)]
+pub struct ChamberBin {
+    /// Path of the binary.
+    pub exe: PathBuf,
+    /// `--provider`, `--model`, `--base-url`, `--prefer` and their values.
+    pub model_flags: Vec<String>,
+}
 
 /// An I/O failure of the benchmark itself (a harness error, not a result).
-pub(crate) fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
-    move |e| CliError::new("io_failed", format!("{what}: {e}"), None, status::INTERNAL)
+pub(crate) fn io_err(what: String) -> impl FnOnce(std::io::Error) -> BenchError {
+    move |source| BenchError::Io { what, source }
 }
 
 /// What one `chamber run --json` said about itself: the numbers every
 /// end-to-end benchmark reports per run.
 #[derive(Debug, Default, Clone, Serialize)]
-pub(crate) struct RunTally {
+pub struct RunTally {
+    /// The run's id.
     pub run_id: String,
+    /// Its final status (`completed`, `failed`, …).
     pub run_status: String,
+    /// Steps of the plan it proposed.
     pub plan_steps: usize,
+    /// Model requests made.
     pub model_turns: u64,
+    /// Tool calls the model asked for.
     pub tool_calls: u64,
+    /// Of those, the well-formed ones.
     pub valid_tool_calls: u64,
+    /// Tokens sent.
     pub prompt_tokens: u64,
+    /// Tokens received.
     pub completion_tokens: u64,
     /// The first error envelope's message, if the run failed.
     #[serde(skip)]
@@ -133,7 +153,7 @@ pub(crate) fn restore_files(original: &Path, work: &Path, files: &[PathBuf]) -> 
 /// Makes `work` a git repository on `main` with everything in it committed
 /// as "start", under a local benchmark identity (so `chamber run` can
 /// commit without a user-wide one).
-pub(crate) async fn init_repo(work: &Path) -> Result<(), CliError> {
+pub(crate) async fn init_repo(work: &Path) -> Result<(), BenchError> {
     for git_args in [
         vec!["init", "-q", "-b", "main"],
         vec!["config", "user.name", "bench"],
@@ -150,12 +170,10 @@ pub(crate) async fn init_repo(work: &Path) -> Result<(), CliError> {
             .map(|o| o.status.success())
             .unwrap_or(false);
         if !ok {
-            return Err(CliError::new(
-                "git_failed",
-                format!("git {} failed in {}", git_args.join(" "), work.display()),
-                None,
-                status::GIT,
-            ));
+            return Err(BenchError::RepoSetup {
+                command: git_args.join(" "),
+                dir: work.to_path_buf(),
+            });
         }
     }
     Ok(())
@@ -166,7 +184,7 @@ pub(crate) async fn init_repo(work: &Path) -> Result<(), CliError> {
 pub(crate) async fn run_with_timeout(
     cmd: tokio::process::Command,
     limit: Duration,
-) -> Result<(i32, String), CliError> {
+) -> Result<(i32, String), BenchError> {
     run_captured(cmd, limit, false).await
 }
 
@@ -175,7 +193,7 @@ pub(crate) async fn run_with_timeout(
 pub(crate) async fn run_with_timeout_all(
     cmd: tokio::process::Command,
     limit: Duration,
-) -> Result<(i32, String), CliError> {
+) -> Result<(i32, String), BenchError> {
     run_captured(cmd, limit, true).await
 }
 
@@ -183,7 +201,7 @@ async fn run_captured(
     mut cmd: tokio::process::Command,
     limit: Duration,
     with_stderr: bool,
-) -> Result<(i32, String), CliError> {
+) -> Result<(i32, String), BenchError> {
     use tokio::io::{AsyncRead, AsyncReadExt};
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::exit::{CliError, status};
+use crate::BenchError;
+use crate::process::io_err;
 
 /// The git directory (or work tree) for `repo` (`owner/name`) under `dir`:
 /// `<owner>+<name>/repo` (bare mirror), `<owner>+<name>`, `<owner>__<name>`
@@ -44,7 +45,7 @@ pub struct Checkout {
 }
 
 impl Checkout {
-    fn git(&self, args: &[&str]) -> Result<std::process::Output, CliError> {
+    fn git(&self, args: &[&str]) -> Result<std::process::Output, BenchError> {
         Command::new("git")
             .arg("--git-dir")
             .arg(&self.git_dir)
@@ -53,21 +54,17 @@ impl Checkout {
             .env("GIT_INDEX_FILE", &self.index_file)
             .args(args)
             .output()
-            .map_err(|e| CliError::new("git_failed", e.to_string(), None, status::INTERNAL))
+            .map_err(|e| BenchError::Git {
+                message: e.to_string(),
+                hint: None,
+            })
     }
 
     /// Makes the work tree match `commit`: files of the previous commit
     /// that differ are rewritten, files it lacks are removed. Blobs missing
     /// from a partial mirror (its largest files) are left out.
-    pub fn checkout(&self, commit: &str) -> Result<(), CliError> {
-        std::fs::create_dir_all(&self.work).map_err(|e| {
-            CliError::new(
-                "io_failed",
-                format!("{}: {e}", self.work.display()),
-                None,
-                status::INTERNAL,
-            )
-        })?;
+    pub fn checkout(&self, commit: &str) -> Result<(), BenchError> {
+        std::fs::create_dir_all(&self.work).map_err(io_err(self.work.display().to_string()))?;
         if self
             .git(&["read-tree", "--reset", "-u", commit])?
             .status
@@ -78,15 +75,13 @@ impl Checkout {
         // A blob is missing: rebuild the tree file by file, skipping it.
         let listed = self.git(&["ls-tree", "-r", "-z", "--name-only", commit])?;
         if !listed.status.success() {
-            return Err(CliError::new(
-                "git_failed",
-                format!(
+            return Err(BenchError::Git {
+                message: format!(
                     "cannot check out {commit}: {}",
                     String::from_utf8_lossy(&listed.stderr).trim()
                 ),
-                None,
-                status::INTERNAL,
-            ));
+                hint: None,
+            });
         }
         let wanted: std::collections::HashSet<String> = String::from_utf8_lossy(&listed.stdout)
             .split('\0')

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::commands::bench_process::io_err;
-use crate::exit::{CliError, status};
+use crate::BenchError;
+use crate::process::io_err;
 
 /// The instructions file written into every work directory.
 pub const INSTRUCTIONS: &str = "INSTRUCTIONS.md";
@@ -44,12 +44,15 @@ struct MetaFiles {
     test: Vec<String>,
 }
 
-fn bad_input(message: String, hint: &str) -> CliError {
-    CliError::new("bad_input", message, Some(hint), status::CONFIG)
+fn bad_input(message: String, hint: &'static str) -> BenchError {
+    BenchError::BadInput {
+        message,
+        hint: Some(hint),
+    }
 }
 
 /// The slugs of a set file: one per line, blank lines and `#` comments skipped.
-pub fn read_set(path: &Path) -> Result<Vec<String>, CliError> {
+pub fn read_set(path: &Path) -> Result<Vec<String>, BenchError> {
     let text = std::fs::read_to_string(path)
         .map_err(io_err(format!("cannot read the set {}", path.display())))?;
     let slugs = parse_set(&text);
@@ -71,15 +74,13 @@ fn parse_set(text: &str) -> Vec<String> {
 }
 
 /// Reads exercise `slug` from the checkout at `repo`.
-pub fn load(repo: &Path, slug: &str) -> Result<Exercise, CliError> {
+pub fn load(repo: &Path, slug: &str) -> Result<Exercise, BenchError> {
     let dir = repo.join("exercises/practice").join(slug);
     if !dir.is_dir() {
-        return Err(CliError::new(
-            "not_found",
-            format!("no exercise {slug}: {} is not a folder", dir.display()),
-            Some("--repo is the exercism/python checkout; check the slug in the set"),
-            status::NOT_FOUND,
-        ));
+        return Err(BenchError::NotFound {
+            message: format!("no exercise {slug}: {} is not a folder", dir.display()),
+            hint: Some("--repo is the exercism/python checkout; check the slug in the set"),
+        });
     }
     let meta: Meta = match std::fs::read_to_string(dir.join(".meta/config.json")) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| {
@@ -98,12 +99,10 @@ pub fn load(repo: &Path, slug: &str) -> Result<Exercise, CliError> {
     let tests = or_default(meta.files.test, format!("{module}_test.py"));
     for file in solution.iter().chain(&tests) {
         if !dir.join(file).is_file() {
-            return Err(CliError::new(
-                "not_found",
-                format!("exercise {slug} has no {file}"),
-                None,
-                status::NOT_FOUND,
-            ));
+            return Err(BenchError::NotFound {
+                message: format!("exercise {slug} has no {file}"),
+                hint: None,
+            });
         }
     }
     let mut instructions = String::new();
@@ -128,7 +127,7 @@ pub fn load(repo: &Path, slug: &str) -> Result<Exercise, CliError> {
 
 impl Exercise {
     /// Writes the stubs, the tests and `INSTRUCTIONS.md` into `work`.
-    pub fn lay_out(&self, work: &Path) -> Result<(), CliError> {
+    pub fn lay_out(&self, work: &Path) -> Result<(), BenchError> {
         for file in self.solution.iter().chain(&self.tests) {
             let target = work.join(file);
             if let Some(parent) = target.parent() {

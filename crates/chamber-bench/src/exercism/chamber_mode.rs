@@ -2,21 +2,19 @@
 //! `INSTRUCTIONS.md`), solved by the current binary's `chamber run --yes`;
 //! a retry is another run whose task carries the test failures.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::exercise::{Exercise, feedback};
 use super::judge::{Runner, judge};
 use super::report::{ModeResult, TryResult};
-use crate::commands::bench_process::{init_repo, io_err, run_with_timeout, tally};
-use crate::exit::CliError;
+use crate::BenchError;
+use crate::process::{ChamberBin, init_repo, io_err, run_with_timeout, tally};
 
 /// How the runs are started.
-pub struct ChamberSolver {
-    /// The `chamber` binary (this one).
-    pub exe: PathBuf,
-    /// Global flags picking the model (`--provider`, `--model`, …).
-    pub model_flags: Vec<String>,
+pub(crate) struct ChamberSolver {
+    /// The `chamber` binary and the flags picking the model.
+    pub chamber: ChamberBin,
     /// Extra arguments of `chamber run`.
     pub run_args: Vec<String>,
     /// Time limit of one run, and of judging it.
@@ -29,7 +27,11 @@ pub struct ChamberSolver {
 
 impl ChamberSolver {
     /// Solves `exercise` in a repo made under `scratch`.
-    pub async fn solve(&self, exercise: &Exercise, scratch: &Path) -> Result<ModeResult, CliError> {
+    pub async fn solve(
+        &self,
+        exercise: &Exercise,
+        scratch: &Path,
+    ) -> Result<ModeResult, BenchError> {
         let started = Instant::now();
         let work = scratch.join(format!("chamber-{}", exercise.slug));
         std::fs::create_dir_all(&work)
@@ -39,8 +41,8 @@ impl ChamberSolver {
         let mut result = ModeResult::default();
         let mut task = exercise.task();
         for attempt in 1..=self.tries {
-            let mut cmd = tokio::process::Command::new(&self.exe);
-            cmd.args(&self.model_flags)
+            let mut cmd = tokio::process::Command::new(&self.chamber.exe);
+            cmd.args(&self.chamber.model_flags)
                 .arg("-C")
                 .arg(&work)
                 .arg("--json")

@@ -11,11 +11,11 @@ use chamber_llm::{ChatRequest, Message, Provider, collect};
 use super::exercise::{Exercise, code_block, feedback};
 use super::judge::{Runner, judge};
 use super::report::{ModeResult, TryResult};
-use crate::commands::bench_process::io_err;
-use crate::exit::CliError;
+use crate::BenchError;
+use crate::process::io_err;
 
 /// The model, as `chamber run` would pick it.
-pub struct AloneSolver {
+pub(crate) struct AloneSolver {
     /// The provider client.
     pub provider: Arc<dyn Provider>,
     /// The model name.
@@ -32,7 +32,11 @@ pub struct AloneSolver {
 
 impl AloneSolver {
     /// Solves `exercise` in a folder made under `scratch`.
-    pub async fn solve(&self, exercise: &Exercise, scratch: &Path) -> Result<ModeResult, CliError> {
+    pub async fn solve(
+        &self,
+        exercise: &Exercise,
+        scratch: &Path,
+    ) -> Result<ModeResult, BenchError> {
         let started = Instant::now();
         let work = scratch.join(format!("alone-{}", exercise.slug));
         std::fs::create_dir_all(&work)

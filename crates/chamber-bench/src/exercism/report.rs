@@ -4,8 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::commands::bench_process::RunTally;
-use crate::output::{Output, style};
+use crate::{Paint, RunTally, Tone};
 
 /// One try of one solver on one exercise.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -97,13 +96,13 @@ pub fn ratio(chamber: &Value, alone: &Value, tries: u32) -> Value {
 }
 
 /// A table cell: the try that solved it (or `no`) and each try's seconds.
-fn cell(r: Option<&ModeResult>) -> String {
+fn cell(r: Option<&ModeResult>, paint: &dyn Paint) -> String {
     let Some(r) = r else {
         return format!("{:<22}", "");
     };
     let verdict = match r.solved_at {
-        Some(k) => Output::styled(style::OK, format!("try {k}")),
-        None => Output::styled(style::BAD, "no   "),
+        Some(k) => paint.paint(Tone::Good, &format!("try {k}")),
+        None => paint.paint(Tone::Bad, "no   "),
     };
     let secs = r
         .tries
@@ -120,20 +119,20 @@ fn cell(r: Option<&ModeResult>) -> String {
 }
 
 /// The table's header.
-pub fn header() -> String {
-    Output::styled(
-        style::HEAD,
-        format!("{:<24} {:<22} {:<22}", "exercise", "chamber", "alone"),
+pub fn header(paint: &dyn Paint) -> String {
+    paint.paint(
+        Tone::Head,
+        &format!("{:<24} {:<22} {:<22}", "exercise", "chamber", "alone"),
     )
 }
 
 /// One exercise's row, with the last error of each unsolved mode.
-pub fn row(r: &ExerciseResult) -> String {
+pub fn row(r: &ExerciseResult, paint: &dyn Paint) -> String {
     let mut text = format!(
         "{:<24} {} {}",
         r.exercise,
-        cell(r.chamber.as_ref()),
-        cell(r.alone.as_ref())
+        cell(r.chamber.as_ref(), paint),
+        cell(r.alone.as_ref(), paint)
     );
     for (mode, result) in [("chamber", &r.chamber), ("alone", &r.alone)] {
         let error = result

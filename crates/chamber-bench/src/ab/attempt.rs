@@ -7,10 +7,9 @@ use std::time::Instant;
 use chamber_verify::{Detected, RunOptions, failure_count, run_tests};
 use serde_json::{Value, json};
 
-use super::AbArgs;
-use crate::commands::bench_process::run_with_timeout;
-use crate::exit::CliError;
-use crate::setup::Setup;
+use super::AbOptions;
+use crate::BenchError;
+use crate::process::run_with_timeout;
 
 /// Which provider (and model) an attempt uses.
 #[derive(Debug, Clone)]
@@ -70,13 +69,12 @@ pub struct Attempt {
 }
 
 /// Runs one attempt to its end (or its time limit).
-pub async fn run(
+pub(crate) async fn run(
     exe: &Path,
     root: &Path,
     spec: &Spec,
-    args: &AbArgs,
-    _setup: &Setup,
-) -> Result<Attempt, CliError> {
+    args: &AbOptions,
+) -> Result<Attempt, BenchError> {
     let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("-C")
         .arg(root)
@@ -143,7 +141,7 @@ fn from_output(spec: &Spec, stdout: &str, secs: f64) -> Attempt {
 
 impl Attempt {
     /// Runs the project's tests in the attempt's worktree.
-    pub async fn score_tests(&mut self, dir: &Path, detected: &Detected) {
+    pub(crate) async fn score_tests(&mut self, dir: &Path, detected: &Detected) {
         if let Ok(run) = run_tests(dir, detected, RunOptions::default()).await {
             self.tests = Some((run.passed(), failure_count(&run), run.report.passed));
         }

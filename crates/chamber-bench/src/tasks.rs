@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::bench_process::{RunTally, init_repo, io_err, restore_tests, run_with_timeout, tally};
-use crate::exit::{CliError, status};
-use crate::output::{Output, style};
+use crate::process::{
+    ChamberBin, RunTally, init_repo, io_err, restore_tests, run_with_timeout, tally,
+};
+use crate::{BenchError, Paint, Progress, Tone};
 
 /// `task.toml`.
 #[derive(Debug, Deserialize)]
@@ -29,27 +30,38 @@ struct TaskSpec {
 /// The outcome of one task.
 #[derive(Debug, Default, Serialize)]
 pub struct TaskResult {
-    task: String,
-    language: String,
-    difficulty: String,
-    solved: bool,
-    run_exit: i32,
+    /// The task's folder name.
+    pub task: String,
+    /// `task.toml`'s language.
+    pub language: String,
+    /// `task.toml`'s difficulty.
+    pub difficulty: String,
+    /// Whether the task's tests passed after the run.
+    pub solved: bool,
+    /// The run's exit status (124: timed out).
+    pub run_exit: i32,
+    /// What the run's events say.
     #[serde(flatten)]
-    run: RunTally,
-    run_secs: f64,
-    test_secs: f64,
-    tests_modified: bool,
-    error: Option<String>,
+    pub run: RunTally,
+    /// Seconds the run took.
+    pub run_secs: f64,
+    /// Seconds the tests took.
+    pub test_secs: f64,
+    /// Whether the run had changed a test file (restored before judging).
+    pub tests_modified: bool,
+    /// Why the run failed, or the harness error that stopped the task.
+    pub error: Option<String>,
     /// With `--attempts`: the fix rounds run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fix_rounds: Option<u32>,
+    pub fix_rounds: Option<u32>,
     /// With `--attempts`: the attempt (fix round) that solved it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    solved_at: Option<u32>,
+    pub solved_at: Option<u32>,
 }
 
 /// Options of `chamber bench tasks`.
-pub struct BenchArgs {
+#[derive(Debug, Clone)]
+pub struct TaskOptions {
     /// The folder of task folders.
     pub dir: PathBuf,
     /// Only these task names.
@@ -58,52 +70,77 @@ pub struct BenchArgs {
     pub timeout: Duration,
     /// Model turns per plan step.
     pub max_turns: Option<u32>,
-    /// Where to write the JSON report.
-    pub json_out: Option<PathBuf>,
     /// Run `chamber fix` with this many rounds (attempts) instead of
     /// `chamber run` with the instruction.
     pub attempts: Option<u32>,
 }
 
-/// The global flags that pick the model (`--provider`, `--model`,
-/// `--base-url`, `--prefer`), as arguments for the `chamber` runs a
-/// benchmark starts, so they use the same model as asked for.
-pub fn model_flags(global: &crate::cli::GlobalArgs) -> Vec<String> {
-    let mut flags = Vec::new();
-    for (flag, value) in [
-        ("--provider", &global.provider),
-        ("--model", &global.model),
-        ("--base-url", &global.base_url),
-        ("--prefer", &global.prefer),
-    ] {
-        if let Some(v) = value {
-            flags.extend([flag.to_string(), v.clone()]);
-        }
-    }
-    flags
+/// Every task's result and the totals.
+#[derive(Debug)]
+pub struct TasksReport {
+    /// One per task, in folder-name order.
+    pub results: Vec<TaskResult>,
+    /// Sums over the tasks (see the JSON report's `total`).
+    pub total: Value,
+    /// The attempts asked for, if any.
+    pub attempts: Option<u32>,
 }
 
-/// Runs every task and prints a table; the payload holds every result.
-pub async fn tasks(
-    args: BenchArgs,
-    global_flags: Vec<String>,
-    out: &Output,
-) -> Result<Value, CliError> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&args.dir)
-        .map_err(io_err(format!("cannot read {}", args.dir.display())))?
+impl TasksReport {
+    /// The JSON report: every result and the totals.
+    pub fn to_json(&self) -> Value {
+        json!({"tasks": self.results, "total": self.total})
+    }
+
+    /// The totals as one line: solved per attempt, solved, tool-call
+    /// validity, tokens and time.
+    pub fn summary(&self, paint: &dyn Paint) -> String {
+        let total = &self.total;
+        let by_attempt = (1..=self.attempts.unwrap_or(0))
+            .map(|n| {
+                format!(
+                    "solved@{n} {}/{} · ",
+                    total[format!("solved_at_{n}")],
+                    total["tasks"]
+                )
+            })
+            .collect::<String>();
+        paint.paint(
+            Tone::Head,
+            &format!(
+                "{by_attempt}solved {}/{} · tool calls valid {}/{} ({:.0}%) · tokens {} in / {} out · {:.0}s",
+                total["solved"],
+                total["tasks"],
+                total["valid_tool_calls"],
+                total["tool_calls"],
+                total["tool_call_validity"].as_f64().unwrap_or(0.0) * 100.0,
+                total["prompt_tokens"],
+                total["completion_tokens"],
+                total["seconds"].as_f64().unwrap_or(0.0)
+            ),
+        )
+    }
+}
+
+/// Runs every task in `options.dir` with `chamber`, reporting each task as
+/// it starts and its row when judged.
+pub async fn run(
+    options: &TaskOptions,
+    chamber: &ChamberBin,
+    progress: &dyn Progress,
+) -> Result<TasksReport, BenchError> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&options.dir)
+        .map_err(io_err(format!("cannot read {}", options.dir.display())))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.join("task.toml").is_file())
-        .filter(|p| args.only.is_empty() || args.only.iter().any(|o| p.ends_with(o)))
+        .filter(|p| options.only.is_empty() || options.only.iter().any(|o| p.ends_with(o)))
         .collect();
     dirs.sort();
     if dirs.is_empty() {
-        return Err(CliError::new(
-            "no_tasks",
-            format!("no task folders (with task.toml) in {}", args.dir.display()),
-            Some("see bench/tasks/README.md for the format"),
-            status::NOT_FOUND,
-        ));
+        return Err(BenchError::NoTasks {
+            dir: options.dir.clone(),
+        });
     }
     let started = Instant::now();
     let mut results = Vec::new();
@@ -112,59 +149,31 @@ pub async fn tasks(
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        if !out.is_quiet() && !out.is_json() {
-            eprintln!("» {name}");
-        }
-        let result = match run_task(dir, &name, &args, &global_flags).await {
+        progress.begin(&name);
+        let result = match run_task(dir, &name, options, chamber).await {
             Ok(r) => r,
             Err(e) => TaskResult {
                 task: name.clone(),
-                error: Some(e.message),
+                error: Some(e.to_string()),
                 ..Default::default()
             },
         };
-        out.line(row(&result));
+        progress.row(&row(&result, progress));
         results.push(result);
     }
-    let total = totals(&results, started.elapsed(), args.attempts);
-    let by_attempt = (1..=args.attempts.unwrap_or(0))
-        .map(|n| {
-            format!(
-                "solved@{n} {}/{} · ",
-                total[format!("solved_at_{n}")],
-                total["tasks"]
-            )
-        })
-        .collect::<String>();
-    out.line(Output::styled(
-        style::HEAD,
-        format!(
-            "{by_attempt}solved {}/{} · tool calls valid {}/{} ({:.0}%) · tokens {} in / {} out · {:.0}s",
-            total["solved"],
-            total["tasks"],
-            total["valid_tool_calls"],
-            total["tool_calls"],
-            total["tool_call_validity"].as_f64().unwrap_or(0.0) * 100.0,
-            total["prompt_tokens"],
-            total["completion_tokens"],
-            total["seconds"].as_f64().unwrap_or(0.0)
-        ),
-    ));
-    let report = json!({"tasks": results, "total": total});
-    if let Some(path) = &args.json_out {
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        chamber_tools::atomic::write_atomic(path, text.as_bytes())
-            .map_err(io_err(format!("cannot write {}", path.display())))?;
-        out.line(format!("report: {}", path.display()));
-    }
-    Ok(report)
+    let total = totals(&results, started.elapsed(), options.attempts);
+    Ok(TasksReport {
+        results,
+        total,
+        attempts: options.attempts,
+    })
 }
 
-fn row(r: &TaskResult) -> String {
+fn row(r: &TaskResult, paint: &dyn Paint) -> String {
     let verdict = if r.solved {
-        Output::styled(style::OK, "solved")
+        paint.paint(Tone::Good, "solved")
     } else {
-        Output::styled(style::BAD, "failed")
+        paint.paint(Tone::Bad, "failed")
     };
     let rounds = r
         .fix_rounds
@@ -218,18 +227,14 @@ fn totals(results: &[TaskResult], elapsed: Duration, attempts: Option<u32>) -> V
 async fn run_task(
     dir: &Path,
     name: &str,
-    args: &BenchArgs,
-    global_flags: &[String],
-) -> Result<TaskResult, CliError> {
+    args: &TaskOptions,
+    chamber: &ChamberBin,
+) -> Result<TaskResult, BenchError> {
     let text = std::fs::read_to_string(dir.join("task.toml"))
         .map_err(io_err(format!("cannot read {name}/task.toml")))?;
-    let spec: TaskSpec = toml::from_str(&text).map_err(|e| {
-        CliError::new(
-            "task_invalid",
-            format!("{name}/task.toml: {e}"),
-            None,
-            status::CONFIG,
-        )
+    let spec: TaskSpec = toml::from_str(&text).map_err(|e| BenchError::TaskInvalid {
+        task: name.to_string(),
+        reason: e.to_string(),
     })?;
     let tmp = tempfile::Builder::new()
         .prefix("chamber-bench-")
@@ -246,9 +251,11 @@ async fn run_task(
         difficulty: spec.difficulty.clone(),
         ..Default::default()
     };
-    let exe = std::env::current_exe().map_err(io_err("cannot find the chamber binary".into()))?;
-    let mut cmd = tokio::process::Command::new(exe);
-    cmd.args(global_flags).arg("-C").arg(&work).arg("--json");
+    let mut cmd = tokio::process::Command::new(&chamber.exe);
+    cmd.args(&chamber.model_flags)
+        .arg("-C")
+        .arg(&work)
+        .arg("--json");
     match args.attempts {
         Some(n) => cmd.args(["fix", "--yes", "--max-rounds", &n.to_string()]),
         None => cmd.args(["run", "--yes"]),

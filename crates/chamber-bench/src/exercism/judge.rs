@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::exercise::Exercise;
-use crate::commands::bench_process::{restore_files, run_with_timeout_all};
-use crate::exit::{CliError, status};
+use crate::BenchError;
+use crate::process::{restore_files, run_with_timeout_all};
 
 /// The test runner the judge uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,7 +22,7 @@ pub enum Runner {
 
 /// Picks the runner: pytest when `python3` can import it. No `python3` at
 /// all is a harness error.
-pub async fn detect() -> Result<Runner, CliError> {
+pub async fn detect() -> Result<Runner, BenchError> {
     let probe = |code: &'static str| async move {
         tokio::process::Command::new("python3")
             .args(["-c", code])
@@ -33,12 +33,7 @@ pub async fn detect() -> Result<Runner, CliError> {
     match probe("import sys").await {
         Ok(o) if o.status.success() => {}
         _ => {
-            return Err(CliError::new(
-                "python_missing",
-                "cannot run python3, which judges the exercises",
-                Some("install Python 3 (and pytest, optionally)"),
-                status::NOT_FOUND,
-            ));
+            return Err(BenchError::PythonMissing);
         }
     }
     Ok(match probe("import pytest").await {
@@ -66,7 +61,7 @@ pub async fn judge(
     work: &Path,
     runner: Runner,
     limit: Duration,
-) -> Result<Verdict, CliError> {
+) -> Result<Verdict, BenchError> {
     let tests_modified = restore_files(&exercise.dir, work, &exercise.test_paths());
     let mut cmd = tokio::process::Command::new("python3");
     match runner {

@@ -8,7 +8,8 @@ mod llm;
 mod metrics;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chamber_index::retrieve::{Bm25Run, FileFeatures, bm25_queries, features, rank};
@@ -16,16 +17,16 @@ use chamber_index::{Index, IndexOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::bench_process::io_err;
-use crate::exit::{CliError, status};
-use crate::output::{Output, style};
-use crate::setup::Setup;
+use crate::process::io_err;
+use crate::{BenchError, Paint, Progress, Tone};
 use checkout::{Checkout, find_repo, git_dir};
-use metrics::{KS, Scores, score, summary};
+pub use metrics::{KS, Scores};
+use metrics::{score, summary};
 
-/// One line of the input file.
+/// One line of the input file: an issue, where its repository stood, and
+/// the files the real fix changed.
 #[derive(Debug, Clone, Deserialize)]
-struct Instance {
+pub struct Instance {
     instance_id: String,
     repo: String,
     base_commit: String,
@@ -35,41 +36,55 @@ struct Instance {
 
 /// The outcome of one instance.
 #[derive(Debug, Serialize)]
-struct InstanceResult {
-    instance_id: String,
-    repo: String,
-    gold_files: Vec<String>,
-    ours: Scores,
-    bm25: Scores,
+pub struct InstanceResult {
+    /// The instance's id.
+    pub instance_id: String,
+    /// `owner/name`.
+    pub repo: String,
+    /// The files the real fix changed.
+    pub gold_files: Vec<String>,
+    /// Chamber's ranking.
+    pub ours: Scores,
+    /// Plain BM25 over the whole issue text.
+    pub bm25: Scores,
+    /// Chamber's ranking re-ordered by the model (`--llm`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    llm: Option<Scores>,
-    top: Vec<Value>,
-    index_ms: u64,
-    rank_ms: u64,
+    pub llm: Option<Scores>,
+    /// Our top 5 files with their scores and reasons.
+    pub top: Vec<Value>,
+    /// Time to check the commit out and update the index.
+    pub index_ms: u64,
+    /// Time to rank.
+    pub rank_ms: u64,
+    /// Why the instance could not be scored.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub error: Option<String>,
+    /// Per-file signal ranks, when asked for.
     #[serde(skip)]
-    features: Option<Vec<FileFeatures>>,
+    pub features: Option<Vec<FileFeatures>>,
 }
 
-/// Options of `chamber bench retrieval`.
-pub struct RetrievalArgs {
-    /// The JSONL file.
-    pub file: PathBuf,
-    /// Where the repositories are.
-    pub repos: PathBuf,
-    /// Only the first N instances.
-    pub limit: Option<usize>,
-    /// Re-rank with the configured model too.
+/// The configured model, which re-ranks the top candidates (`--llm`).
+pub struct Reranker {
+    /// The provider client.
+    pub provider: Arc<dyn chamber_llm::Provider>,
+    /// The model name.
+    pub model: String,
+}
+
+/// Every instance's result and the totals.
+#[derive(Debug)]
+pub struct RetrievalReport {
+    /// One per instance, grouped by repository.
+    pub results: Vec<InstanceResult>,
+    /// Instances, errors, seconds, and Acc@k / recall@k per system.
+    pub total: Value,
+    /// Whether the model re-ranked too.
     pub llm: bool,
-    /// Also write the JSON report here.
-    pub json_out: Option<PathBuf>,
-    /// Write each instance's per-file signal ranks here (JSONL), for
-    /// tuning the fusion offline.
-    pub features_out: Option<PathBuf>,
 }
 
-fn read_instances(path: &Path, limit: Option<usize>) -> Result<Vec<Instance>, CliError> {
+/// The instances of the JSONL file at `path` (only the first `limit`).
+pub fn read_instances(path: &Path, limit: Option<usize>) -> Result<Vec<Instance>, BenchError> {
     let text =
         std::fs::read_to_string(path).map_err(io_err(format!("cannot read {}", path.display())))?;
     let mut list = Vec::new();
@@ -78,15 +93,11 @@ fn read_instances(path: &Path, limit: Option<usize>) -> Result<Vec<Instance>, Cl
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let inst: Instance = serde_json::from_str(line).map_err(|e| {
-            CliError::new(
-                "bad_input",
-                format!("{}:{}: {e}", path.display(), i + 1),
-                Some(
-                    "each line needs instance_id, repo, base_commit, problem_statement, gold_files",
-                ),
-                status::CONFIG,
-            )
+        let inst: Instance = serde_json::from_str(line).map_err(|e| BenchError::BadInput {
+            message: format!("{}:{}: {e}", path.display(), i + 1),
+            hint: Some(
+                "each line needs instance_id, repo, base_commit, problem_statement, gold_files",
+            ),
         })?;
         list.push(inst);
     }
@@ -106,23 +117,17 @@ fn paths_of_hits(hits: &[chamber_index::SearchHit]) -> Vec<String> {
     out
 }
 
-/// Runs the benchmark and prints the table; the payload holds the summary
-/// and, per instance, the scores and our top files with reasons.
-pub async fn retrieval(
-    setup: &Setup,
-    args: RetrievalArgs,
-    out: &Output,
-) -> Result<Value, CliError> {
-    let mut instances = read_instances(&args.file, args.limit)?;
+/// Scores every instance: each repository found under `repos` is checked
+/// out at each base commit in turn and indexed incrementally; with `model`
+/// the model re-ranks too. Each instance's row goes to `progress`.
+pub async fn run(
+    mut instances: Vec<Instance>,
+    repos: &Path,
+    model: Option<Reranker>,
+    want_features: bool,
+    progress: &dyn Progress,
+) -> Result<RetrievalReport, BenchError> {
     instances.sort_by(|a, b| a.repo.cmp(&b.repo));
-    let model = if args.llm {
-        let (provider, choice, _server) = setup
-            .provider(&setup.loaded.config, &crate::setup::notice_for(out))
-            .await?;
-        Some((provider, choice.model))
-    } else {
-        None
-    };
     let scratch = tempfile::tempdir().map_err(io_err("cannot make a temp dir".into()))?;
     let started = Instant::now();
     let mut results: Vec<InstanceResult> = Vec::new();
@@ -130,13 +135,13 @@ pub async fn retrieval(
     for inst in &instances {
         if open.as_ref().is_none_or(|(r, _, _)| *r != inst.repo) {
             open = None;
-            let Some(found) = find_repo(&args.repos, &inst.repo) else {
+            let Some(found) = find_repo(repos, &inst.repo) else {
                 results.push(failed(
                     inst,
                     format!(
                         "repository {} not found under {}",
                         inst.repo,
-                        args.repos.display()
+                        repos.display()
                     ),
                 ));
                 continue;
@@ -148,7 +153,7 @@ pub async fn retrieval(
                 index_file: scratch.path().join(&slug).join("git-index"),
             };
             if let Err(e) = co.checkout(&inst.base_commit) {
-                results.push(failed(inst, e.message));
+                results.push(failed(inst, e.to_string()));
                 continue;
             }
             let index_dir = scratch.path().join(&slug).join("index");
@@ -163,35 +168,42 @@ pub async fn retrieval(
         let Some((_, co, index)) = open.as_mut() else {
             continue;
         };
-        let result =
-            run_instance(inst, co, index, model.as_ref(), args.features_out.is_some()).await;
-        if !out.is_json() && !out.is_quiet() {
-            out.line(row(&result));
-        }
+        let result = run_instance(inst, co, index, model.as_ref(), want_features).await;
+        progress.row(&row(&result, progress));
         results.push(result);
     }
-    let elapsed = started.elapsed();
-    let total = totals(&results, elapsed.as_secs_f64(), args.llm);
-    for line in table(&total, args.llm) {
-        out.line(line);
+    let llm = model.is_some();
+    let total = totals(&results, started.elapsed().as_secs_f64(), llm);
+    Ok(RetrievalReport {
+        results,
+        total,
+        llm,
+    })
+}
+
+impl RetrievalReport {
+    /// The JSON report: the totals and every instance.
+    pub fn to_json(&self) -> Value {
+        json!({"total": self.total, "instances": self.results})
     }
-    if let Some(path) = &args.features_out {
+
+    /// The summary table, one line each: Acc@k and recall@k per system,
+    /// then counts and time.
+    pub fn table(&self, paint: &dyn Paint) -> Vec<String> {
+        table(&self.total, self.llm, paint)
+    }
+
+    /// Writes each instance's per-file signal ranks to `path` (JSONL), for
+    /// tuning the fusion offline.
+    pub fn write_features(&self, path: &Path) -> Result<(), BenchError> {
         let mut text = String::new();
-        for r in &results {
+        for r in &self.results {
             let line = json!({"instance_id": r.instance_id, "gold_files": r.gold_files, "files": r.features});
             text.push_str(&line.to_string());
             text.push('\n');
         }
-        std::fs::write(path, text).map_err(io_err(format!("cannot write {}", path.display())))?;
+        std::fs::write(path, text).map_err(io_err(format!("cannot write {}", path.display())))
     }
-    let report = json!({"total": total, "instances": results});
-    if let Some(path) = &args.json_out {
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        chamber_tools::atomic::write_atomic(path, text.as_bytes())
-            .map_err(io_err(format!("cannot write {}", path.display())))?;
-        out.line(format!("report: {}", path.display()));
-    }
-    Ok(report)
 }
 
 fn failed(inst: &Instance, error: String) -> InstanceResult {
@@ -214,12 +226,12 @@ async fn run_instance(
     inst: &Instance,
     co: &Checkout,
     index: &mut Index,
-    model: Option<&(std::sync::Arc<dyn chamber_llm::Provider>, String)>,
+    model: Option<&Reranker>,
     want_features: bool,
 ) -> InstanceResult {
     let t = Instant::now();
     if let Err(e) = co.checkout(&inst.base_commit) {
-        return failed(inst, e.message);
+        return failed(inst, e.to_string());
     }
     if let Err(e) = index.update(&|_| {}).await {
         return failed(inst, e.to_string());
@@ -245,8 +257,15 @@ async fn run_instance(
     let rank_ms = t.elapsed().as_millis() as u64;
     let ours: Vec<String> = ranked.iter().map(|r| r.path.clone()).collect();
     let llm = match model {
-        Some((provider, name)) => {
-            match llm::rerank(provider.as_ref(), name, &inst.problem_statement, &ranked).await {
+        Some(m) => {
+            match llm::rerank(
+                m.provider.as_ref(),
+                &m.model,
+                &inst.problem_statement,
+                &ranked,
+            )
+            .await
+            {
                 Ok(order) => Some(score(&order, &inst.gold_files)),
                 Err(e) => return failed(inst, format!("model: {e}")),
             }
@@ -272,12 +291,12 @@ async fn run_instance(
     }
 }
 
-fn row(r: &InstanceResult) -> String {
+fn row(r: &InstanceResult, paint: &dyn Paint) -> String {
     let mark = |s: &Scores| {
         if s.acc[2] {
-            Output::styled(style::OK, "✓")
+            paint.paint(Tone::Good, "✓")
         } else {
-            Output::styled(style::BAD, "✗")
+            paint.paint(Tone::Bad, "✗")
         }
     };
     format!(
@@ -322,10 +341,10 @@ fn totals(results: &[InstanceResult], secs: f64, llm: bool) -> Value {
     })
 }
 
-fn table(total: &Value, llm: bool) -> Vec<String> {
-    let mut lines = vec![Output::styled(
-        style::HEAD,
-        format!(
+fn table(total: &Value, llm: bool, paint: &dyn Paint) -> Vec<String> {
+    let mut lines = vec![paint.paint(
+        Tone::Head,
+        &format!(
             "{:<10} {:>7} {:>7} {:>7} {:>7}   {:>6} {:>6} {:>6} {:>6}",
             "system", "Acc@1", "Acc@3", "Acc@5", "Acc@10", "R@1", "R@3", "R@5", "R@10"
         ),

@@ -19,12 +19,13 @@ mod report;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use fastrand::Rng;
 use serde_json::{Value, json};
 
-use crate::exit::{CliError, status};
-use crate::output::{Output, style};
+use crate::process::io_err;
+use crate::{BenchError, Paint, Progress, Tone};
 
 use appliers::{Outcome, Peer, Trial};
 use corpus::Edit;
@@ -34,38 +35,33 @@ use report::{CHAMBER, Record};
 
 /// Options of `chamber bench edits`.
 #[derive(Debug, Clone)]
-pub struct EditsArgs {
+pub struct EditsOptions {
     /// Files (or history hunks) taken from each source.
     pub files: usize,
     /// Seed of every random choice.
     pub seed: u64,
-    /// Also write the JSON report here.
-    pub json_out: Option<PathBuf>,
     /// The repository whose history gives real hunks.
     pub repo: PathBuf,
 }
 
-/// Runs the benchmark, prints the tables and returns the report.
-pub async fn edits(args: EditsArgs, out: &Output) -> Result<Value, CliError> {
-    let progress = !out.is_json() && !out.is_quiet();
-    let job = args.clone();
-    let (report, lines) = tokio::task::spawn_blocking(move || run(&job, progress))
-        .await
-        .map_err(|e| internal(format!("the benchmark stopped: {e}")))??;
-    for line in &lines {
-        out.line(line);
-    }
-    if let Some(path) = &args.json_out {
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        chamber_tools::atomic::write_atomic(path, text.as_bytes())
-            .map_err(|e| internal(format!("cannot write {}: {e}", path.display())))?;
-        out.line(format!("report: {}", path.display()));
-    }
-    Ok(report)
+/// The benchmark's outcome: the JSON report and the tables for people.
+#[derive(Debug)]
+pub struct EditsReport {
+    /// Corpus, appliers, results, totals, Chamber's failures and every case.
+    pub report: Value,
+    /// The tables, the summary and the first failures, one line each.
+    pub lines: Vec<String>,
 }
 
-fn internal(message: String) -> CliError {
-    CliError::new("io_failed", message, None, status::INTERNAL)
+/// Builds the corpus and applies every case, off the async threads; each
+/// edit is announced to `progress` as it starts.
+pub async fn run(
+    options: EditsOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<EditsReport, BenchError> {
+    tokio::task::spawn_blocking(move || run_blocking(&options, progress.as_ref()))
+        .await
+        .map_err(|e| BenchError::Stopped(e.to_string()))?
 }
 
 /// Mixes the seed with the edit and perturbation, so that each case's
@@ -76,7 +72,7 @@ fn case_seed(seed: u64, edit: usize, p: Perturbation) -> u64 {
         .wrapping_add(p as u64)
 }
 
-fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliError> {
+fn run_blocking(args: &EditsOptions, progress: &dyn Progress) -> Result<EditsReport, BenchError> {
     let mut notes = Vec::new();
     let mut edits = corpus::rust_crates(args.files, &mut Rng::with_seed(args.seed), &mut notes);
     edits.extend(corpus::python_stdlib(
@@ -91,15 +87,9 @@ fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliErro
         &mut notes,
     ));
     if edits.is_empty() {
-        return Err(CliError::new(
-            "no_corpus",
-            format!(
-                "no source files found for the edit corpus: {}",
-                notes.join("; ")
-            ),
-            Some("install Rust crates (cargo fetch) or Python, or run inside a git repository"),
-            status::NOT_FOUND,
-        ));
+        return Err(BenchError::NoCorpus {
+            notes: notes.join("; "),
+        });
     }
     let peers: Vec<Peer> = Peer::ALL.into_iter().filter(|p| p.available()).collect();
     for p in Peer::ALL.iter().filter(|p| !peers.contains(p)) {
@@ -110,21 +100,19 @@ fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliErro
     let tmp = tempfile::Builder::new()
         .prefix("chamber-bench-edits-")
         .tempdir()
-        .map_err(|e| internal(format!("cannot make a temp dir: {e}")))?;
+        .map_err(io_err("cannot make a temp dir".into()))?;
     let mut records = Vec::new();
     let mut bytes: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut counter = 0usize;
     for (i, edit) in edits.iter().enumerate() {
-        if progress {
-            eprintln!(
-                "» {}/{} {} {}",
-                i + 1,
-                edits.len(),
-                edit.source.name(),
-                edit.path
-            );
-        }
+        progress.begin(&format!(
+            "{}/{} {} {}",
+            i + 1,
+            edits.len(),
+            edit.source.name(),
+            edit.path
+        ));
         for format in Format::ALL {
             for p in Perturbation::ALL {
                 let mut rng = Rng::with_seed(case_seed(args.seed, i, p));
@@ -145,7 +133,7 @@ fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliErro
                     {
                         Ok(()) => apply(&dir, &case),
                         Err(e) => {
-                            return Err(internal(format!("cannot set up {}: {e}", dir.display())));
+                            return Err(io_err(format!("cannot set up {}", dir.display()))(e));
                         }
                     };
                     let _ = std::fs::remove_dir_all(&dir);
@@ -169,7 +157,7 @@ fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliErro
     let (results, totals) = report::results(&records, &appliers);
     let mut lines = report::tables(&records, &appliers);
     lines.push(String::new());
-    lines.push(summary(&records, &failures, &notes));
+    lines.push(summary(&records, &failures, &notes, progress));
     for f in failures.iter().take(12) {
         lines.push(format!(
             "  {} {} {} {}: {}",
@@ -207,7 +195,7 @@ fn run(args: &EditsArgs, progress: bool) -> Result<(Value, Vec<String>), CliErro
         "chamber_failures": failures,
         "cases": records,
     });
-    Ok((report, lines))
+    Ok(EditsReport { report, lines })
 }
 
 /// A case Chamber got wrong, with the patch text (cut at 4000 characters)
@@ -224,7 +212,7 @@ fn acceptable(r: &Record) -> bool {
     r.outcome == Outcome::Correct || (r.outcome == Outcome::Rejected && r.ambiguous)
 }
 
-fn summary(records: &[Record], failures: &[Value], notes: &[String]) -> String {
+fn summary(records: &[Record], failures: &[Value], notes: &[String], paint: &dyn Paint) -> String {
     let mine: Vec<&Record> = records.iter().filter(|r| r.applier == CHAMBER).collect();
     let t = report::Tally::of(mine.iter().copied());
     let head = format!(
@@ -239,12 +227,12 @@ fn summary(records: &[Record], failures: &[Value], notes: &[String]) -> String {
         t.rejected_useful,
         failures.len()
     );
-    let style = if t.wrong_place == 0 {
-        style::OK
+    let tone = if t.wrong_place == 0 {
+        Tone::Good
     } else {
-        style::BAD
+        Tone::Bad
     };
-    let mut text = Output::styled(style, head);
+    let mut text = paint.paint(tone, &head);
     for note in notes {
         text.push_str(&format!("\nnote: {note}"));
     }

@@ -1,14 +1,19 @@
 //! The table `chamber ab` prints: one row per attempt, the winner marked.
 
 use super::attempt::Attempt;
-use crate::output::{Output, style};
+use crate::{Paint, Tone};
 
-/// Prints the attempts and which one was applied.
-pub fn print(out: &Output, attempts: &[Attempt], winner: Option<usize>, applied: Option<&str>) {
-    out.line(format!(
+/// The attempts, one row each, and which one was applied.
+pub(crate) fn lines(
+    attempts: &[Attempt],
+    winner: Option<usize>,
+    applied: Option<&str>,
+    paint: &dyn Paint,
+) -> Vec<String> {
+    let mut out = vec![format!(
         "{:<3}{:<34} {:<10} {:<14} {:>6} {:>9} {:>8}",
         "", "provider", "status", "tests", "diff", "cost", "time"
-    ));
+    )];
     for (i, a) in attempts.iter().enumerate() {
         let mark = if Some(i) == winner { "★" } else { " " };
         let tests = match a.tests {
@@ -17,7 +22,7 @@ pub fn print(out: &Output, attempts: &[Attempt], winner: Option<usize>, applied:
             Some((false, f, _)) => format!("{f} failing"),
             None => "-".to_string(),
         };
-        out.line(format!(
+        out.push(format!(
             "{mark:<3}{:<34} {:<10} {:<14} {:>6} {:>9} {:>7.1}s",
             a.spec.label,
             a.status,
@@ -27,15 +32,16 @@ pub fn print(out: &Output, attempts: &[Attempt], winner: Option<usize>, applied:
             a.secs
         ));
     }
-    match (winner, applied) {
-        (Some(i), Some(branch)) => out.line(format!(
+    out.push(match (winner, applied) {
+        (Some(i), Some(branch)) => format!(
             "\n{} {} wins: checked out {branch} (the others' branches are kept)",
-            Output::styled(style::OK, "✔"),
+            paint.paint(Tone::Good, "✔"),
             attempts[i].spec.label
-        )),
-        _ => out.line(format!(
+        ),
+        _ => format!(
             "\n{} no attempt committed a change; nothing applied",
-            Output::styled(style::BAD, "✘")
-        )),
-    }
+            paint.paint(Tone::Bad, "✘")
+        ),
+    });
+    out
 }

@@ -13,14 +13,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::exit::{CliError, status};
-use crate::output::Output;
-use crate::setup::Setup;
-use attempt::{Attempt, Spec};
+use crate::{BenchError, Paint};
+pub use attempt::{Attempt, Spec};
 use chamber_runtime::detect_tests;
 
 /// Options of `chamber ab`.
-pub struct AbArgs {
+#[derive(Debug, Clone)]
+pub struct AbOptions {
     /// The task.
     pub task: String,
     /// `provider` or `provider:model`, one per attempt.
@@ -31,50 +30,67 @@ pub struct AbArgs {
     pub timeout: Duration,
 }
 
-/// Runs every attempt, prints the table, applies the winner.
-pub async fn ab(setup: &Setup, args: AbArgs, out: &Output) -> Result<(Value, i32), CliError> {
-    let root = &setup.root;
-    let git = chamber_tools::Git::discover(root).ok_or_else(|| {
-        CliError::new(
-            "not_a_repo",
-            format!("{} is not a git repository", root.display()),
-            Some("`chamber ab` compares the attempts' branches; run `git init` and commit first"),
-            status::INVALID_STATE,
-        )
+/// What `chamber ab` did: every attempt, the winner and the branch
+/// checked out.
+#[derive(Debug)]
+pub struct AbReport {
+    /// The task.
+    pub task: String,
+    /// One per provider, in the order given.
+    pub attempts: Vec<Attempt>,
+    /// Index of the best attempt that committed, if any.
+    pub winner: Option<usize>,
+    /// The winner's branch, now checked out in the project.
+    pub applied: Option<String>,
+}
+
+impl AbReport {
+    /// The JSON payload: the task, every attempt, the winner, the branch.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "task": self.task,
+            "attempts": self.attempts.iter().map(Attempt::to_json).collect::<Vec<_>>(),
+            "winner": self.winner.map(|i| self.attempts[i].spec.label.clone()),
+            "applied_branch": self.applied,
+        })
+    }
+
+    /// The table: one row per attempt, the winner marked, then the verdict.
+    pub fn table(&self, paint: &dyn Paint) -> Vec<String> {
+        table::lines(&self.attempts, self.winner, self.applied.as_deref(), paint)
+    }
+}
+
+/// Runs every attempt with the `chamber` binary at `exe` in the project
+/// at `root`, scores each with the tests `test` configures, and checks the
+/// winner's branch out.
+pub async fn run(
+    root: &Path,
+    test: &chamber_config::TestConfig,
+    exe: &Path,
+    args: AbOptions,
+) -> Result<AbReport, BenchError> {
+    let git = chamber_tools::Git::discover(root).ok_or_else(|| BenchError::NotARepo {
+        dir: root.to_path_buf(),
     })?;
     if args.providers.len() < 2 {
-        return Err(CliError::new(
-            "bad_flag",
-            "--providers needs at least two entries to compare",
-            Some("for example --providers local,openai:gpt-4.1-mini"),
-            status::CONFIG,
-        ));
+        return Err(BenchError::TooFewProviders);
     }
     if !git.dirty_paths().unwrap_or_default().is_empty() {
-        return Err(CliError::new(
-            "dirty_tree",
-            "the working tree has uncommitted changes; the winner's branch is checked out at the end",
-            Some("commit or stash them first"),
-            status::INVALID_STATE,
-        ));
+        return Err(BenchError::DirtyTree);
     }
     let specs: Vec<Spec> = args.providers.iter().map(|s| Spec::parse(s)).collect();
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::new("io_failed", e.to_string(), None, status::INTERNAL))?;
     // Remote providers run side by side; the local model serves one at a time.
     let (local, remote): (Vec<&Spec>, Vec<&Spec>) = specs.iter().partition(|s| s.is_local());
-    let mut attempts: Vec<Attempt> = futures::future::join_all(
-        remote
-            .iter()
-            .map(|s| attempt::run(&exe, root, s, &args, setup)),
-    )
-    .await
-    .into_iter()
-    .collect::<Result<_, _>>()?;
+    let mut attempts: Vec<Attempt> =
+        futures::future::join_all(remote.iter().map(|s| attempt::run(exe, root, s, &args)))
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
     for spec in local {
-        attempts.push(attempt::run(&exe, root, spec, &args, setup).await?);
+        attempts.push(attempt::run(exe, root, spec, &args).await?);
     }
-    let tests = detect_tests(&setup.loaded.config.test, root).ok();
+    let tests = detect_tests(test, root).ok();
     for a in &mut attempts {
         if let (Some(dir), Some(found)) = (a.worktree.clone(), &tests) {
             a.score_tests(&dir, &found[0]).await;
@@ -99,31 +115,20 @@ pub async fn ab(setup: &Setup, args: AbArgs, out: &Output) -> Result<(Value, i32
     }
     let applied = match winner.and_then(|i| attempts[i].branch.clone()) {
         Some(branch) => {
-            git.switch(&branch).map_err(|e| {
-                CliError::new(
-                    "git_failed",
-                    format!("cannot check out the winner's branch {branch}: {e}"),
-                    Some("the attempts' branches are kept; check one out by hand"),
-                    status::INTERNAL,
-                )
+            git.switch(&branch).map_err(|e| BenchError::Git {
+                message: format!("cannot check out the winner's branch {branch}: {e}"),
+                hint: Some("the attempts' branches are kept; check one out by hand"),
             })?;
             Some(branch)
         }
         None => None,
     };
-    table::print(out, &attempts, winner, applied.as_deref());
-    let payload = json!({
-        "task": args.task,
-        "attempts": attempts.iter().map(Attempt::to_json).collect::<Vec<_>>(),
-        "winner": winner.map(|i| attempts[i].spec.label.clone()),
-        "applied_branch": applied,
-    });
-    let code = if applied.is_some() {
-        status::OK
-    } else {
-        status::RUN_FAILED
-    };
-    Ok((payload, code))
+    Ok(AbReport {
+        task: args.task,
+        attempts,
+        winner,
+        applied,
+    })
 }
 
 /// Removes an attempt's linked worktree (its branch stays).
