@@ -325,6 +325,43 @@ pub enum Command {
     /// (reverting rounds that make things worse) until green, out of
     /// budget, out of rounds, or without progress.
     Fix(FixArgs),
+    /// Edit a file, or lines of it (FILE:START-END), as the instruction
+    /// says: the change is made in a throwaway copy, shown as a diff, then
+    /// applied once approved.
+    Edit {
+        /// The file, optionally with a line range: src/app.py:10-24.
+        target: String,
+        /// What to change.
+        instruction: String,
+        /// How the run behaves (--yes applies without asking).
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// AST-level refactors: rename and move (deterministic, every file,
+    /// one diff applied all or nothing, then the tests); extract and
+    /// inline (by the model, staged as a diff first).
+    Refactor {
+        /// Which refactor.
+        #[command(subcommand)]
+        action: crate::cli_refactor::RefactorAction,
+    },
+    /// Write the docs that are missing: docstrings, JSDoc or doc comments
+    /// for the public definitions that lack them (found by the symbol
+    /// engine), or a README section; shown as a diff before it is applied.
+    Doc {
+        /// A file or directory (default: the whole project).
+        #[arg(default_value = ".")]
+        path: String,
+        /// Write a README section for PATH instead.
+        #[arg(long)]
+        readme: bool,
+        /// Show the diff and stop.
+        #[arg(long)]
+        preview: bool,
+        /// How the run behaves (--yes applies without asking).
+        #[command(flatten)]
+        flags: RunFlags,
+    },
     /// The TUI: a conversation that turns into changes (plans approved in
     /// place, runs streamed live), with panels. `chamber` alone in a
     /// terminal opens it too. Inline by default (scrollback kept).
@@ -581,6 +618,9 @@ impl Command {
             Command::Recipe { action } => action.name(),
             Command::Chat { .. } => "chat",
             Command::Ui { .. } => "ui",
+            Command::Edit { .. } => "edit",
+            Command::Doc { .. } => "doc",
+            Command::Refactor { action } => action.name(),
             Command::Task { action } => action.name(),
             Command::Mcp { action } => action.name(),
         }

@@ -6,6 +6,7 @@ mod cli;
 mod cli_actions;
 mod cli_mcp;
 mod cli_recipe;
+mod cli_refactor;
 mod cli_service;
 mod commands;
 mod diff_view;
@@ -245,6 +246,18 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
         Command::Chat { flags } => commands::chat::chat(&setup, flags, out).await?,
         Command::Ui { fullscreen, flags } => tui::ui(&setup, fullscreen, flags, out).await?,
+        Command::Doc {
+            path,
+            readme,
+            preview,
+            flags,
+        } => commands::doc::doc(&setup, &path, readme, preview, &flags, out).await?,
+        Command::Refactor { action } => commands::refactor::refactor(&setup, action, out).await?,
+        Command::Edit {
+            target,
+            instruction,
+            flags,
+        } => commands::edit::edit(&setup, &target, &instruction, &flags, out).await?,
         Command::Serve(args) => (
             commands::service::serve::serve(&setup, args, out).await?,
             status::OK,

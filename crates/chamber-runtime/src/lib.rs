@@ -4,6 +4,8 @@
 //! asked for and get an engine, run options and an outcome back.
 
 pub mod conversation;
+pub mod doc_gaps;
+pub mod edit_request;
 mod error;
 mod execute;
 mod gate;
@@ -12,6 +14,7 @@ mod mcp_trust;
 pub mod plugins;
 mod providers;
 pub mod recipes;
+pub mod refactor;
 pub mod remote_repo;
 mod run_settings;
 mod setup;

@@ -15,6 +15,7 @@ mod disk_full;
 mod doctor_providers;
 mod dry_run;
 mod edit_formats;
+mod edit_refactor;
 mod fake_github;
 mod fix_loop;
 mod fix_projects;
