@@ -373,6 +373,13 @@ pub enum Command {
         #[command(flatten)]
         flags: RunFlags,
     },
+    /// Multi-agent recipes: roles and a workflow run as a sequence of runs
+    /// on one branch.
+    Agent {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_recipe::AgentAction,
+    },
     /// A line-mode conversation: each message becomes a run, a follow-up
     /// continues its branch; slash commands (/plan /undo /diff /test
     /// /model /cost /exit). Works through a pipe, approvals included.
@@ -617,6 +624,7 @@ impl Command {
             Command::Token { action } => action.name(),
             Command::Recipe { action } => action.name(),
             Command::Chat { .. } => "chat",
+            Command::Agent { action } => action.name(),
             Command::Ui { .. } => "ui",
             Command::Edit { .. } => "edit",
             Command::Doc { .. } => "doc",

@@ -45,3 +45,33 @@ pub struct RecipeRunArgs {
     #[command(flatten)]
     pub flags: crate::cli::RunFlags,
 }
+
+/// `chamber agent …`
+#[derive(Debug, Subcommand)]
+pub enum AgentAction {
+    /// Run a multi-agent recipe: its roles and workflow, as a sequence of
+    /// runs on one branch, then its checks.
+    Run(AgentRunArgs),
+}
+
+impl AgentAction {
+    /// The command's name in envelopes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AgentAction::Run(_) => "agent run",
+        }
+    }
+}
+
+/// `chamber agent run FILE --param k=v …`
+#[derive(Debug, Args)]
+pub struct AgentRunArgs {
+    /// The multi-agent recipe (YAML or TOML).
+    pub file: std::path::PathBuf,
+    /// A parameter, as name=value (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// How the runs behave.
+    #[command(flatten)]
+    pub flags: crate::cli::RunFlags,
+}

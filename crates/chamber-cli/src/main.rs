@@ -244,6 +244,9 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
         Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
+        Command::Agent {
+            action: crate::cli_recipe::AgentAction::Run(args),
+        } => commands::agent_run::agent_run(&setup, args, out).await?,
         Command::Chat { flags } => commands::chat::chat(&setup, flags, out).await?,
         Command::Ui { fullscreen, flags } => tui::ui(&setup, fullscreen, flags, out).await?,
         Command::Doc {

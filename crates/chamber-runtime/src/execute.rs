@@ -28,6 +28,9 @@ pub enum Act {
         plan: Box<chamber_protocol::Plan>,
         /// Stop after showing the plan.
         plan_only: bool,
+        /// Continue this existing branch instead of a new run branch (the
+        /// next run of a multi-agent workflow).
+        branch: Option<String>,
     },
     /// A new task continuing an existing branch (`chamber pr update`).
     OnBranch {
@@ -86,8 +89,10 @@ pub async fn execute(
             prompt,
             plan,
             plan_only,
+            branch,
         } => {
             opts.plan_only = plan_only;
+            opts.branch = branch;
             opts.dry_run = opts.guarded && !plan_only;
             opts.guarded &= !plan_only;
             opts.preset_plan = Some(*plan);

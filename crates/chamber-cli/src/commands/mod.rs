@@ -1,6 +1,7 @@
 //! One module per command family; each returns its payload or a `CliError`.
 
 pub mod ab;
+pub mod agent_run;
 pub mod bench;
 pub mod chat;
 pub mod commit;

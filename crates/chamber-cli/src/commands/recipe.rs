@@ -108,7 +108,7 @@ fn show(recipe: &Recipe, out: &Output) -> serde_json::Value {
 }
 
 /// Splits `name=value` parameters.
-fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
+pub(crate) fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>, CliError> {
     raw.iter()
         .map(|p| {
             p.split_once('=')
@@ -181,6 +181,7 @@ async fn run(
             prompt: ready.prompt.clone(),
             plan: Box::new(plan),
             plan_only: args.plan_only,
+            branch: None,
         },
         None => Act::New {
             prompt: ready.prompt.clone(),

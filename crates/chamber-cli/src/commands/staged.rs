@@ -29,6 +29,7 @@ pub async fn run_staged(
         prompt,
         plan: Box::new(plan),
         plan_only: false,
+        branch: None,
     };
     let (mut payload, code) = super::run::act(&mut engine, act, &staged, out).await?;
     if code != status::OK {

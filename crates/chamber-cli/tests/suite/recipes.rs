@@ -701,3 +701,72 @@ async fn mapped_steps_make_no_model_call_and_record_their_path() {
     );
     assert_eq!(p.read("greet.py").as_deref(), Some("print('hi')\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_agent_recipe_runs_its_roles_in_turn_on_one_branch() {
+    let responder = |body: &Value| -> Turn {
+        let first = messages_of(body)
+            .first()
+            .and_then(|m| m["content"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        if first.starts_with("You are the planner") {
+            return super::harness::plan_turn("Review", &[("1", "Review the new tests")]);
+        }
+        let results = messages_of(body)
+            .iter()
+            .filter(|m| m["role"] == "tool")
+            .count();
+        match step_of(body).as_deref() {
+            Some("Add tests for calc.py") if results == 0 => write(
+                "test_more.py",
+                "import unittest\n\nfrom calc import double\n\n\nclass More(unittest.TestCase):\n    def test_zero(self):\n        self.assertEqual(double(0), 0)\n",
+            ),
+            _ => Turn::text("done"),
+        }
+    };
+    let server = MockServer::start_responder(Arc::new(responder))
+        .await
+        .unwrap();
+    let p = sample(&server);
+    let team = "name: tested\ndescription: tests, then a review\nparams:\n  - name: module\n    type: path\n    required: true\nagents:\n  - role: implementer\n  - role: reviewer\n    model: gpt-4.1\n    instructions: Check the tests are meaningful.\nworkflow:\n  - agent: implementer\n    recipe: add-tests\n    params:\n      module: \"{{module}}\"\n  - agent: reviewer\n    task: Review the tests added for {{module}}\n";
+    let outside = tempfile::tempdir().unwrap();
+    let file = outside.path().join("team.yml");
+    std::fs::write(&file, team).unwrap();
+    let out = p
+        .run(&[
+            "--json",
+            "agent",
+            "run",
+            file.to_str().unwrap(),
+            "--yes",
+            "--param",
+            "module=calc.py",
+        ])
+        .await;
+    out.assert_code(0);
+    let payload = &out.envelope()["payload"];
+    let stages = payload["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 2, "{payload}");
+    assert!(payload["checks"][0]["passed"] == true, "{payload}");
+    let requests = server.requests();
+    let review = requests
+        .iter()
+        .find(|r| r.body.to_string().contains("You are the reviewer"))
+        .expect("the reviewer ran");
+    assert_eq!(review.body["model"], "gpt-4.1");
+    // One branch holds both stages' commits.
+    let branch = payload["branch"].as_str().unwrap();
+    let log = p.git_ok(&["log", "--format=%s", branch]);
+    assert!(log.contains("Add tests for calc.py"), "{log}");
+    assert_eq!(
+        p.git_ok(&["branch", "--list", "chamber/*"]).lines().count(),
+        1
+    );
+    let bad = p.run(&["agent", "run", file.to_str().unwrap()]).await;
+    bad.assert_code(5);
+    assert!(
+        bad.stderr.contains("missing parameter \"module\""),
+        "{}",
+        bad.dump()
+    );
+}

@@ -7,6 +7,7 @@ mod book;
 mod checks;
 pub mod model;
 mod render;
+pub mod team;
 
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use chamber_protocol::{FixedCall, StepKind};
 use serde::{Deserialize, Serialize};
 
 /// A task template (`chamber recipe run NAME`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
     /// The name it is run by (`fix-tests`).

@@ -151,7 +151,7 @@ fn bad(recipe: &Recipe, why: String) -> RuntimeError {
 }
 
 /// Fills `{{name}}` placeholders; `shell` quotes each value for `bash -c`.
-fn fill(text: &str, values: &BTreeMap<String, String>, shell: bool) -> String {
+pub(crate) fn fill(text: &str, values: &BTreeMap<String, String>, shell: bool) -> String {
     let mut out = text.to_string();
     for (name, value) in values {
         let value = if shell { quote(value) } else { value.clone() };
