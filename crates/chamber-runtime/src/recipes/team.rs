@@ -65,6 +65,16 @@ pub struct Stage {
     pub params: BTreeMap<String, String>,
 }
 
+/// A multi-agent recipe made ready: its stages and the final checks as
+/// (name, command).
+#[derive(Debug, Clone)]
+pub struct ReadyTeam {
+    /// The stages, in order.
+    pub stages: Vec<ReadyStage>,
+    /// The recipes' and the team's checks.
+    pub checks: Vec<(String, String)>,
+}
+
 /// A stage made ready to run.
 #[derive(Debug, Clone)]
 pub struct ReadyStage {
@@ -122,15 +132,14 @@ pub fn parse_team(file: &str, text: &str) -> Result<TeamRecipe, RuntimeError> {
 }
 
 /// Binds `params` and prepares every stage (recipes checked and rendered
-/// now, so a bad stage fails before anything runs); returns the stages and
-/// the final checks as (name, command).
+/// now, so a bad stage fails before anything runs).
 pub fn prepare_team(
     book: &RecipeBook,
     team: &TeamRecipe,
     params: &[(String, String)],
     root: &Path,
     test: &chamber_config::TestConfig,
-) -> Result<(Vec<ReadyStage>, Vec<(String, String)>), RuntimeError> {
+) -> Result<ReadyTeam, RuntimeError> {
     let shell = Recipe {
         name: team.name.clone(),
         params: team.params.clone(),
@@ -184,7 +193,7 @@ pub fn prepare_team(
     let own = super::render(&shell, values, &facts, &book.plugins)?;
     checks.extend(own.checks);
     checks.dedup();
-    Ok((stages, checks))
+    Ok(ReadyTeam { stages, checks })
 }
 
 #[cfg(test)]
