@@ -26,7 +26,7 @@ pub async fn agent_run(
     let team = team::parse_team(&args.file.display().to_string(), &text)?;
     let params = super::recipe::parse_params(&args.params)?;
     let book = recipes::load_book(&setup.root, &setup.dirs.user_config, setup.project_trusted)?;
-    let (stages, checks) = team::prepare_team(
+    let team::ReadyTeam { stages, checks } = team::prepare_team(
         &book,
         &team,
         &params,
