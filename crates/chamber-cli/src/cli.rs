@@ -369,6 +369,13 @@ pub enum Command {
         /// Use the alternate screen instead of rendering inline.
         #[arg(long)]
         fullscreen: bool,
+        /// Drive a running `chamber serve` at this URL instead of running
+        /// here (requests become tasks; approvals go through its API).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The server's API token.
+        #[arg(long, env = "CHAMBER_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// How the runs behave.
         #[command(flatten)]
         flags: RunFlags,

@@ -248,7 +248,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             action: crate::cli_recipe::AgentAction::Run(args),
         } => commands::agent_run::agent_run(&setup, args, out).await?,
         Command::Chat { flags } => commands::chat::chat(&setup, flags, out).await?,
-        Command::Ui { fullscreen, flags } => tui::ui(&setup, fullscreen, flags, out).await?,
+        Command::Ui {
+            fullscreen,
+            server,
+            token,
+            flags,
+        } => tui::ui(&setup, fullscreen, server.map(|s| (s, token)), flags, out).await?,
         Command::Doc {
             path,
             readme,

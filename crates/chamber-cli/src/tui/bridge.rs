@@ -14,8 +14,48 @@ pub enum UiMsg {
     Plan(Box<Plan>, oneshot::Sender<PlanDecision>),
     /// An action waits for an answer.
     Action(Box<ActionQuestion>, oneshot::Sender<ActionAnswer>),
-    /// The run ended: its payload (or error text) and exit status.
-    Finished(Box<Result<chamber_agent::RunOutcome, String>>),
+    /// The run ended (or could not start: the error text).
+    Finished(Box<Result<Ended, String>>),
+}
+
+/// How a run ended, whether it ran here or on a server.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    /// The run's id.
+    pub run_id: String,
+    /// It completed.
+    pub ok: bool,
+    /// Its final status (`completed`, `failed`…).
+    pub status: String,
+    /// Its summary (or the error).
+    pub summary: String,
+    /// The branch it committed to.
+    pub branch: Option<String>,
+    /// The branch it started from, when known.
+    pub base: Option<String>,
+    /// Its last commit.
+    pub commit: Option<String>,
+    /// What it cost.
+    pub cost_usd: f64,
+    /// Prompt + completion tokens.
+    pub tokens: u64,
+}
+
+impl Ended {
+    /// From a local run's outcome (`base`: its start branch).
+    pub fn of(outcome: &chamber_agent::RunOutcome, base: Option<String>) -> Self {
+        Self {
+            run_id: outcome.run_id.clone(),
+            ok: outcome.status == chamber_protocol::RunStatus::Completed,
+            status: outcome.status.as_str().to_string(),
+            summary: outcome.summary.clone(),
+            branch: outcome.branch.clone(),
+            base,
+            commit: outcome.commit.clone(),
+            cost_usd: outcome.cost_usd,
+            tokens: outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
+        }
+    }
 }
 
 /// Forwards events to the UI loop.

@@ -6,6 +6,7 @@
 pub mod app;
 mod bridge;
 pub mod panels;
+mod remote;
 pub mod view;
 
 use std::io::Write;
@@ -26,7 +27,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use self::app::{App, Intent, Tone, View, Waiting};
-use self::bridge::{TuiApprover, TuiObserver, UiMsg};
+use self::bridge::{Ended, TuiApprover, TuiObserver, UiMsg};
 use self::view::Palette;
 use crate::cli::RunFlags;
 use crate::exit::{CliError, status};
@@ -41,12 +42,22 @@ type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
 pub async fn ui(
     setup: &Setup,
     fullscreen: bool,
+    server: Option<(String, Option<String>)>,
     flags: RunFlags,
     _out: &Output,
 ) -> Result<(serde_json::Value, i32), CliError> {
+    let api = server.map(|(url, token)| {
+        Arc::new(crate::commands::service::api_client::Api::new(
+            &url,
+            token.as_deref(),
+        ))
+    });
     let header = format!(
         "{} · {}",
-        setup.loaded.config.provider.model,
+        match &api {
+            Some(api) => format!("server {}", api.base),
+            None => setup.loaded.config.provider.model.clone(),
+        },
         setup
             .root
             .file_name()
@@ -54,7 +65,8 @@ pub async fn ui(
             .unwrap_or_default()
     );
     let mut terminal = open(fullscreen)?;
-    let result = run_loop(&mut terminal, setup, App::new(header), fullscreen, flags).await;
+    let ctx = Ctx { setup, api, flags };
+    let result = run_loop(&mut terminal, &ctx, App::new(header), fullscreen).await;
     close(&mut terminal, fullscreen);
     result
 }
@@ -97,6 +109,14 @@ fn close(terminal: &mut Term, fullscreen: bool) {
     let _ = writeln!(std::io::stdout());
 }
 
+/// What the loop works with: the project, the server (when remote) and
+/// the run flags.
+struct Ctx<'a> {
+    setup: &'a Setup,
+    api: Option<Arc<crate::commands::service::api_client::Api>>,
+    flags: RunFlags,
+}
+
 /// The answers a waiting plan or action is owed.
 #[derive(Default)]
 struct Owed {
@@ -106,11 +126,11 @@ struct Owed {
 
 async fn run_loop(
     terminal: &mut Term,
-    setup: &Setup,
+    ctx: &Ctx<'_>,
     mut app: App,
     fullscreen: bool,
-    flags: RunFlags,
 ) -> Result<(serde_json::Value, i32), CliError> {
+    let setup = ctx.setup;
     let palette = Palette::from_env();
     let (tx, mut rx) = mpsc::unbounded_channel::<UiMsg>();
     let mut keys = EventStream::new();
@@ -142,9 +162,23 @@ async fn run_loop(
                     Intent::Submit(text) => {
                         let token = CancelToken::default();
                         cancel = Some(token.clone());
-                        start_run(setup, &talk, &text, &flags, token, &tx, &name).await;
+                        match &ctx.api {
+                            Some(api) => remote::start(
+                                api.clone(),
+                                setup.root.display().to_string(),
+                                text.clone(),
+                                talk.turns.iter().rev().find_map(|t| t.branch.clone()),
+                                ctx.flags.yes,
+                                tx.clone(),
+                            ),
+                            None => start_run(setup, &talk, &text, &ctx.flags, token, &tx, &name).await,
+                        }
                         app.running = Some((String::new(), "planning".into()));
                     }
+                    Intent::PlanAnswer('e') if ctx.api.is_some() => app.say(
+                        Tone::Bad,
+                        "a server run cannot take an edited plan: approve it (y) or reject it (n)",
+                    ),
                     Intent::PlanAnswer(c) => answer_plan(terminal, &mut app, &mut owed, c, fullscreen),
                     Intent::ActionAnswer(c) => {
                         let scope = match c {
@@ -159,7 +193,12 @@ async fn run_loop(
                         app.say(Tone::Dim, if c == 'n' { "  denied" } else { "  allowed" });
                         app.waiting = None;
                     }
-                    Intent::Refresh(view) => panels::load(setup, view, &mut app.panels).await,
+                    Intent::Refresh(view) => {
+                        panels::load(setup, view, &mut app.panels).await;
+                        if let (Some(api), View::Tasks | View::Agents | View::Patches) = (&ctx.api, view) {
+                            remote::load_tasks(api, &mut app.panels).await;
+                        }
+                    }
                     Intent::RerunTests => {
                         app.panels.tests = vec!["running the tests…".into()];
                         frame(terminal, &mut app, palette, fullscreen)?;
@@ -195,7 +234,7 @@ async fn run_loop(
                     app.running = None;
                     app.waiting = None;
                     cancel = None;
-                    last_code = finished(setup, &mut app, &mut talk, *result).await;
+                    last_code = finished(setup, &mut app, &mut talk, *result);
                 }
             },
         }
@@ -273,7 +312,17 @@ async fn start_run(
     tokio::spawn(async move {
         let result =
             chamber_runtime::execute(&mut engine, act, &settings, &approver, observer).await;
-        let _ = tx.send(UiMsg::Finished(Box::new(result.map_err(|e| e.to_string()))));
+        let ended = match result {
+            Ok(outcome) => {
+                let base = match engine.store.get_run(&outcome.run_id).await {
+                    Ok(run) => run.base_branch,
+                    Err(_) => None,
+                };
+                Ok(Ended::of(&outcome, base))
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = tx.send(UiMsg::Finished(Box::new(ended)));
     });
 }
 
@@ -320,32 +369,23 @@ fn answer_plan(terminal: &mut Term, app: &mut App, owed: &mut Owed, c: char, ful
     app.waiting = None;
 }
 
-/// Reports a finished run: its summary, its diff and commit; records it
-/// in the conversation.
-async fn finished(
+/// Reports a finished run: its diff, commit and summary; records it in
+/// the conversation.
+fn finished(
     setup: &Setup,
     app: &mut App,
     talk: &mut Conversation,
-    result: Result<chamber_agent::RunOutcome, String>,
+    result: Result<Ended, String>,
 ) -> i32 {
-    let outcome = match result {
-        Ok(outcome) => outcome,
+    let ended = match result {
+        Ok(ended) => ended,
         Err(why) => {
             app.say(Tone::Bad, format!("✘ {why}"));
             return status::RUN_FAILED;
         }
     };
-    let ok = outcome.status == chamber_protocol::RunStatus::Completed;
-    if let Some(branch) = &outcome.branch {
-        let base = match setup.store().await {
-            Ok(store) => store
-                .get_run(&outcome.run_id)
-                .await
-                .ok()
-                .and_then(|r| r.base_branch),
-            Err(_) => None,
-        }
-        .unwrap_or_else(|| "HEAD".into());
+    if let Some(branch) = &ended.branch {
+        let base = ended.base.clone().unwrap_or_else(|| "HEAD".into());
         let diff = std::process::Command::new("git")
             .args(["diff", &format!("{base}...{branch}")])
             .current_dir(&setup.root)
@@ -356,28 +396,29 @@ async fn finished(
             app.show_diff(diff.trim_end());
         }
     }
-    if let Some(commit) = &outcome.commit {
+    if let Some(commit) = &ended.commit {
         app.say(
             Tone::Good,
             format!(
                 "committed {} on {}",
                 &commit[..commit.len().min(10)],
-                outcome.branch.clone().unwrap_or_default()
+                ended.branch.clone().unwrap_or_default()
             ),
         );
     }
-    let mark = if ok { "✔" } else { "✘" };
+    let mark = if ended.ok { "✔" } else { "✘" };
     app.say(
-        if ok { Tone::Good } else { Tone::Bad },
-        format!("{mark} {}", outcome.summary),
+        if ended.ok { Tone::Good } else { Tone::Bad },
+        format!("{mark} {}", ended.summary),
     );
+    let ok = ended.ok;
     talk.record(Turn {
         message: app.history.last().cloned().unwrap_or_default(),
-        run_id: outcome.run_id.clone(),
-        branch: outcome.branch.clone(),
-        status: outcome.status.as_str().to_string(),
-        cost_usd: outcome.cost_usd,
-        tokens: outcome.usage.prompt_tokens + outcome.usage.completion_tokens,
+        run_id: ended.run_id,
+        branch: ended.branch,
+        status: ended.status,
+        cost_usd: ended.cost_usd,
+        tokens: ended.tokens,
     });
     if ok { status::OK } else { status::RUN_FAILED }
 }

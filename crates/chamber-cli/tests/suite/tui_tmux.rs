@@ -176,3 +176,69 @@ async fn the_tui_turns_a_request_into_a_commit_and_keeps_the_scrollback() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_drives_a_server_through_its_api() {
+    let server = MockServer::start_responder(Arc::new(model)).await.unwrap();
+    let p = Project::git(&server.base_url());
+    p.write(".chamber/config.toml", "[approval]\nmode = \"auto-edit\"\n");
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "config"]);
+    let lead = super::service_harness::token(&p, "lead", "approve").await;
+    let served = super::service_harness::serve(&p, &["--workers", "1"], &[]);
+    let tmux = Tmux {
+        socket: format!("chamber-test-remote-{}", std::process::id()),
+    };
+    let mut launch = String::from("env");
+    for (k, v) in p.env_pairs() {
+        launch.push_str(&format!(" {k}='{v}'"));
+    }
+    launch.push_str(&format!(
+        " CHAMBER_TOKEN='{lead}' {BIN} ui --server {}; echo CHAMBER_EXITED $?; sleep 60",
+        served.base
+    ));
+    let root = p.path().display().to_string();
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "110",
+        "-y",
+        "30",
+        "-c",
+        &root,
+        &launch,
+    ]);
+    let first = tmux.wait_for("Ask for a change").await;
+    assert!(
+        first.contains(&format!("server {}", served.base)),
+        "{first}"
+    );
+    tmux.text("greet the user");
+    tmux.keys(&["Enter"]);
+    // The server's run asks for its plan and its command through the API.
+    tmux.wait_for("Approve the plan?").await;
+    tmux.keys(&["y"]);
+    tmux.wait_for("Allow this action?").await;
+    tmux.keys(&["y"]);
+    tmux.wait_for("committed").await;
+    tmux.keys(&["F3"]);
+    let tasks = tmux.wait_for("Tasks (F3)").await;
+    assert!(tasks.contains("completed"), "{tasks}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("CHAMBER_EXITED 0").await;
+    // The work happened on the server's side, on its task branch.
+    let branches = p.git_ok(&["branch", "--list", "chamber/*"]);
+    assert_eq!(branches.lines().count(), 1, "{branches}");
+    let branch = branches
+        .trim()
+        .trim_start_matches(['*', '+', ' '])
+        .to_string();
+    assert_eq!(
+        p.git_ok(&["show", &format!("{branch}:greet.py")]),
+        "print('hi')"
+    );
+}

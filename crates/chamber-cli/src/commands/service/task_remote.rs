@@ -5,6 +5,7 @@ use chamber_agent::Observer;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use super::api_client::{Api, net_error};
 use super::task::{approver_name, submission};
 use super::task_text::{print_task, task_line};
 use crate::cli_service::TaskAction;
@@ -12,62 +13,6 @@ use crate::exit::{CliError, status};
 use crate::output::Output;
 use crate::printer::LivePrinter;
 use crate::setup::Setup;
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: Option<String>,
-}
-
-fn net_error(base: &str) -> impl FnOnce(reqwest::Error) -> CliError + '_ {
-    move |e| {
-        CliError::new(
-            "server_unreachable",
-            format!("cannot reach the server at {base}: {e}"),
-            Some("check --server and that `chamber serve` runs there"),
-            status::INTERNAL,
-        )
-    }
-}
-
-impl Api {
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut r = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = &self.token {
-            r = r.bearer_auth(t);
-        }
-        r
-    }
-
-    /// Sends and unwraps the envelope's payload; an error envelope becomes
-    /// the CLI error with the server's code, message and hint.
-    async fn call(&self, r: reqwest::RequestBuilder) -> Result<Value, CliError> {
-        let response = r.send().await.map_err(net_error(&self.base))?;
-        let code = response.status();
-        let body: Value = response.json().await.map_err(net_error(&self.base))?;
-        if body["ok"].as_bool() == Some(true) {
-            return Ok(body["payload"].clone());
-        }
-        let err = &body["error"];
-        let exit = match code.as_u16() {
-            404 => status::NOT_FOUND,
-            409 => status::INVALID_STATE,
-            400..=499 => status::CONFIG,
-            _ => status::INTERNAL,
-        };
-        Err(CliError {
-            code: "server_refused",
-            message: format!(
-                "{} ({}): {}",
-                code,
-                err["code"].as_str().unwrap_or("error"),
-                err["message"].as_str().unwrap_or("no message")
-            ),
-            hint: err["hint"].as_str().map(String::from),
-            exit,
-        })
-    }
-}
 
 /// Runs a task command against `base`.
 pub async fn task(
@@ -78,11 +23,7 @@ pub async fn task(
     out: &Output,
 ) -> Result<(Value, i32), CliError> {
     use reqwest::Method;
-    let api = Api {
-        http: reqwest::Client::new(),
-        base: base.trim_end_matches('/').to_string(),
-        token: token.map(String::from),
-    };
+    let api = Api::new(base, token);
     let payload = match &action {
         TaskAction::Submit { .. } => {
             let Some(sub) = submission(setup, &action)? else {
