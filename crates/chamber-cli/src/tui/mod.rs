@@ -7,6 +7,7 @@ pub mod app;
 mod bridge;
 pub mod panels;
 mod remote;
+mod stats;
 pub mod view;
 
 use std::io::Write;
@@ -32,6 +33,9 @@ use self::view::Palette;
 use crate::cli::RunFlags;
 use crate::exit::{CliError, status};
 use crate::output::Output;
+
+/// Most run messages taken in before the next frame.
+const MSGS_PER_FRAME: usize = 512;
 
 /// Rows of the inline viewport at most.
 const INLINE_ROWS: u16 = 18;
@@ -139,9 +143,14 @@ async fn run_loop(
     let mut cancel: Option<CancelToken> = None;
     let name = std::env::var("USER").unwrap_or_else(|_| "user".into());
     let mut last_code = status::OK;
+    let mut stats = stats::Stats::from_env();
     loop {
+        let start = std::time::Instant::now();
         frame(terminal, &mut app, palette, fullscreen)?;
+        stats.frame(start);
         tokio::select! {
+            // Keys first: typing never waits behind a flood of output.
+            biased;
             key = keys.next() => {
                 let Some(Ok(TermEvent::Key(key))) = key else {
                     if key.is_none() { break; }
@@ -150,6 +159,7 @@ async fn run_loop(
                 if key.kind != KeyEventKind::Press {
                     continue;
                 }
+                stats.key(matches!(key.code, crossterm::event::KeyCode::Char(_)) && key.modifiers.is_empty());
                 match app.key(key) {
                     Intent::Nothing => {}
                     Intent::Quit => break,
@@ -215,35 +225,64 @@ async fn run_loop(
                     Intent::Search(query) => panels::search(setup, &query, &mut app.panels).await,
                 }
             }
-            Some(msg) = rx.recv() => match msg {
-                UiMsg::Event(event) => {
-                    if let (Some((id, _)), chamber_protocol::EventKind::RunStarted { .. }) = (&mut app.running, &event.kind) {
-                        *id = event.run_id.clone();
+            Some(msg) = rx.recv() => {
+                // Everything already queued goes into one frame, so a
+                // flood of output never falls behind the screen.
+                let mut next = Some(msg);
+                let mut taken = 0;
+                while let Some(msg) = next {
+                    if let Some(code) = on_msg(setup, &mut app, &mut owed, &mut talk, msg) {
+                        cancel = None;
+                        last_code = code;
                     }
-                    app.apply(&event);
+                    taken += 1;
+                    // Bounded, so a frame (and a key) comes soon.
+                    next = if taken < MSGS_PER_FRAME { rx.try_recv().ok() } else { None };
                 }
-                UiMsg::Plan(plan, reply) => {
-                    app.waiting = Some(Waiting::Plan(*plan));
-                    owed.plan = Some(reply);
-                }
-                UiMsg::Action(question, reply) => {
-                    app.waiting = Some(Waiting::Action(*question));
-                    owed.action = Some(reply);
-                }
-                UiMsg::Finished(result) => {
-                    app.running = None;
-                    app.waiting = None;
-                    cancel = None;
-                    last_code = finished(setup, &mut app, &mut talk, *result);
-                }
-            },
+            }
         }
     }
+    stats.write(app.transcript.len());
     let (cost, tokens) = talk.totals();
     Ok((
         json!({"turns": talk.turns.len(), "cost_usd": cost, "tokens": tokens}),
         last_code,
     ))
+}
+
+/// Takes in one message from the run side; the run's exit status when it
+/// ended.
+fn on_msg(
+    setup: &Setup,
+    app: &mut App,
+    owed: &mut Owed,
+    talk: &mut Conversation,
+    msg: UiMsg,
+) -> Option<i32> {
+    match msg {
+        UiMsg::Event(event) => {
+            if let (Some((id, _)), chamber_protocol::EventKind::RunStarted { .. }) =
+                (&mut app.running, &event.kind)
+            {
+                *id = event.run_id.clone();
+            }
+            app.apply(&event);
+        }
+        UiMsg::Plan(plan, reply) => {
+            app.waiting = Some(Waiting::Plan(*plan));
+            owed.plan = Some(reply);
+        }
+        UiMsg::Action(question, reply) => {
+            app.waiting = Some(Waiting::Action(*question));
+            owed.action = Some(reply);
+        }
+        UiMsg::Finished(result) => {
+            app.running = None;
+            app.waiting = None;
+            return Some(finished(setup, app, talk, *result));
+        }
+    }
+    None
 }
 
 /// Draws a frame (inside a synchronized update), first moving finished

@@ -242,3 +242,154 @@ async fn the_tui_drives_a_server_through_its_api() {
         "print('hi')"
     );
 }
+
+/// A plan whose one step streams 10,000 lines of output (by rule).
+fn streaming_model(body: &Value) -> Turn {
+    let msgs = body["messages"].as_array().cloned().unwrap_or_default();
+    if msgs
+        .first()
+        .is_some_and(|m| text_of(m).starts_with("You are the planner"))
+    {
+        return plan_turn("Stream", &[("1", "Run `python3 stream.py`")]);
+    }
+    Turn::text("done")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The TUI benchmark (docs/benchmarks.md): start-up against `--version`,
+/// then a run streaming 10,000 lines while keys are typed; prints one
+/// `TUI_BENCH {json}` line. Run with `CHAMBER_TEST_BIN` pointing at a
+/// release build.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; see docs/benchmarks.md"]
+async fn tui_benchmark() {
+    let bin = std::env::var("CHAMBER_TEST_BIN").unwrap_or_else(|_| BIN.to_string());
+    let server = MockServer::start_responder(Arc::new(streaming_model))
+        .await
+        .unwrap();
+    let p = Project::git(&server.base_url());
+    p.write(
+        "stream.py",
+        "import time\nfor i in range(10000):\n    print(f'line {i} of the long output', flush=True)\n    if i % 100 == 0:\n        time.sleep(0.08)\n",
+    );
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "stream"]);
+    let mut env = String::from("env");
+    for (k, v) in p.env_pairs() {
+        env.push_str(&format!(" {k}='{v}'"));
+    }
+    let root = p.path().display().to_string();
+
+    // Start-up: to the first frame on screen, against `--version`.
+    let mut version = Vec::new();
+    let mut first_frame = Vec::new();
+    let mut tmux_alone = Vec::new();
+    for i in 0..10 {
+        // What tmux itself takes to show a line from a new pane.
+        let tmux = Tmux {
+            socket: format!("chamber-bench-echo-{}-{i}", std::process::id()),
+        };
+        let t = Instant::now();
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "110",
+            "-y",
+            "30",
+            "echo READY; sleep 60",
+        ]);
+        while !tmux.screen().contains("READY") {
+            assert!(t.elapsed() < Duration::from_secs(30), "tmux shows nothing");
+        }
+        tmux_alone.push(t.elapsed().as_secs_f64() * 1000.0);
+        drop(tmux);
+        let t = Instant::now();
+        let ok = Command::new(&bin).arg("--version").output().unwrap();
+        assert!(ok.status.success());
+        version.push(t.elapsed().as_secs_f64() * 1000.0);
+        let tmux = Tmux {
+            socket: format!("chamber-bench-{}-{i}", std::process::id()),
+        };
+        let launch = format!("{env} {bin} ui; sleep 60");
+        let t = Instant::now();
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "110",
+            "-y",
+            "30",
+            "-c",
+            &root,
+            &launch,
+        ]);
+        while !tmux.screen().contains("Ask for a change") {
+            assert!(t.elapsed() < Duration::from_secs(30), "no first frame");
+        }
+        first_frame.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    // Streaming: 10,000 lines while keys are typed.
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let tmux = Tmux {
+        socket: format!("chamber-bench-stream-{}", std::process::id()),
+    };
+    let launch = format!(
+        "{env} CHAMBER_TUI_STATS='{}' {bin} ui --yes; echo CHAMBER_EXITED $?; sleep 60",
+        stats.path().display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "110",
+        "-y",
+        "30",
+        "-c",
+        &root,
+        &launch,
+    ]);
+    tmux.wait_for("Ask for a change").await;
+    tmux.text("stream the output");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(" of the long output").await;
+    let mut seen = Vec::new();
+    for n in 1..=20 {
+        let t = Instant::now();
+        tmux.text("x");
+        let want = format!("› {}", "x".repeat(n));
+        while !tmux.screen().contains(&want) {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "the key never showed"
+            );
+        }
+        seen.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    // The run is over when the key hint is back to the idle one.
+    tmux.wait_for("Enter send").await;
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("CHAMBER_EXITED").await;
+    let figures: Value =
+        serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    let report = json!({
+        "version_median_ms": median(version),
+        "tmux_echo_median_ms": median(tmux_alone),
+        "first_frame_median_ms": median(first_frame),
+        "key_seen_in_tmux_median_ms": median(seen.clone()),
+        "key_seen_in_tmux_max_ms": seen.iter().copied().fold(0.0, f64::max),
+        "inside": figures,
+    });
+    println!("TUI_BENCH {report}");
+}
