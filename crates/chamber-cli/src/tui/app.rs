@@ -120,6 +120,8 @@ pub enum Intent {
     Rollback(String),
     /// Search the index (Index panel).
     Search(String),
+    /// Show a file around a line (Index panel): path, 1-based line.
+    Jump(String, usize),
 }
 
 /// The whole state of the screen.
@@ -291,6 +293,15 @@ impl App {
         let text = text.trim().to_string();
         match self.view {
             View::Index if !text.is_empty() => Intent::Search(text),
+            View::Index => match self
+                .panels
+                .hits
+                .get(self.selected)
+                .and_then(|h| jump_target(h))
+            {
+                Some((path, line)) => Intent::Jump(path, line),
+                None => Intent::Nothing,
+            },
             View::Logs => {
                 self.filter = text;
                 Intent::Nothing
@@ -410,5 +421,15 @@ impl App {
             })
             .filter(|line| words.is_empty() || line.to_lowercase().contains(&words))
             .collect()
+    }
+}
+
+/// The `path:line` a search hit row names (`  src/a.py:14  function f`),
+/// or its path alone (line 1) for a file row.
+fn jump_target(row: &str) -> Option<(String, usize)> {
+    let first = row.split_whitespace().next()?;
+    match first.rsplit_once(':') {
+        Some((path, line)) => Some((path.to_string(), line.parse().ok()?)),
+        None => Some((first.to_string(), 1)),
     }
 }

@@ -222,7 +222,11 @@ async fn run_loop(
                         }
                         panels::load(setup, View::Patches, &mut app.panels).await;
                     }
-                    Intent::Search(query) => panels::search(setup, &query, &mut app.panels).await,
+                    Intent::Search(query) => {
+                        app.panels.peek.clear();
+                        panels::search(setup, &query, &mut app.panels).await;
+                    }
+                    Intent::Jump(path, line) => panels::peek(setup, &path, line, &mut app.panels),
                 }
             }
             Some(msg) = rx.recv() => {

@@ -40,6 +40,30 @@ pub struct PanelData {
     pub tests: Vec<String>,
     /// A problem loading the panel, shown in it.
     pub note: Option<String>,
+    /// The Index panel's file preview around a hit: numbered lines.
+    pub peek: Vec<String>,
+}
+
+/// Fills `data.peek` with the lines of `path` around `line`.
+pub fn peek(setup: &Setup, path: &str, line: usize, data: &mut PanelData) {
+    let inside = !std::path::Path::new(path).is_absolute() && !path.contains("..");
+    let text = if inside {
+        std::fs::read_to_string(setup.root.join(path)).ok()
+    } else {
+        None
+    };
+    data.peek = match text {
+        Some(text) => {
+            let from = line.saturating_sub(6);
+            std::iter::once(format!("— {path}:{line} —"))
+                .chain(text.lines().enumerate().skip(from).take(16).map(|(i, l)| {
+                    let mark = if i + 1 == line { '▶' } else { ' ' };
+                    format!("{mark}{:>5}| {l}", i + 1)
+                }))
+                .collect()
+        }
+        None => vec![format!("cannot read {path}")],
+    };
 }
 
 /// Loads what `view` shows into `data`.

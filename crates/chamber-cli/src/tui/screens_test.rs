@@ -178,6 +178,12 @@ fn every_panel() {
     ];
     app.panels.files = vec!["app.py".into(), "test_app.py".into()];
     app.panels.hits = vec!["app.py  3.21".into(), "  app.py:14  function handle".into()];
+    app.panels.peek = vec![
+        "— app.py:14 —".into(),
+        "     13| ".into(),
+        "▶   14| def handle(method, path):".into(),
+        "     15|     handler = ROUTES.get((method, path))".into(),
+    ];
     app.panels.diff = vec![
         "--- a/app.py".into(),
         "+++ b/app.py".into(),
@@ -246,4 +252,16 @@ fn the_transcript_is_capped() {
         app.say(Tone::Output, format!("line {i}"));
     }
     assert_eq!(app.transcript.len(), super::app::TRANSCRIPT_CAP);
+}
+
+#[test]
+fn an_index_hit_jumps_to_its_line() {
+    let mut app = sample();
+    app.view = View::Index;
+    app.panels.hits = vec!["app.py  3.21".into(), "  app.py:14  function handle".into()];
+    press(&mut app, KeyCode::Down);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        Intent::Jump("app.py".into(), 14)
+    );
 }

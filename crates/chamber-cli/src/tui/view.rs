@@ -243,6 +243,18 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, view: View, palette: Pal
                 ));
             }
             lines.extend(data.hits.iter().enumerate().map(|(i, h)| row(i, h.clone())));
+            if !data.peek.is_empty() {
+                lines.extend(
+                    data.peek
+                        .iter()
+                        .map(|l| Line::from(Span::styled(l.clone(), palette.tone(Tone::Dim)))),
+                );
+            } else if !data.hits.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "Up/Down pick a row · Enter (empty input) shows the file there",
+                    palette.tone(Tone::Dim),
+                )));
+            }
         }
         View::Tests => {
             if data.tests.is_empty() {
