@@ -101,6 +101,27 @@ async fn load_runs(setup: &Setup, data: &mut PanelData) -> Result<(), String> {
             base: r.base_branch,
         })
         .collect();
+    // Tasks queued for this checkout on the local queue (`chamber task
+    // submit`), which have no run yet or are running one.
+    let filter = chamber_store::TaskFilter {
+        limit: Some(50),
+        ..Default::default()
+    };
+    if let Ok(tasks) = store.list_tasks(&filter).await {
+        for t in tasks.into_iter().filter(|t| t.repo == project) {
+            let state = serde_json::to_value(t.state)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            data.runs.push(RunRow {
+                id: t.id,
+                status: format!("task {state}"),
+                prompt: t.prompt.lines().next().unwrap_or_default().to_string(),
+                branch: None,
+                base: t.base_branch,
+            });
+        }
+    }
     Ok(())
 }
 
