@@ -83,21 +83,11 @@ pub async fn agent_run(
     }
     let timeout = std::time::Duration::from_secs(setup.loaded.config.test.timeout_secs.max(1));
     let results = recipes::run_checks(&setup.root, &checks, timeout).await;
-    let mut code = status::OK;
-    if !results.is_empty() {
-        out.line(format!("\n{}", Output::styled(style::HEAD, "Checks:")));
-    }
-    for r in &results {
-        let mark = if r.passed {
-            Output::styled(style::OK, "✔")
-        } else {
-            Output::styled(style::BAD, "✘")
-        };
-        out.line(format!("  {mark} {}", r.name));
-        if !r.passed {
-            code = status::TESTS_FAILED;
-        }
-    }
+    let code = if super::recipe::print_checks(&results, out) {
+        status::OK
+    } else {
+        status::TESTS_FAILED
+    };
     Ok((
         json!({"stages": done, "branch": branch, "checks": results}),
         code,

@@ -223,19 +223,7 @@ async fn run(
             .unwrap_or_else(|| setup.root.clone());
         let timeout = Duration::from_secs(setup.loaded.config.test.timeout_secs.max(1));
         let results = recipes::run_checks(&dir, &ready.checks, timeout).await;
-        out.line(format!("\n{}", Output::styled(style::HEAD, "Checks:")));
-        for r in &results {
-            let mark = if r.passed {
-                Output::styled(style::OK, "✔")
-            } else {
-                Output::styled(style::BAD, "✘")
-            };
-            out.line(format!("  {mark} {}", r.name));
-            if !r.passed && !r.output.is_empty() {
-                out.line(Output::styled(style::DIM, indent(&r.output)));
-            }
-        }
-        if results.iter().any(|r| !r.passed) && code == status::OK {
+        if !print_checks(&results, out) && code == status::OK {
             code = status::TESTS_FAILED;
         }
         payload["checks"] = serde_json::to_value(&results).unwrap_or(json!([]));
@@ -253,6 +241,26 @@ async fn run(
         payload["pull_request"] = super::pr::open(setup, pr, out).await?;
     }
     Ok((payload, code))
+}
+
+/// Prints each check with its mark (and a failing one's output);
+/// whether all passed.
+pub(crate) fn print_checks(results: &[recipes::CheckResult], out: &Output) -> bool {
+    if !results.is_empty() {
+        out.line(format!("\n{}", Output::styled(style::HEAD, "Checks:")));
+    }
+    for r in results {
+        let mark = if r.passed {
+            Output::styled(style::OK, "✔")
+        } else {
+            Output::styled(style::BAD, "✘")
+        };
+        out.line(format!("  {mark} {}", r.name));
+        if !r.passed && !r.output.is_empty() {
+            out.line(Output::styled(style::DIM, indent(&r.output)));
+        }
+    }
+    results.iter().all(|r| r.passed)
 }
 
 fn indent(text: &str) -> String {

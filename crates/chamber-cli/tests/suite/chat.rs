@@ -18,10 +18,7 @@ fn model(body: &Value) -> Turn {
     let msgs = body["messages"].as_array().cloned().unwrap_or_default();
     let all: String = msgs.iter().map(text_of).collect();
     let farewell = all.contains("add a farewell");
-    if msgs
-        .first()
-        .is_some_and(|m| text_of(m).starts_with("You are the planner"))
-    {
+    if super::harness::is_planning(body) {
         return plan_turn(
             "Greet",
             &[("1", "Write greet.py"), ("2", "Run `python3 greet.py`")],
@@ -30,7 +27,7 @@ fn model(body: &Value) -> Turn {
     let writing = msgs
         .iter()
         .any(|m| text_of(m).contains("# CURRENT STEP: Write greet.py"));
-    let results = msgs.iter().filter(|m| m["role"] == "tool").count();
+    let results = super::harness::tool_results(body);
     if writing && results == 0 {
         let content = if farewell {
             "print('hi')\nprint('bye')\n"

@@ -452,3 +452,18 @@ pub fn hello_script() -> Vec<Turn> {
         Turn::text("It prints hello."),
     ]
 }
+
+/// Whether a model request asks for a plan (its system prompt is the
+/// planner's).
+pub fn is_planning(body: &Value) -> bool {
+    body["messages"][0]["content"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("You are the planner"))
+}
+
+/// How many tool results a model request carries.
+pub fn tool_results(body: &Value) -> usize {
+    body["messages"]
+        .as_array()
+        .map_or(0, |m| m.iter().filter(|m| m["role"] == "tool").count())
+}

@@ -32,10 +32,7 @@ fn model(acts: Vec<(&'static str, Turn, &'static str)>) -> impl Fn(&Value) -> Tu
         let Some(step) = step_of(body) else {
             return Turn::text("done");
         };
-        let results = messages_of(body)
-            .iter()
-            .filter(|m| m["role"] == "tool")
-            .count();
+        let results = super::harness::tool_results(body);
         let hit = acts.iter().find(|(key, _, _)| step.contains(key));
         match hit {
             Some((_, turn, _)) if results == 0 && !turn_is_text(turn) => turn.clone(),
@@ -43,10 +40,6 @@ fn model(acts: Vec<(&'static str, Turn, &'static str)>) -> impl Fn(&Value) -> Tu
             _ => Turn::text("done"),
         }
     }
-}
-
-fn messages_of(body: &Value) -> Vec<Value> {
-    body["messages"].as_array().cloned().unwrap_or_default()
 }
 
 fn turn_is_text(turn: &Turn) -> bool {
@@ -415,17 +408,10 @@ async fn bump_dependency_edits_the_manifest_and_checks_the_fallout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_pr_opens_the_pull_request_with_the_written_description() {
     let responder = |body: &Value| -> Turn {
-        let first = messages_of(body)
-            .first()
-            .and_then(|m| m["content"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        if first.starts_with("You are the planner") {
+        if super::harness::is_planning(body) {
             return super::harness::plan_turn("Add a greeting", &[("1", "Create greet.py")]);
         }
-        let results = messages_of(body)
-            .iter()
-            .filter(|m| m["role"] == "tool")
-            .count();
+        let results = super::harness::tool_results(body);
         match step_of(body).as_deref() {
             Some("Create greet.py") if results == 0 => write("greet.py", "print('hi')\n"),
             Some(s) if s.starts_with("Write the pull request") => Turn::text(
@@ -600,11 +586,7 @@ async fn a_plugin_registers_a_recipe_a_template_and_a_test_runner() {
 /// A model whose plan has steps the actionizer knows: running the tests,
 /// reading a file, committing.
 fn planning_model(body: &Value) -> Turn {
-    let first = messages_of(body)
-        .first()
-        .and_then(|m| m["content"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    if first.starts_with("You are the planner") {
+    if super::harness::is_planning(body) {
         return super::harness::plan_turn(
             "Greet",
             &[
@@ -615,10 +597,7 @@ fn planning_model(body: &Value) -> Turn {
             ],
         );
     }
-    let results = messages_of(body)
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .count();
+    let results = super::harness::tool_results(body);
     match step_of(body).as_deref() {
         Some("Create greet.py") if results == 0 => write("greet.py", "print('hi')\n"),
         _ => Turn::text("done"),
@@ -705,17 +684,10 @@ async fn mapped_steps_make_no_model_call_and_record_their_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multi_agent_recipe_runs_its_roles_in_turn_on_one_branch() {
     let responder = |body: &Value| -> Turn {
-        let first = messages_of(body)
-            .first()
-            .and_then(|m| m["content"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        if first.starts_with("You are the planner") {
+        if super::harness::is_planning(body) {
             return super::harness::plan_turn("Review", &[("1", "Review the new tests")]);
         }
-        let results = messages_of(body)
-            .iter()
-            .filter(|m| m["role"] == "tool")
-            .count();
+        let results = super::harness::tool_results(body);
         match step_of(body).as_deref() {
             Some("Add tests for calc.py") if results == 0 => write(
                 "test_more.py",

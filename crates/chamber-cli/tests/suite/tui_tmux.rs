@@ -63,6 +63,42 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// A tmux server of its own, with one 110×30 session `t` running
+    /// `chamber ARGS` in the project with the test environment (and
+    /// `extra`), followed by a marker with its exit status.
+    fn launch(name: &str, p: &Project, bin: &str, extra: &str, args: &str) -> Self {
+        let tmux = Tmux {
+            socket: format!("chamber-{name}-{}", std::process::id()),
+        };
+        let mut launch = String::from("env");
+        for (k, v) in p.env_pairs() {
+            launch.push_str(&format!(" {k}='{v}'"));
+        }
+        launch.push_str(&format!(
+            " {extra} {bin} {args}; echo CHAMBER_EXITED $?; sleep 60"
+        ));
+        tmux.new_session(&p.path().display().to_string(), &launch);
+        tmux
+    }
+
+    fn new_session(&self, dir: &str, command: &str) {
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "110",
+            "-y",
+            "30",
+            "-c",
+            dir,
+            command,
+        ]);
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -78,10 +114,7 @@ fn text_of(m: &Value) -> String {
 /// Plans a greeting script and a step that runs it; writes it when asked.
 fn model(body: &Value) -> Turn {
     let msgs = body["messages"].as_array().cloned().unwrap_or_default();
-    if msgs
-        .first()
-        .is_some_and(|m| text_of(m).starts_with("You are the planner"))
-    {
+    if super::harness::is_planning(body) {
         return plan_turn(
             "Greet the user",
             &[("1", "Create greet.py"), ("2", "Run `python3 greet.py`")],
@@ -92,7 +125,7 @@ fn model(body: &Value) -> Turn {
         .filter(|m| m["role"] == "user")
         .map(text_of)
         .find(|t| t.contains("# CURRENT STEP: Create greet.py"));
-    let results = msgs.iter().filter(|m| m["role"] == "tool").count();
+    let results = super::harness::tool_results(body);
     if step.is_some() && results == 0 {
         return Turn::call(
             "write_file",
@@ -110,28 +143,7 @@ async fn the_tui_turns_a_request_into_a_commit_and_keeps_the_scrollback() {
     p.write(".chamber/config.toml", "[approval]\nmode = \"auto-edit\"\n");
     p.git_ok(&["add", "."]);
     p.git_ok(&["commit", "-qm", "config"]);
-    let tmux = Tmux {
-        socket: format!("chamber-test-{}", std::process::id()),
-    };
-    let mut launch = String::from("env");
-    for (k, v) in p.env_pairs() {
-        launch.push_str(&format!(" {k}='{v}'"));
-    }
-    launch.push_str(&format!(" {BIN} ui; echo CHAMBER_EXITED $?; sleep 60"));
-    let root = p.path().display().to_string();
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "110",
-        "-y",
-        "30",
-        "-c",
-        &root,
-        &launch,
-    ]);
+    let tmux = Tmux::launch("test", &p, BIN, "", "ui");
     tmux.wait_for("Ask for a change").await;
 
     tmux.text("greet the user");
@@ -186,31 +198,9 @@ async fn the_tui_drives_a_server_through_its_api() {
     p.git_ok(&["commit", "-qm", "config"]);
     let lead = super::service_harness::token(&p, "lead", "approve").await;
     let served = super::service_harness::serve(&p, &["--workers", "1"], &[]);
-    let tmux = Tmux {
-        socket: format!("chamber-test-remote-{}", std::process::id()),
-    };
-    let mut launch = String::from("env");
-    for (k, v) in p.env_pairs() {
-        launch.push_str(&format!(" {k}='{v}'"));
-    }
-    launch.push_str(&format!(
-        " CHAMBER_TOKEN='{lead}' {BIN} ui --server {}; echo CHAMBER_EXITED $?; sleep 60",
-        served.base
-    ));
-    let root = p.path().display().to_string();
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "110",
-        "-y",
-        "30",
-        "-c",
-        &root,
-        &launch,
-    ]);
+    let token = format!("CHAMBER_TOKEN='{lead}'");
+    let args = format!("ui --server {}", served.base);
+    let tmux = Tmux::launch("test-remote", &p, BIN, &token, &args);
     let first = tmux.wait_for("Ask for a change").await;
     assert!(
         first.contains(&format!("server {}", served.base)),
@@ -245,11 +235,7 @@ async fn the_tui_drives_a_server_through_its_api() {
 
 /// A plan whose one step streams 10,000 lines of output (by rule).
 fn streaming_model(body: &Value) -> Turn {
-    let msgs = body["messages"].as_array().cloned().unwrap_or_default();
-    if msgs
-        .first()
-        .is_some_and(|m| text_of(m).starts_with("You are the planner"))
-    {
+    if super::harness::is_planning(body) {
         return plan_turn("Stream", &[("1", "Run `python3 stream.py`")]);
     }
     Turn::text("done")
@@ -278,33 +264,18 @@ async fn tui_benchmark() {
     );
     p.git_ok(&["add", "."]);
     p.git_ok(&["commit", "-qm", "stream"]);
-    let mut env = String::from("env");
-    for (k, v) in p.env_pairs() {
-        env.push_str(&format!(" {k}='{v}'"));
-    }
-    let root = p.path().display().to_string();
-
-    // Start-up: to the first frame on screen, against `--version`.
+    // Start-up: to the first frame on screen, against `--version`, and
+    // against tmux showing a line from a new pane by itself.
     let mut version = Vec::new();
     let mut first_frame = Vec::new();
     let mut tmux_alone = Vec::new();
+    let root = p.path().display().to_string();
     for i in 0..10 {
-        // What tmux itself takes to show a line from a new pane.
         let tmux = Tmux {
             socket: format!("chamber-bench-echo-{}-{i}", std::process::id()),
         };
         let t = Instant::now();
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "110",
-            "-y",
-            "30",
-            "echo READY; sleep 60",
-        ]);
+        tmux.new_session(&root, "echo READY; sleep 60");
         while !tmux.screen().contains("READY") {
             assert!(t.elapsed() < Duration::from_secs(30), "tmux shows nothing");
         }
@@ -314,24 +285,8 @@ async fn tui_benchmark() {
         let ok = Command::new(&bin).arg("--version").output().unwrap();
         assert!(ok.status.success());
         version.push(t.elapsed().as_secs_f64() * 1000.0);
-        let tmux = Tmux {
-            socket: format!("chamber-bench-{}-{i}", std::process::id()),
-        };
-        let launch = format!("{env} {bin} ui; sleep 60");
         let t = Instant::now();
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "110",
-            "-y",
-            "30",
-            "-c",
-            &root,
-            &launch,
-        ]);
+        let tmux = Tmux::launch(&format!("bench-{i}"), &p, &bin, "", "ui");
         while !tmux.screen().contains("Ask for a change") {
             assert!(t.elapsed() < Duration::from_secs(30), "no first frame");
         }
@@ -340,26 +295,8 @@ async fn tui_benchmark() {
 
     // Streaming: 10,000 lines while keys are typed.
     let stats = tempfile::NamedTempFile::new().unwrap();
-    let tmux = Tmux {
-        socket: format!("chamber-bench-stream-{}", std::process::id()),
-    };
-    let launch = format!(
-        "{env} CHAMBER_TUI_STATS='{}' {bin} ui --yes; echo CHAMBER_EXITED $?; sleep 60",
-        stats.path().display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "110",
-        "-y",
-        "30",
-        "-c",
-        &root,
-        &launch,
-    ]);
+    let stats_env = format!("CHAMBER_TUI_STATS='{}'", stats.path().display());
+    let tmux = Tmux::launch("bench-stream", &p, &bin, &stats_env, "ui --yes");
     tmux.wait_for("Ask for a change").await;
     tmux.text("stream the output");
     tmux.keys(&["Enter"]);
@@ -392,4 +329,17 @@ async fn tui_benchmark() {
         "inside": figures,
     });
     println!("TUI_BENCH {report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_or_with_no_ui_chamber_stays_the_plain_cli() {
+    let p = Project::plain("http://127.0.0.1:9");
+    // Through pipes (no terminal): the usage, as before the TUI.
+    let bare = p.run(&[]).await;
+    assert_eq!(bare.code, 2, "{}", bare.dump());
+    assert!(bare.stderr.contains("Usage"), "{}", bare.dump());
+    let no_ui = p.run(&["--no-ui"]).await;
+    no_ui.assert_code(0);
+    assert!(no_ui.stdout.contains("Usage"), "{}", no_ui.dump());
+    assert!(no_ui.stdout.contains("ui"), "{}", no_ui.dump());
 }
