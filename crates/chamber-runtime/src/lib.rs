@@ -9,12 +9,15 @@ mod execute;
 mod gate;
 mod local;
 mod mcp_trust;
+pub mod migrate;
+pub mod openapi;
 pub mod plugins;
 mod providers;
 pub mod recipes;
 pub mod remote_repo;
 mod run_settings;
 mod setup;
+pub mod telemetry;
 mod test_setup;
 
 pub use error::{ErrorKind, RuntimeError};

@@ -1,6 +1,7 @@
 //! One module per command family; each returns its payload or a `CliError`.
 
 pub mod ab;
+pub mod api_scaffold;
 pub mod bench;
 pub mod chat;
 pub mod commit;
@@ -18,6 +19,7 @@ pub mod index;
 pub mod init;
 pub mod map;
 pub mod mcp;
+pub mod migrate;
 pub mod model;
 pub mod model_chat;
 pub mod patch;
@@ -42,6 +44,7 @@ pub mod stats;
 pub mod status;
 pub mod symbols;
 pub mod tail;
+pub mod telemetry;
 pub mod test;
 pub mod test_watch;
 pub mod undo;
