@@ -39,7 +39,7 @@ pub async fn migrate(
         made.name
     ));
     if let Some(command) = &made.command {
-        out.line(format!("ran: {}", command.join(" ")));
+        out.line(format!("ran: {}", migrate::command_line(command)));
         if let Some(output) = made.tool_output.as_deref().filter(|o| !o.is_empty()) {
             for line in output.lines() {
                 out.line(Output::styled(style::DIM, format!("  │ {line}")));

@@ -209,6 +209,24 @@ impl MigrateError {
     }
 }
 
+/// A command line as a shell would read it back (words with spaces or
+/// quotes in single quotes), for showing what ran.
+pub fn command_line(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+            if plain {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The migration's file name part: the title in lower snake case
 /// (ASCII letters and digits), at most 80 characters.
 pub fn migration_name(title: &str) -> Result<String, MigrateError> {
@@ -301,6 +319,15 @@ mod tests {
         );
         assert!(migration_name("—!?").is_err());
         assert!(migration_name("two\nlines").is_err());
+    }
+
+    #[test]
+    fn command_lines_quote_what_needs_it() {
+        let args = ["alembic", "revision", "-m", "Add users' table"].map(String::from);
+        assert_eq!(
+            command_line(&args),
+            r"alembic revision -m 'Add users'\'' table'"
+        );
     }
 
     #[test]

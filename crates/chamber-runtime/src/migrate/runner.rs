@@ -20,10 +20,15 @@ const OUTPUT_TAIL: usize = 4_000;
 
 /// What making the migration did.
 pub struct Outcome {
+    /// The tool or Chamber made the files.
     pub method: Method,
+    /// The command line, when the tool ran.
     pub command: Option<Vec<String>>,
+    /// Its output, when it ran.
     pub output: Option<String>,
+    /// The missing program, when Chamber wrote the files instead.
     pub missing_program: Option<String>,
+    /// The files created, relative to the root.
     pub files: Vec<String>,
 }
 
@@ -258,7 +263,7 @@ async fn run_tool(
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let line = shown.join(" ");
+    let line = super::command_line(&shown);
     let mut cmd = tokio::process::Command::new(&args[0]);
     cmd.args(&args[1..])
         .current_dir(root)
@@ -292,7 +297,9 @@ async fn run_tool(
     let after = files_under(&watch, 3);
     let files = after
         .into_iter()
+        // Not the tool's by-products: diesel's lock file, Python's bytecode.
         .filter(|f| !before.contains(f) && !f.ends_with(".diesel_lock"))
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "__pycache__"))
         .filter_map(|f| {
             f.strip_prefix(root)
                 .ok()
