@@ -402,6 +402,24 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::cli_recipe::RecipeAction,
     },
+    /// Local-only usage telemetry (off by default): on, off, show, clear.
+    Telemetry {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_telemetry::TelemetryAction,
+    },
+    /// Database migrations made with the project's migration tool.
+    Migrate {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_scaffold::MigrateAction,
+    },
+    /// Code from an OpenAPI spec: `api scaffold SPEC`.
+    Api {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::cli_scaffold::ApiAction,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or
     /// PowerShell, generated from this binary's own arguments.
     Completions {
@@ -630,6 +648,9 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Token { action } => action.name(),
             Command::Recipe { action } => action.name(),
+            Command::Telemetry { action } => action.name(),
+            Command::Migrate { action } => action.name(),
+            Command::Api { action } => action.name(),
             Command::Chat { .. } => "chat",
             Command::Agent { action } => action.name(),
             Command::Ui { .. } => "ui",

@@ -53,6 +53,15 @@ pub mod status {
     pub const POLICY_DENIED: i32 = 15;
     /// The disk is full (nothing half-written; free space and resume).
     pub const DISK_FULL: i32 = 16;
+    /// A program the command needs is not installed (a migration tool);
+    /// the hint says how to install it. Nothing was written.
+    pub const MISSING_PROGRAM: i32 = 17;
+    /// An external tool the command ran (a migration tool) failed; its
+    /// output is in the message.
+    pub const TOOL_FAILED: i32 = 18;
+    /// An input file is invalid (an OpenAPI spec); the message lists every
+    /// problem. Nothing was written.
+    pub const INVALID_INPUT: i32 = 19;
     /// Interrupted with Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -342,5 +351,109 @@ impl From<chamber_local::LocalError> for CliError {
         };
         let hint = e.hint();
         CliError::new(code, e.to_string(), Some(&hint), exit)
+    }
+}
+
+impl From<chamber_runtime::telemetry::TelemetryError> for CliError {
+    fn from(e: chamber_runtime::telemetry::TelemetryError) -> Self {
+        use chamber_runtime::telemetry::TelemetryError as T;
+        match e {
+            T::Config(c) => c.into(),
+            T::Io { .. } => CliError::new(
+                "io_failed",
+                e.to_string(),
+                Some("check the permissions of the data dir (CHAMBER_HOME)"),
+                status::INTERNAL,
+            ),
+        }
+    }
+}
+
+impl From<chamber_runtime::migrate::MigrateError> for CliError {
+    fn from(e: chamber_runtime::migrate::MigrateError) -> Self {
+        use chamber_runtime::migrate::MigrateError as M;
+        let tools = "pass one of them with --tool NAME".to_string();
+        let (code, hint, exit) = match &e {
+            M::UnknownTool(_) => ("unknown_migration_tool", Some(tools), status::USAGE),
+            M::NoneDetected(_) => ("no_migration_tool", Some(tools), status::CONFIG),
+            M::Ambiguous(_) => (
+                "ambiguous_migration_tool",
+                Some("pass the one to use with --tool NAME".to_string()),
+                status::CONFIG,
+            ),
+            M::Usage(_) => ("usage", None, status::USAGE),
+            M::MissingProgram { install, .. } => (
+                "missing_program",
+                Some(format!("install it: {install}")),
+                status::MISSING_PROGRAM,
+            ),
+            M::ToolFailed { .. } => (
+                "migration_tool_failed",
+                Some("the tool's output above says why; it may have written files".to_string()),
+                status::TOOL_FAILED,
+            ),
+            M::Layout(_) => (
+                "migration_layout",
+                Some(
+                    "fix the migrations directory by hand, or name another with --dir".to_string(),
+                ),
+                status::INVALID_STATE,
+            ),
+            M::Io { .. } => (
+                "io_failed",
+                Some("check free disk space and permissions".to_string()),
+                status::INTERNAL,
+            ),
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+            hint,
+            exit,
+        }
+    }
+}
+
+impl From<chamber_runtime::openapi::ScaffoldError> for CliError {
+    fn from(e: chamber_runtime::openapi::ScaffoldError) -> Self {
+        use chamber_runtime::openapi::ScaffoldError as S;
+        let frameworks = "pass one of them with --framework NAME".to_string();
+        let (code, hint, exit) = match &e {
+            S::UnknownFramework(_) => ("unknown_framework", Some(frameworks), status::USAGE),
+            S::NoFramework(_) => ("no_framework", Some(frameworks), status::CONFIG),
+            S::SeveralFrameworks(_) => (
+                "ambiguous_framework",
+                Some("pass the one to use with --framework NAME".to_string()),
+                status::CONFIG,
+            ),
+            S::SpecNotFound(_) => ("not_found", None, status::NOT_FOUND),
+            S::InvalidSpec { .. } => (
+                "invalid_spec",
+                Some("fix the spec; nothing was written".to_string()),
+                status::INVALID_INPUT,
+            ),
+            S::FilesExist(_) => (
+                "files_exist",
+                Some(
+                    "move them away, or pass --force to replace them (the diff shows how)"
+                        .to_string(),
+                ),
+                status::INVALID_STATE,
+            ),
+            S::Io { .. } => (
+                "io_failed",
+                Some(
+                    "check free disk space and permissions; nothing was left half-written"
+                        .to_string(),
+                ),
+                status::INTERNAL,
+            ),
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+            hint,
+            exit,
+        }
     }
 }

@@ -7,7 +7,9 @@ mod cli_actions;
 mod cli_mcp;
 mod cli_recipe;
 mod cli_refactor;
+mod cli_scaffold;
 mod cli_service;
+mod cli_telemetry;
 mod commands;
 mod diff_view;
 mod disk_full;
@@ -35,6 +37,7 @@ use crate::output::Output;
 use crate::setup::Setup;
 
 fn main() {
+    let started = std::time::Instant::now();
     // The sandbox helper must start before any thread exists (user
     // namespaces refuse multi-threaded callers), so before clap and tokio.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -62,6 +65,8 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => failure::usage(e, &args),
     };
+    let name = cli.command.name();
+    let mut facts = chamber_runtime::telemetry::RunFacts::default();
     let out = Output::new(
         cli.global.json,
         cli.global.quiet,
@@ -96,7 +101,7 @@ fn main() {
     );
     let code = runtime.block_on(async {
         if handles_signals {
-            return match dispatch(cli, &out).await {
+            return match dispatch(cli, &out, &mut facts).await {
                 Ok(code) => code,
                 Err(e) => {
                     let e = disk_full::reclassify(e);
@@ -106,7 +111,7 @@ fn main() {
             };
         }
         tokio::select! {
-            result = dispatch(cli, &out) => match result {
+            result = dispatch(cli, &out, &mut facts) => match result {
                 Ok(code) => code,
                 Err(e) => {
                     let e = disk_full::reclassify(e);
@@ -126,10 +131,15 @@ fn main() {
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    commands::telemetry::record_invocation(name, code, started.elapsed(), facts);
     std::process::exit(code);
 }
 
-async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
+async fn dispatch(
+    cli: Cli,
+    out: &Output,
+    facts: &mut chamber_runtime::telemetry::RunFacts,
+) -> Result<i32, CliError> {
     if let Command::Schemas { out: dir } = &cli.command {
         return write_schemas(dir, out);
     }
@@ -138,6 +148,12 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
         Command::Completions { shell } => return commands::shell_docs::completions(*shell),
         Command::Man { out: dir } => return commands::shell_docs::man(dir.as_deref(), out),
         _ => {}
+    }
+    // A per-user setting: no project, and a broken project config does not matter.
+    if let Command::Telemetry { action } = cli.command {
+        let payload = commands::telemetry::telemetry(action, out)?;
+        out.success(payload, json!({"exit_code": status::OK}));
+        return Ok(status::OK);
     }
     let setup = crate::setup::resolve(&cli.global)?;
     let _log_guard = logging::init(&setup, cli.global.verbose, cli.global.quiet);
@@ -243,6 +259,21 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             commands::run::act(&mut engine, Act::Resume(run_id), &run, out).await?
         }
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
+        // Handled above, before the project is resolved.
+        Command::Telemetry { .. } => return Ok(status::OK),
+        Command::Migrate { action } => (
+            commands::migrate::migrate(setup.root.clone(), action, out).await?,
+            status::OK,
+        ),
+        Command::Api { action } => {
+            let start = std::env::current_dir()
+                .map(|cwd| cli.global.dir.as_ref().map_or(cwd.clone(), |d| cwd.join(d)))
+                .unwrap_or_else(|_| setup.root.clone());
+            (
+                commands::api_scaffold::api(&setup.root, &start, action, out)?,
+                status::OK,
+            )
+        }
         Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
         Command::Agent {
             action: crate::cli_recipe::AgentAction::Run(args),
@@ -536,6 +567,7 @@ async fn dispatch(cli: Cli, out: &Output) -> Result<i32, CliError> {
             return Ok(status::OK);
         }
     };
+    *facts = commands::telemetry::run_facts(&payload);
     let mut meta = meta;
     meta["exit_code"] = json!(code);
     if code == status::OK {

@@ -42,6 +42,11 @@ impl Dirs {
     pub fn logs(&self) -> PathBuf {
         self.data.join("logs")
     }
+
+    /// The local usage log (`chamber telemetry`), one JSON record a line.
+    pub fn telemetry(&self) -> PathBuf {
+        self.data.join("telemetry.jsonl")
+    }
 }
 
 /// The project a command acts on: the nearest ancestor of `start` that holds

@@ -76,12 +76,13 @@ pub fn load(sources: &Sources) -> Result<LoadedConfig, ConfigError> {
     load_with(sources, read_file)
 }
 
-/// Loads the defaults merged with one config file's `text`, checked exactly
-/// as [`load`] checks a project file (errors name the file `config.toml`).
-/// Exists for fuzzing: it runs the file parser without touching the disk.
+/// Loads the defaults merged with one config file's `text`, checked as
+/// [`load`] checks a user file (errors name the file `config.toml`); a
+/// project file is also refused a `[telemetry]` section. Exists for fuzzing
+/// and for checking an edited file before it is written.
 pub fn load_text(text: &str) -> Result<LoadedConfig, ConfigError> {
     let sources = Sources {
-        project_file: Some(PathBuf::from("config.toml")),
+        user_file: Some(PathBuf::from("config.toml")),
         ..Sources::default()
     };
     load_with(&sources, |_| Ok(Some(text.to_string())))
@@ -114,6 +115,16 @@ fn load_with(
             continue;
         };
         let table = parse_file_layer(path, &text)?;
+        if label == "project" && table.contains_key("telemetry") {
+            return Err(ConfigError::Invalid {
+                source_name: path.display().to_string(),
+                message: "`[telemetry]` is a per-user choice: it is read only from the user \
+                          config (`chamber telemetry on|off`) and CHAMBER_TELEMETRY__ENABLED, \
+                          so a project cannot turn it on for whoever works in it; remove the \
+                          section"
+                    .into(),
+            });
+        }
         merge_into(&mut merged, &table, label, "", &mut origins);
         layers.push(LayerInfo {
             layer: label.into(),
@@ -375,7 +386,7 @@ mod tests {
     fn load_text_checks_a_file_as_load_does() {
         let loaded = load_text("[agent]\nmax_turns_per_step = 5\n").unwrap();
         assert_eq!(loaded.config.agent.max_turns_per_step, 5);
-        assert_eq!(loaded.origins["agent.max_turns_per_step"], "project");
+        assert_eq!(loaded.origins["agent.max_turns_per_step"], "user");
         let err = load_text("[agent]\nmax_turns_per_stp = 5\n")
             .unwrap_err()
             .to_string();
@@ -383,6 +394,41 @@ mod tests {
             err.contains("config.toml") && err.contains("line 2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn telemetry_is_read_from_the_user_layer_and_refused_in_a_project() {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = "[telemetry]\nenabled = true\n";
+        let user = write(tmp.path(), "user.toml", text);
+        let loaded = load(&Sources {
+            user_file: Some(user.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(loaded.config.telemetry.enabled);
+        assert!(!Config::default().telemetry.enabled, "off by default");
+        assert!(load_text(text).unwrap().config.telemetry.enabled);
+
+        let project = write(tmp.path(), "project.toml", text);
+        let err = load(&Sources {
+            user_file: Some(user),
+            project_file: Some(project.clone()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(&project.display().to_string()), "{err}");
+        assert!(err.contains("per-user"), "{err}");
+
+        let typo = write(tmp.path(), "typo.toml", "[telemetry]\nenable = true\n");
+        let err = load(&Sources {
+            user_file: Some(typo),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("enable"), "{err}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod sandbox;
 mod secrets;
 mod server;
 mod settings;
+mod telemetry;
 
 pub use adapters::AdaptersConfig;
 pub use approval::{APPROVAL_MODES, ApprovalConfig, TOOL_OVERRIDES};
@@ -36,3 +37,4 @@ pub use server::ServerConfig;
 pub use settings::{
     AgentConfig, Config, GitConfig, LocalConfig, LoggingConfig, ProviderConfig, TestConfig,
 };
+pub use telemetry::TelemetryConfig;

@@ -55,6 +55,8 @@ pub struct Config {
     pub mcp: crate::mcp::McpConfig,
     /// Structured tools for git, package managers and containers.
     pub adapters: crate::adapters::AdaptersConfig,
+    /// The local usage log (user config and environment only).
+    pub telemetry: crate::telemetry::TelemetryConfig,
 }
 
 /// The model provider.

@@ -11,6 +11,8 @@ mod execute;
 mod gate;
 mod local;
 mod mcp_trust;
+pub mod migrate;
+pub mod openapi;
 pub mod plugins;
 mod providers;
 pub mod recipes;
@@ -18,6 +20,7 @@ pub mod refactor;
 pub mod remote_repo;
 mod run_settings;
 mod setup;
+pub mod telemetry;
 mod test_setup;
 
 pub use error::{ErrorKind, RuntimeError};

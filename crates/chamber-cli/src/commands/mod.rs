@@ -2,6 +2,7 @@
 
 pub mod ab;
 pub mod agent_run;
+pub mod api_scaffold;
 pub mod bench;
 pub mod chat;
 pub mod commit;
@@ -21,6 +22,7 @@ pub mod index;
 pub mod init;
 pub mod map;
 pub mod mcp;
+pub mod migrate;
 pub mod model;
 pub mod model_chat;
 pub mod patch;
@@ -47,6 +49,7 @@ pub mod stats;
 pub mod status;
 pub mod symbols;
 pub mod tail;
+pub mod telemetry;
 pub mod test;
 pub mod test_watch;
 pub mod undo;

@@ -87,6 +87,11 @@ impl Project {
         self.env_dir.path().join("data")
     }
 
+    /// The user config file (`$XDG_CONFIG_HOME/chamber/config.toml`).
+    pub fn user_config(&self) -> PathBuf {
+        self.env_dir.path().join("config/chamber/config.toml")
+    }
+
     /// The binary with a clean, isolated environment, run in `cwd`.
     pub fn cmd_in(&self, cwd: &Path, args: &[&str]) -> Command {
         // A long benchmark (the 1,000-point chaos run) may pin a copy of the binary.

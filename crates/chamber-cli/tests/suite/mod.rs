@@ -2,6 +2,7 @@
 
 mod ab_compare;
 mod adapters;
+mod api_scaffold;
 mod approval;
 mod bench_edits;
 mod bench_exercism;
@@ -29,6 +30,7 @@ mod map_context;
 mod mcp_client;
 mod mcp_context;
 mod mcp_server;
+mod migrate;
 mod one_shot_calls;
 mod output_defects;
 mod parallel_steps;
@@ -60,6 +62,7 @@ mod service_remote_repo;
 mod service_workers;
 mod setup_errors;
 mod shell_docs;
+mod telemetry;
 mod test_command;
 mod test_watch;
 mod tui_tmux;
