@@ -4,7 +4,9 @@
 mod approver;
 mod cli;
 mod cli_actions;
+mod cli_flags;
 mod cli_mcp;
+mod cli_names;
 mod cli_recipe;
 mod cli_refactor;
 mod cli_scaffold;
@@ -24,17 +26,17 @@ mod render;
 mod run_flags;
 mod setup;
 mod tui;
+mod workbench;
 
 use clap::Parser;
 use serde_json::json;
 
 use crate::cli::{
-    BenchAction, BudgetAction, Cli, Command, ConfigAction, ModelAction, ProviderAction, RunsAction,
+    BudgetAction, Cli, Command, ConfigAction, ModelAction, ProviderAction, RunsAction,
 };
 use crate::commands::run::Act;
 use crate::exit::{CliError, status};
 use crate::output::Output;
-use crate::setup::Setup;
 
 fn main() {
     let started = std::time::Instant::now();
@@ -141,7 +143,7 @@ async fn dispatch(
     facts: &mut chamber_runtime::telemetry::RunFacts,
 ) -> Result<i32, CliError> {
     if let Command::Schemas { out: dir } = &cli.command {
-        return write_schemas(dir, out);
+        return commands::shell_docs::write_schemas(dir, out);
     }
     // Generated from the argument definitions; no project or config needed.
     match &cli.command {
@@ -158,7 +160,13 @@ async fn dispatch(
     let setup = crate::setup::resolve(&cli.global)?;
     let _log_guard = logging::init(&setup, cli.global.verbose, cli.global.quiet);
     let meta = json!({"project": setup.root.display().to_string()});
-    let (payload, code) = match cli.command {
+    let command = match workbench::dispatch(&setup, &cli.global, cli.command, out).await? {
+        workbench::Routed::Done((payload, code)) => {
+            return Ok(report(out, facts, meta, payload, code));
+        }
+        workbench::Routed::Other(command) => *command,
+    };
+    let (payload, code) = match command {
         Command::Init => (commands::init::init(&setup.root, out)?, status::OK),
         Command::Ab {
             task,
@@ -261,42 +269,6 @@ async fn dispatch(
         Command::Doctor => commands::doctor::doctor(&setup, out).await?,
         // Handled above, before the project is resolved.
         Command::Telemetry { .. } => return Ok(status::OK),
-        Command::Migrate { action } => (
-            commands::migrate::migrate(setup.root.clone(), action, out).await?,
-            status::OK,
-        ),
-        Command::Api { action } => {
-            let start = std::env::current_dir()
-                .map(|cwd| cli.global.dir.as_ref().map_or(cwd.clone(), |d| cwd.join(d)))
-                .unwrap_or_else(|_| setup.root.clone());
-            (
-                commands::api_scaffold::api(&setup.root, &start, action, out)?,
-                status::OK,
-            )
-        }
-        Command::Recipe { action } => commands::recipe::recipe(&setup, action, out).await?,
-        Command::Agent {
-            action: crate::cli_recipe::AgentAction::Run(args),
-        } => commands::agent_run::agent_run(&setup, args, out).await?,
-        Command::Chat { flags } => commands::chat::chat(&setup, flags, out).await?,
-        Command::Ui {
-            fullscreen,
-            server,
-            token,
-            flags,
-        } => tui::ui(&setup, fullscreen, server.map(|s| (s, token)), flags, out).await?,
-        Command::Doc {
-            path,
-            readme,
-            preview,
-            flags,
-        } => commands::doc::doc(&setup, &path, readme, preview, &flags, out).await?,
-        Command::Refactor { action } => commands::refactor::refactor(&setup, action, out).await?,
-        Command::Edit {
-            target,
-            instruction,
-            flags,
-        } => commands::edit::edit(&setup, &target, &instruction, &flags, out).await?,
         Command::Serve(args) => (
             commands::service::serve::serve(&setup, args, out).await?,
             status::OK,
@@ -375,78 +347,9 @@ async fn dispatch(
             commands::stats::stats(&setup.store().await?, run, since, out).await?,
             status::OK,
         ),
-        Command::Bench {
-            action:
-                BenchAction::Tasks {
-                    dir,
-                    only,
-                    timeout,
-                    max_turns,
-                    json_out,
-                    attempts,
-                },
-        } => {
-            let flags = commands::bench::model_flags(&cli.global);
-            let options = chamber_bench::tasks::TaskOptions {
-                dir,
-                only,
-                timeout: std::time::Duration::from_secs(timeout),
-                max_turns,
-                attempts,
-            };
-            (
-                commands::bench::tasks(options, flags, json_out, out).await?,
-                status::OK,
-            )
+        Command::Bench { action } => {
+            commands::bench::dispatch::bench(&setup, &cli.global, action, out).await?
         }
-        Command::Bench {
-            action:
-                BenchAction::Edits {
-                    files,
-                    seed,
-                    json_out,
-                },
-        } => {
-            let options = chamber_bench::edits::EditsOptions {
-                files,
-                seed,
-                repo: setup.root.clone(),
-            };
-            (
-                commands::bench::edits::edits(options, json_out, out).await?,
-                status::OK,
-            )
-        }
-        Command::Bench {
-            action:
-                BenchAction::Retrieval {
-                    file,
-                    repos,
-                    limit,
-                    llm,
-                    json_out,
-                    features_out,
-                },
-        } => {
-            let args = commands::bench::retrieval::RetrievalArgs {
-                file,
-                repos,
-                limit,
-                llm,
-                json_out,
-                features_out,
-            };
-            (
-                commands::bench::retrieval::retrieval(&setup, args, out).await?,
-                status::OK,
-            )
-        }
-        Command::Bench {
-            action: BenchAction::Exercism(args),
-        } => (
-            commands::bench::exercism::exercism(args, &cli.global, out).await?,
-            status::OK,
-        ),
         Command::Index { watch } => commands::index::index(&setup, watch, out).await?,
         Command::Search { query, limit } => {
             commands::search::search(&setup, &query.join(" "), limit as usize, out).await?
@@ -464,7 +367,10 @@ async fn dispatch(
             commands::explain::explain(&setup, &target, out).await?,
             status::OK,
         ),
-        Command::Model { action } => (model(&setup, action, out).await?, status::OK),
+        Command::Model { action } => (
+            commands::model_action::model(&setup, action, out).await?,
+            status::OK,
+        ),
         Command::Test { timeout, watch } => {
             commands::test::test(&setup, timeout, watch, out).await?
         }
@@ -566,71 +472,37 @@ async fn dispatch(
         Command::Schemas { .. } | Command::Completions { .. } | Command::Man { .. } => {
             return Ok(status::OK);
         }
+        // Run by `workbench::dispatch` above.
+        Command::Edit { .. }
+        | Command::Refactor { .. }
+        | Command::Doc { .. }
+        | Command::Migrate { .. }
+        | Command::Api { .. }
+        | Command::Recipe { .. }
+        | Command::Agent { .. }
+        | Command::Chat { .. }
+        | Command::Ui { .. } => return Ok(status::OK),
     };
+    Ok(report(out, facts, meta, payload, code))
+}
+
+/// Prints the envelope of a command that ran (an error envelope that keeps
+/// the payload when it did not succeed; human output was already printed)
+/// and keeps its facts for telemetry; returns its exit status.
+fn report(
+    out: &Output,
+    facts: &mut chamber_runtime::telemetry::RunFacts,
+    mut meta: serde_json::Value,
+    payload: serde_json::Value,
+    code: i32,
+) -> i32 {
     *facts = commands::telemetry::run_facts(&payload);
-    let mut meta = meta;
     meta["exit_code"] = json!(code);
     if code == status::OK {
         out.success(payload, meta);
     } else {
-        // The command ran but did not succeed: an error envelope that keeps
-        // the payload (human output was already printed).
         let err = failure::of_outcome(code, &payload);
         out.unsuccessful(payload, meta, &err);
     }
-    Ok(code)
-}
-
-async fn model(
-    setup: &Setup,
-    action: ModelAction,
-    out: &Output,
-) -> Result<serde_json::Value, CliError> {
-    match action {
-        ModelAction::List => commands::model::list(setup, out),
-        ModelAction::Install { name } => commands::model::install(setup, name, out).await,
-        ModelAction::Serve {
-            name,
-            port,
-            idle_stop,
-            threads,
-            background,
-        } => {
-            let args = commands::serve::ServeArgs {
-                model: name,
-                port,
-                idle_stop,
-                threads,
-                background,
-            };
-            commands::serve::serve(setup, args, out).await
-        }
-        ModelAction::Stop { name } => commands::model::stop(setup, name, out).await,
-        ModelAction::Chat {
-            message,
-            max_tokens,
-        } => commands::model_chat::chat(setup, &message, max_tokens, out).await,
-        ModelAction::Add { name, gguf } => commands::model::add(setup, &name, &gguf, out),
-        ModelAction::Rm { name } => commands::model::rm(setup, &name, out).await,
-    }
-}
-
-fn write_schemas(dir: &std::path::Path, out: &Output) -> Result<i32, CliError> {
-    let mut written = Vec::new();
-    for (name, schema) in chamber_protocol::all_schemas() {
-        let path = dir.join(format!("{name}.json"));
-        let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
-        chamber_tools::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
-            CliError::new(
-                "io_failed",
-                format!("cannot write {}: {e}", path.display()),
-                None,
-                status::INTERNAL,
-            )
-        })?;
-        out.line(format!("wrote {}", path.display()));
-        written.push(path.display().to_string());
-    }
-    out.success(json!({ "written": written }), json!({}));
-    Ok(status::OK)
+    code
 }

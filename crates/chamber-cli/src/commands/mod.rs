@@ -24,6 +24,7 @@ pub mod map;
 pub mod mcp;
 pub mod migrate;
 pub mod model;
+pub mod model_action;
 pub mod model_chat;
 pub mod patch;
 pub mod patch_apply;

@@ -90,3 +90,24 @@ fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
         _ => Ok(()),
     }
 }
+
+/// `chamber schemas [DIR]`: writes the protocol's JSON Schemas.
+pub fn write_schemas(dir: &std::path::Path, out: &Output) -> Result<i32, CliError> {
+    let mut written = Vec::new();
+    for (name, schema) in chamber_protocol::all_schemas() {
+        let path = dir.join(format!("{name}.json"));
+        let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+        chamber_tools::atomic::write_atomic(&path, text.as_bytes()).map_err(|e| {
+            CliError::new(
+                "io_failed",
+                format!("cannot write {}: {e}", path.display()),
+                None,
+                status::INTERNAL,
+            )
+        })?;
+        out.line(format!("wrote {}", path.display()));
+        written.push(path.display().to_string());
+    }
+    out.success(json!({ "written": written }), json!({}));
+    Ok(status::OK)
+}

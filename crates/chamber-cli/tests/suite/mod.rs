@@ -44,6 +44,7 @@ mod prompt_cache;
 mod providers;
 mod read_batch;
 mod recipes;
+mod recipes_more;
 mod recovery;
 mod resume;
 mod review;

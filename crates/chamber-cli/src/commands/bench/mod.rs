@@ -2,6 +2,7 @@
 //! They turn flags into options, show progress, print the tables and write
 //! the `--json-out` files; the benchmarks themselves live in the library.
 
+pub mod dispatch;
 pub mod edits;
 pub mod exercism;
 pub mod retrieval;
