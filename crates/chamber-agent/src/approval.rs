@@ -53,6 +53,9 @@ pub struct ActionAnswer {
     pub scope: chamber_policy::GrantScope,
     /// Who answered; two distinct names under the two-person rule.
     pub approvers: Vec<String>,
+    /// With a no: what the person wants done instead (`e` in the TUI and
+    /// the prompt); the model reads it as the call's result.
+    pub feedback: Option<String>,
 }
 
 impl ActionAnswer {
@@ -62,6 +65,7 @@ impl ActionAnswer {
             approved: false,
             scope: chamber_policy::GrantScope::Once,
             approvers: Vec::new(),
+            feedback: None,
         }
     }
 }

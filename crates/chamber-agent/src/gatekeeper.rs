@@ -131,6 +131,10 @@ pub async fn decide(
                 format!("needs approval ({}); {how}", verdict.reason)
             } else if answer.approvers.is_empty() || too_few {
                 verdict.reason.clone()
+            } else if let Some(instead) =
+                answer.feedback.as_deref().filter(|f| !f.trim().is_empty())
+            {
+                format!("the user declined this and said what to do instead: {instead}")
             } else {
                 "the user declined".into()
             };

@@ -37,12 +37,17 @@ fn say(text: impl std::fmt::Display) {
 }
 
 fn ask(prompt: String) -> String {
+    ask_text(prompt).to_ascii_lowercase()
+}
+
+/// A line from the person, as typed (trimmed).
+fn ask_text(prompt: String) -> String {
     let mut err = anstream::AutoStream::new(std::io::stderr(), anstream::ColorChoice::Auto);
     let _ = write!(err, "{prompt}");
     let _ = err.flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
-    line.trim().to_ascii_lowercase()
+    line.trim().to_string()
 }
 
 pub(crate) fn edit_plan(plan: &Plan) -> Result<Plan, String> {
@@ -160,6 +165,7 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
                     approved: false,
                     scope: GrantScope::Once,
                     approvers: vec![name],
+                    feedback: None,
                 };
             }
             names.push(name);
@@ -168,9 +174,10 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
             approved: true,
             scope: GrantScope::Once,
             approvers: names,
+            feedback: None,
         };
     }
-    let mut choices = String::from("[y]es / [N]o");
+    let mut choices = String::from("[y]es / [N]o / [e] say what to do instead");
     if q.rememberable {
         choices.push_str(" / [a]lways this exact one");
         if let Some(prefix) = &q.prefix {
@@ -178,7 +185,17 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
         }
         choices.push_str(" (for this session)");
     }
-    let scope = match ask(format!("Allow it? {choices}: ")).as_str() {
+    let answer = ask(format!("Allow it? {choices}: "));
+    if matches!(answer.as_str(), "e" | "edit") {
+        let instead = ask_text("What should the model do instead? ".into());
+        return ActionAnswer {
+            approved: false,
+            scope: GrantScope::Once,
+            approvers: vec![me.to_string()],
+            feedback: Some(instead).filter(|t| !t.is_empty()),
+        };
+    }
+    let scope = match answer.as_str() {
         "y" | "yes" => Some(GrantScope::Once),
         "a" | "always" if q.rememberable => Some(GrantScope::Exact),
         "p" | "prefix" if q.rememberable && q.prefix.is_some() => Some(GrantScope::Prefix),
@@ -188,5 +205,6 @@ fn ask_action(q: &ActionQuestion, me: &str) -> ActionAnswer {
         approved: scope.is_some(),
         scope: scope.unwrap_or(GrantScope::Once),
         approvers: vec![me.to_string()],
+        feedback: None,
     }
 }

@@ -183,6 +183,7 @@ impl Approver for DurableApprover {
                     approved: true,
                     scope,
                     approvers: r.answers.iter().map(|a| a.approver.clone()).collect(),
+                    feedback: None,
                 }
             }
             _ => ActionAnswer::declined(),

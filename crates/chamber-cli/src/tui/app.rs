@@ -108,6 +108,8 @@ pub enum Intent {
     PlanAnswer(char),
     /// Answer the action: y, a, p, n.
     ActionAnswer(char),
+    /// Decline the action, telling the model what to do instead.
+    ActionFeedback(String),
     /// Stop the running run.
     Cancel,
     /// Leave.
@@ -142,6 +144,8 @@ pub struct App {
     pub flushed: usize,
     /// What waits for an answer.
     pub waiting: Option<Waiting>,
+    /// The input is the person's "do this instead" for the waiting action.
+    pub feedback: bool,
     /// The running run: id and what it is doing.
     pub running: Option<(String, String)>,
     /// Data of the panels.
@@ -168,6 +172,7 @@ impl App {
             transcript: Vec::new(),
             flushed: 0,
             waiting: None,
+            feedback: false,
             running: None,
             panels: PanelData::default(),
             selected: 0,
@@ -206,6 +211,26 @@ impl App {
             self.help = false;
             return Intent::Nothing;
         }
+        if self.feedback {
+            match key.code {
+                KeyCode::Enter if !self.input.trim().is_empty() => {
+                    self.feedback = false;
+                    return Intent::ActionFeedback(
+                        std::mem::take(&mut self.input).trim().to_string(),
+                    );
+                }
+                KeyCode::Esc => {
+                    self.feedback = false;
+                    self.input.clear();
+                }
+                KeyCode::Backspace => {
+                    self.input.pop();
+                }
+                KeyCode::Char(c) => self.input.push(c),
+                _ => {}
+            }
+            return Intent::Nothing;
+        }
         if let Some(waiting) = &self.waiting
             && let KeyCode::Char(c) = key.code
         {
@@ -214,6 +239,11 @@ impl App {
                 Waiting::Plan(_) if matches!(c, 'y' | 'e' | 'n') => return Intent::PlanAnswer(c),
                 Waiting::Action(_) if matches!(c, 'y' | 'a' | 'p' | 'n') => {
                     return Intent::ActionAnswer(c);
+                }
+                Waiting::Action(_) if c == 'e' => {
+                    self.feedback = true;
+                    self.input.clear();
+                    return Intent::Nothing;
                 }
                 _ => return Intent::Nothing,
             }

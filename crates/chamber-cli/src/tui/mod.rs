@@ -196,11 +196,24 @@ async fn run_loop(
                             'p' => GrantScope::Prefix,
                             _ => GrantScope::Once,
                         };
-                        let answer = ActionAnswer { approved: c != 'n', scope, approvers: vec![name.clone()] };
+                        let answer = ActionAnswer { approved: c != 'n', scope, approvers: vec![name.clone()], feedback: None };
                         if let Some(reply) = owed.action.take() {
                             let _ = reply.send(answer);
                         }
                         app.say(Tone::Dim, if c == 'n' { "  denied" } else { "  allowed" });
+                        app.waiting = None;
+                    }
+                    Intent::ActionFeedback(text) => {
+                        let answer = ActionAnswer {
+                            approved: false,
+                            scope: GrantScope::Once,
+                            approvers: vec![name.clone()],
+                            feedback: Some(text.clone()),
+                        };
+                        if let Some(reply) = owed.action.take() {
+                            let _ = reply.send(answer);
+                        }
+                        app.say(Tone::Dim, format!("  declined; instead: {text}"));
                         app.waiting = None;
                     }
                     Intent::Refresh(view) => {

@@ -265,3 +265,26 @@ fn an_index_hit_jumps_to_its_line() {
         Intent::Jump("app.py".into(), 14)
     );
 }
+
+#[test]
+fn e_on_an_action_asks_what_to_do_instead() {
+    let mut app = streaming();
+    app.waiting = Some(Waiting::Action(ActionQuestion {
+        description: "shell: rm -rf build".into(),
+        reason: "asks".into(),
+        tier: "high".into(),
+        approvers: 1,
+        prefix: None,
+        rememberable: true,
+    }));
+    assert_eq!(press(&mut app, KeyCode::Char('e')), Intent::Nothing);
+    assert!(app.feedback);
+    for c in "use make clean".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        Intent::ActionFeedback("use make clean".into())
+    );
+    assert!(!app.feedback);
+}

@@ -75,6 +75,7 @@ pub fn draw(frame: &mut Frame, app: &App, palette: Palette, show_transcript: boo
         (None, view) => draw_panel(frame, body, app, view, palette),
     }
     let prompt = match app.view {
+        _ if app.feedback => "instead ›",
         View::Index => "search ›",
         View::Logs => "filter ›",
         _ => "›",
@@ -86,7 +87,10 @@ pub fn draw(frame: &mut Frame, app: &App, palette: Palette, show_transcript: boo
     );
     let keys = match &app.waiting {
         Some(Waiting::Plan(_)) => "y approve · e edit · n reject",
-        Some(Waiting::Action(_)) => "y once · a session · p prefix · n deny",
+        Some(Waiting::Action(_)) if app.feedback => {
+            "type what the model should do instead · Enter sends · Esc back"
+        }
+        Some(Waiting::Action(_)) => "y once · a session · p prefix · n deny · e say what instead",
         None if app.running.is_some() => "Ctrl-C stop the run · Tab panels · F1 help",
         None => "Enter send · Tab/F2-F8 panels · F1 or ? help · Ctrl-C quit",
     };
@@ -305,7 +309,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc", "back to the chat (clears the input there)"),
     (
         "y a p n e",
-        "approve once, for the session, by prefix, deny, edit",
+        "once, session, prefix, deny; e: edit plan, say instead",
     ),
     ("g", "reload the panel"),
     ("r", "re-run the tests (Tests)"),

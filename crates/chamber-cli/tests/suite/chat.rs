@@ -76,3 +76,48 @@ async fn chat_through_a_pipe_plans_approves_runs_and_follows_up() {
         "print('hi')\nprint('bye')"
     );
 }
+
+/// Plans one step the model carries out with a command.
+fn checking_model(body: &Value) -> Turn {
+    if super::harness::is_planning(body) {
+        return plan_turn("Check", &[("1", "Check the greeting")]);
+    }
+    if super::harness::tool_results(body) == 0 {
+        return Turn::call("shell", json!({"command": "python3 greet.py"}));
+    }
+    Turn::text("done")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_a_command_can_tell_the_model_what_to_do_instead() {
+    let server = MockServer::start_responder(Arc::new(checking_model))
+        .await
+        .unwrap();
+    let p = Project::git(&server.base_url());
+    p.write("greet.py", "print('hi')\n");
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "greet"]);
+    let out = p
+        .run_input(
+            &["run", "--prompt", "check the greeting"],
+            "y\ne\nRun it with python3 -u So The Output Is Unbuffered\n",
+        )
+        .await;
+    assert!(
+        out.stderr.contains("[e] say what to do instead"),
+        "{}",
+        out.dump()
+    );
+    let told = server
+        .requests()
+        .iter()
+        .map(|r| r.body.to_string())
+        .find(|b| b.contains("said what to do instead"))
+        .unwrap_or_default();
+    // The model reads the person's words, as typed.
+    assert!(
+        told.contains("Run it with python3 -u So The Output Is Unbuffered"),
+        "{}",
+        out.dump()
+    );
+}
