@@ -1,7 +1,8 @@
 //! `chamber chat`: a line-mode conversation for terminals where a TUI is
 //! unwanted (or stdin is a pipe). Each message becomes a run, a follow-up
 //! continues the previous run's branch; plans and approvals are asked in
-//! line; slash commands reach the usual tools.
+//! line; slash commands reach the usual tools. In a terminal the input is
+//! a line editor with the saved history.
 
 use std::io::{BufRead, Write};
 
@@ -45,13 +46,8 @@ pub async fn chat(
         style::DIM,
         "chamber chat: type a request; /help lists commands, /exit leaves.",
     ));
-    loop {
-        prompt_marker();
-        let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
+    let mut input = Input::open(&history_file);
+    while let Some(line) = input.next_line() {
         let line = line.trim();
         if line.is_empty() {
             continue;
@@ -168,6 +164,60 @@ pub async fn chat(
         json!({"turns": turns, "cost_usd": cost, "tokens": tokens}),
         last_code,
     ))
+}
+
+/// Where messages come from: a line editor with history (Up/Down, the
+/// saved history) in a terminal, plain lines from a pipe.
+enum Input {
+    /// A terminal.
+    Editor(Box<rustyline::DefaultEditor>),
+    /// A pipe or file.
+    Lines,
+}
+
+impl Input {
+    /// The editor when stdin is a terminal, loaded with the last 500
+    /// messages of `history`.
+    fn open(history: &std::path::Path) -> Self {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return Input::Lines;
+        }
+        let Ok(mut editor) = rustyline::DefaultEditor::new() else {
+            return Input::Lines;
+        };
+        let saved = std::fs::read_to_string(history).unwrap_or_default();
+        let lines: Vec<&str> = saved.lines().collect();
+        for line in &lines[lines.len().saturating_sub(500)..] {
+            let _ = editor.add_history_entry(*line);
+        }
+        Input::Editor(Box::new(editor))
+    }
+
+    /// The next message; `None` at the end of input.
+    fn next_line(&mut self) -> Option<String> {
+        match self {
+            Input::Editor(editor) => loop {
+                match editor.readline("› ") {
+                    Ok(line) => {
+                        let _ = editor.add_history_entry(line.as_str());
+                        return Some(line);
+                    }
+                    // Ctrl-C clears the line; Ctrl-D (or an error) ends.
+                    Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                    Err(_) => return None,
+                }
+            },
+            Input::Lines => {
+                prompt_marker();
+                let mut line = String::new();
+                match std::io::stdin().lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line),
+                }
+            }
+        }
+    }
 }
 
 fn prompt_marker() {

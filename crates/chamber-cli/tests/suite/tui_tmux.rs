@@ -343,3 +343,28 @@ async fn without_a_terminal_or_with_no_ui_chamber_stays_the_plain_cli() {
     assert!(no_ui.stdout.contains("Usage"), "{}", no_ui.dump());
     assert!(no_ui.stdout.contains("ui"), "{}", no_ui.dump());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_in_a_terminal_edits_lines_and_recalls_history() {
+    let p = Project::plain("http://127.0.0.1:9");
+    let tmux = Tmux::launch("chat", &p, BIN, "", "chat");
+    tmux.wait_for("/help lists commands").await;
+    tmux.text("/cost");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("0 run(s)").await;
+    tmux.text("/histroy");
+    // Line editing: fix the typo in place.
+    tmux.keys(&["BSpace", "BSpace", "BSpace", "BSpace"]);
+    tmux.text("tory");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("› /history").await;
+    // Up recalls the earlier message.
+    tmux.keys(&["Up", "Up", "Enter"]);
+    tmux.text("/exit");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("CHAMBER_EXITED 0").await;
+    assert!(!screen.contains("unknown command /histroy"), "{screen}");
+    assert_eq!(screen.matches("0 run(s)").count(), 2, "{screen}");
+    let history = std::fs::read_to_string(p.data_dir().join("chat_history")).unwrap();
+    assert_eq!(history, "/cost\n/history\n/cost\n/exit\n");
+}
