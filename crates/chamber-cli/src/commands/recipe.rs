@@ -139,6 +139,21 @@ async fn run(
         &setup.root,
         &setup.loaded.config.test,
     )?;
+    // The recipe's write lanes are enforced by the gate, as a lane of its
+    // own (unless the person chose a lane).
+    let mut setup = setup.clone();
+    let mut flags = args.flags.clone();
+    if !recipe.lanes.is_empty() && flags.lane.is_none() {
+        let lane = format!("recipe:{}", recipe.name);
+        setup
+            .loaded
+            .config
+            .paths
+            .lanes
+            .insert(lane.clone(), recipe.lanes.clone());
+        flags.lane = Some(lane);
+    }
+    let setup = &setup;
     let mut engine = setup.engine(&crate::setup::notice_for(out)).await?;
     let offered = engine.registry.names();
     let missing: Vec<&String> = recipe
@@ -189,7 +204,7 @@ async fn run(
             dry_run: false,
         },
     };
-    let (mut payload, code) = super::run::act(&mut engine, act, &args.flags, out).await?;
+    let (mut payload, code) = super::run::act(&mut engine, act, &flags, out).await?;
     payload["recipe"] = json!(recipe.name);
     let completed = payload["status"] == "completed";
     if code != status::OK || args.plan_only || !completed {

@@ -347,3 +347,32 @@ async fn a_multi_agent_recipe_runs_its_roles_in_turn_on_one_branch() {
         bad.dump()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipes_write_lanes_are_enforced() {
+    let responder = |body: &Value| -> Turn {
+        if super::harness::tool_results(body) == 0 && step_of(body).is_some() {
+            return write("outside.py", "x = 1\n");
+        }
+        Turn::text("done")
+    };
+    let server = MockServer::start_responder(Arc::new(responder))
+        .await
+        .unwrap();
+    let p = sample(&server);
+    p.write(
+        ".chamber/recipes/tests-only.toml",
+        "name = \"tests-only\"\ndescription = \"d\"\ninstructions = \"add a test\"\nlanes = [\"tests/**\"]\n[[steps]]\ntitle = \"Write the test\"\nkind = \"edit\"\n",
+    );
+    p.git_ok(&["add", "."]);
+    p.git_ok(&["commit", "-qm", "recipe"]);
+    let out = p
+        .run(&["--json", "recipe", "run", "tests-only", "--yes"])
+        .await;
+    assert!(p.read("outside.py").is_none(), "{}", out.dump());
+    let denied = out
+        .events()
+        .into_iter()
+        .any(|e| e["type"] == "policy_decision" && e["decision"] == "deny");
+    assert!(denied, "{}", out.dump());
+}
