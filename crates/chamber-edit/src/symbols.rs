@@ -40,7 +40,7 @@ use crate::syntax::{Lang, ParseError, SyntaxRejection};
 pub use edit::{
     SymbolEdit, delete_symbol, insert_after_symbol, insert_before_symbol, replace_symbol,
 };
-pub use rename::{Renamed, rename_symbol};
+pub use rename::{Renamed, rename_symbol, reserved_words};
 
 /// What kind of definition a [`Symbol`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

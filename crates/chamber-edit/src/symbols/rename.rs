@@ -143,13 +143,15 @@ pub(crate) fn validate_identifier(lang: Lang, name: &str) -> Result<(), SymbolEr
     if lang == Lang::Rust && bare == "_" {
         return Err(invalid(lang, name, "`_` is a pattern, not a name"));
     }
-    if !raw && reserved(lang).contains(&bare) {
+    if !raw && reserved_words(lang).contains(&bare) {
         return Err(invalid(lang, name, "it is a reserved word"));
     }
     Ok(())
 }
 
-fn reserved(lang: Lang) -> &'static [&'static str] {
+/// The words of `lang` that cannot be identifiers (keywords and reserved
+/// words); code generators use it to stay clear of them.
+pub fn reserved_words(lang: Lang) -> &'static [&'static str] {
     match lang {
         Lang::Rust => &[
             "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",

@@ -2,6 +2,9 @@
 //! `listUsers` → `list_users` (Python, Rust), `listUsers` (JavaScript),
 //! `ListUsers` (Go and type names), with reserved words avoided.
 
+use chamber_edit::symbols::reserved_words;
+use chamber_edit::syntax::Lang;
+
 /// The words of a name: split at non-alphanumerics and at case changes
 /// (`HTTPServerError2` → `http`, `server`, `error2`), lower case.
 pub fn words(name: &str) -> Vec<String> {
@@ -70,42 +73,9 @@ pub fn pascal(name: &str) -> String {
     fix_start(words(name).iter().map(|w| capitalized(w)).collect(), "N")
 }
 
-const PYTHON: &[&str] = &[
-    "False",
-    "None",
-    "True",
-    "and",
-    "as",
-    "assert",
-    "async",
-    "await",
-    "break",
-    "class",
-    "continue",
-    "def",
-    "del",
-    "elif",
-    "else",
-    "except",
-    "finally",
-    "for",
-    "from",
-    "global",
-    "if",
-    "import",
-    "in",
-    "is",
-    "lambda",
-    "nonlocal",
-    "not",
-    "or",
-    "pass",
-    "raise",
-    "return",
-    "try",
-    "while",
-    "with",
-    "yield",
+/// Names the generated Python code itself uses, besides the language's
+/// reserved words (`chamber_edit::symbols::reserved_words`).
+const PYTHON_OWN: &[&str] = &[
     "self",
     "body",
     "query",
@@ -120,110 +90,13 @@ const PYTHON: &[&str] = &[
     "re",
 ];
 
-const RUST: &[&str] = &[
-    "as",
-    "async",
-    "await",
-    "break",
-    "const",
-    "continue",
-    "crate",
-    "dyn",
-    "else",
-    "enum",
-    "extern",
-    "false",
-    "fn",
-    "for",
-    "gen",
-    "if",
-    "impl",
-    "in",
-    "let",
-    "loop",
-    "match",
-    "mod",
-    "move",
-    "mut",
-    "pub",
-    "ref",
-    "return",
-    "self",
-    "static",
-    "struct",
-    "super",
-    "trait",
-    "true",
-    "try",
-    "type",
-    "unsafe",
-    "use",
-    "where",
-    "while",
-    "abstract",
-    "become",
-    "box",
-    "do",
-    "final",
-    "macro",
-    "override",
-    "priv",
-    "typeof",
-    "unsized",
-    "virtual",
-    "yield",
-    "not_implemented",
-    "router",
-    "call",
-];
+/// Names the generated Rust code itself uses, besides the language's
+/// reserved words (`chamber_edit::symbols::reserved_words`).
+const RUST_OWN: &[&str] = &["not_implemented", "router", "call"];
 
-const JS: &[&str] = &[
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "debugger",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "enum",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "import",
-    "in",
-    "instanceof",
-    "new",
-    "null",
-    "return",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "with",
-    "yield",
-    "let",
-    "static",
-    "await",
-    "implements",
-    "package",
-    "protected",
-    "interface",
-    "private",
-    "public",
+/// Names the generated JavaScript code itself uses, besides the language's
+/// reserved words (`chamber_edit::symbols::reserved_words`).
+const JS_OWN: &[&str] = &[
     "arguments",
     "eval",
     "app",
@@ -235,26 +108,26 @@ const JS: &[&str] = &[
 /// A Python identifier (`snake_case`, `_` after reserved words and the
 /// generated code's own names).
 pub fn python(name: &str) -> String {
-    avoid(snake(name), PYTHON)
+    avoid(snake(name), Lang::Python, PYTHON_OWN)
 }
 
 /// A Rust identifier (`snake_case`, `_` after keywords).
 pub fn rust(name: &str) -> String {
-    avoid(snake(name), RUST)
+    avoid(snake(name), Lang::Rust, RUST_OWN)
 }
 
 /// A JavaScript identifier (`camelCase`, `_` after reserved words).
 pub fn js(name: &str) -> String {
-    avoid(camel(name), JS)
+    avoid(camel(name), Lang::JavaScript, JS_OWN)
 }
 
 /// A Go exported name (`PascalCase`; `_` after the package's own `NewMux`).
 pub fn go(name: &str) -> String {
-    avoid(pascal(name), &["NewMux"])
+    avoid(pascal(name), Lang::Go, &["NewMux"])
 }
 
-fn avoid(name: String, reserved: &[&str]) -> String {
-    if reserved.contains(&name.as_str()) {
+fn avoid(name: String, lang: Lang, own: &[&str]) -> String {
+    if reserved_words(lang).contains(&name.as_str()) || own.contains(&name.as_str()) {
         name + "_"
     } else {
         name
