@@ -271,6 +271,17 @@ impl Git {
         Ok(out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty())
     }
 
+    /// Unified diff of what `branch` changed since it left `base`
+    /// (`git diff base...branch`): a run branch's own work.
+    pub fn branch_diff(&self, base: &str, branch: &str) -> Result<String, GitError> {
+        self.run(&[
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            &format!("{base}...{branch}"),
+        ])
+    }
+
     /// Unified diff of the working tree (tracked files) against `rev`.
     pub fn diff_against(&self, rev: &str) -> Result<String, GitError> {
         self.run(&["diff", "--no-color", "--no-ext-diff", rev, "--"])

@@ -265,13 +265,8 @@ fn short(id: &str) -> &str {
 
 /// `git diff BASE...BRANCH`: what the conversation's branch changed.
 fn show_diff(setup: &Setup, base: &str, branch: &str, out: &Output) {
-    let diff = std::process::Command::new("git")
-        .args(["diff", &format!("{base}...{branch}")])
-        .current_dir(&setup.root)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    let diff = chamber_tools::Git::discover(&setup.root)
+        .and_then(|git| git.branch_diff(base, branch).ok())
         .unwrap_or_default();
     if diff.trim().is_empty() {
         out.line(format!("{branch} has no changes against {base}"));

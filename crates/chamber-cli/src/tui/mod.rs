@@ -442,11 +442,8 @@ fn finished(
     };
     if let Some(branch) = &ended.branch {
         let base = ended.base.clone().unwrap_or_else(|| "HEAD".into());
-        let diff = std::process::Command::new("git")
-            .args(["diff", &format!("{base}...{branch}")])
-            .current_dir(&setup.root)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        let diff = chamber_tools::Git::discover(&setup.root)
+            .and_then(|git| git.branch_diff(&base, branch).ok())
             .unwrap_or_default();
         if !diff.trim().is_empty() {
             app.show_diff(diff.trim_end());

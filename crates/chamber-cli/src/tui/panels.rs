@@ -176,21 +176,13 @@ fn run_diff(setup: &Setup, data: &PanelData, id: &str) -> Vec<String> {
         return vec!["this run has no branch (a dry run, or outside git)".into()];
     };
     let base = run.base.clone().unwrap_or_else(|| "HEAD".into());
-    let out = std::process::Command::new("git")
-        .args(["diff", &format!("{base}...{branch}")])
-        .current_dir(&setup.root)
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            if text.trim().is_empty() {
-                vec![format!("{branch}: no changes against {base}")]
-            } else {
-                text.lines().map(String::from).collect()
-            }
-        }
-        Ok(o) => vec![String::from_utf8_lossy(&o.stderr).trim().to_string()],
-        Err(e) => vec![format!("git: {e}")],
+    let diff = chamber_tools::Git::discover(&setup.root)
+        .ok_or_else(|| "not a git repository".to_string())
+        .and_then(|git| git.branch_diff(&base, branch).map_err(|e| e.to_string()));
+    match diff {
+        Ok(text) if text.trim().is_empty() => vec![format!("{branch}: no changes against {base}")],
+        Ok(text) => text.lines().map(String::from).collect(),
+        Err(why) => vec![why],
     }
 }
 

@@ -48,15 +48,21 @@ pub fn prepare(
     root: &Path,
     test: &chamber_config::TestConfig,
 ) -> Result<(Recipe, RecipeRun), RuntimeError> {
+    prepare_with(book, name, params, root, &Facts::detect(test, root))
+}
+
+/// [`prepare`] with the facts already gathered (a workflow's stages share
+/// one detection of the test command).
+pub fn prepare_with(
+    book: &RecipeBook,
+    name: &str,
+    params: &[(String, String)],
+    root: &Path,
+    facts: &Facts,
+) -> Result<(Recipe, RecipeRun), RuntimeError> {
     let recipe = book.find(name)?.clone();
     let values = bind(&recipe, params, root)?;
-    let facts = Facts {
-        test_command: crate::detect_tests(test, root)
-            .ok()
-            .and_then(|found| found.into_iter().next())
-            .map(|d| d.command),
-    };
-    let run = render(&recipe, values, &facts, &book.plugins)?;
+    let run = render(&recipe, values, facts, &book.plugins)?;
     Ok((recipe, run))
 }
 

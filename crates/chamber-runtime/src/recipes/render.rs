@@ -33,6 +33,18 @@ pub struct Facts {
     pub test_command: Option<String>,
 }
 
+impl Facts {
+    /// The facts of the project at `root` under its `[test]` section.
+    pub fn detect(test: &chamber_config::TestConfig, root: &Path) -> Self {
+        Self {
+            test_command: crate::detect_tests(test, root)
+                .ok()
+                .and_then(|found| found.into_iter().next())
+                .map(|d| d.command),
+        }
+    }
+}
+
 /// Checks `given` (name → value) against the recipe's parameters and fills
 /// defaults; an unknown, missing or ill-typed one is an error listing what
 /// the recipe takes.

@@ -10,7 +10,7 @@ use chamber_protocol::Plan;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Check, Param, Recipe};
-use super::{RecipeBook, bind, prepare};
+use super::{RecipeBook, bind, prepare_with};
 use crate::error::{ErrorKind, RuntimeError};
 
 /// A multi-agent recipe file.
@@ -147,6 +147,7 @@ pub fn prepare_team(
         ..Recipe::default()
     };
     let values = bind(&shell, params, root)?;
+    let facts = super::Facts::detect(test, root);
     let mut stages = Vec::new();
     let mut checks = Vec::new();
     for stage in &team.workflow {
@@ -167,7 +168,7 @@ pub fn prepare_team(
                     .iter()
                     .map(|(k, v)| (k.clone(), super::render::fill(v, &values, false)))
                     .collect();
-                let (_, ready) = prepare(book, name, &given, root, test)?;
+                let (_, ready) = prepare_with(book, name, &given, root, &facts)?;
                 checks.extend(ready.checks);
                 (format!("{lead}\n\n{}", ready.prompt), ready.plan)
             }
@@ -184,12 +185,6 @@ pub fn prepare_team(
             plan,
         });
     }
-    let facts = super::Facts {
-        test_command: crate::detect_tests(test, root)
-            .ok()
-            .and_then(|found| found.into_iter().next())
-            .map(|d| d.command),
-    };
     let own = super::render(&shell, values, &facts, &book.plugins)?;
     checks.extend(own.checks);
     checks.dedup();
